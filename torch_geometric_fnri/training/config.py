@@ -1,0 +1,219 @@
+r"""The configuration of a training run."""
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Tuple
+
+MODES = ('learned', 'supervised', 'true_graph', 'static')
+ROUTINES = ('fnri', 'nri')
+SFNRI_LOSSES = ('mse', 'nll')
+TRAJECTORY_STEPS = (1, 10, 20)
+
+
+@dataclass
+class TrainConfig:
+    r"""Everything that defines a training run; defaults are the paper's
+    (Section 7 of `"Factorised Neural Relational Inference for
+    Multi-Interaction Systems" <https://arxiv.org/abs/1905.08721>`_).
+
+    The configuration is saved to ``config.json`` in the run directory and
+    inside every checkpoint; :meth:`to_dict` / :meth:`from_dict` round-trip
+    it.
+
+    Args:
+        mode (str, optional): :obj:`'learned'` (VAE: encoder and decoder,
+            NLL + KL; sfNRI see :obj:`sfnri_loss`), :obj:`'supervised'`
+            (encoder only, cross-entropy on the ground-truth edges),
+            :obj:`'true_graph'` (decoder only, fed the ground-truth edges)
+            or :obj:`'static'` (no training; evaluation of a
+            :class:`StaticDecoder` model). (default: :obj:`'learned'`)
+        routine (str, optional): :obj:`'fnri'` (the encoder sees the first
+            frames, the decoder predicts a disjoint later segment) or
+            :obj:`'nri'` (encoder and decoder see the same first frames).
+            Applies to training and validation; the test split is always
+            evaluated with the :obj:`'fnri'` split, as both reference
+            implementations do. (default: :obj:`'fnri'`)
+        encoder_frames (int, optional): Frames given to the encoder,
+            :obj:`None` for :math:`\lfloor T / 2 \rfloor` of :math:`T`
+            data frames (49 of 99). (default: :obj:`None`)
+        decoder_start (int, optional): First decoder frame in the
+            :obj:`'fnri'` routine, :obj:`None` for
+            :obj:`encoder_frames + 1` (one frame skipped, frame 50 of 99).
+            (default: :obj:`None`)
+        prediction_steps (int, optional): :math:`M`, the length of the
+            decoder rollout before it is re-anchored on ground truth.
+            (default: :obj:`10`)
+        epochs (int, optional): Total number of epochs. (default:
+            :obj:`500`)
+        max_epochs (int, optional): Stop this invocation once this many
+            epochs are done in total (to split a run across jobs; resume
+            continues it). :obj:`None` runs to :obj:`epochs`.
+            (default: :obj:`None`)
+        batch_size (int, optional): Global batch size (divided among the
+            processes of a distributed run). (default: :obj:`128`)
+        lr (float, optional): Adam learning rate. (default: :obj:`5e-4`)
+        weight_decay (float, optional): Adam L2 penalty (the paper used
+            5e-8 / 2e-5 for sfNRI on I+C). (default: :obj:`0.0`)
+        lr_decay_epochs (int, optional): Step size of the learning-rate
+            decay. (default: :obj:`200`)
+        lr_gamma (float, optional): Decay factor. (default: :obj:`0.5`)
+        reference_lr_schedule (bool, optional): The reference code steps the
+            scheduler at the *start* of every epoch, so its learning rate
+            halves one epoch early (epoch indices 199, 399). By default the
+            scheduler is stepped after each epoch and the rate halves at
+            200, 400; :obj:`True` reproduces the reference.
+            (default: :obj:`False`)
+        variance (float, optional): :math:`\sigma^2` of the Gaussian
+            likelihood. (default: :obj:`5e-5`)
+        beta (float, optional): Weight of the KL term. (default: :obj:`1.0`)
+        sfnri_loss (str, optional): sfNRI training loss in the
+            :obj:`'learned'` mode: :obj:`'mse'` (the reference: mean squared
+            error over all elements, no KL) or :obj:`'nll'` (Gaussian NLL).
+            (default: :obj:`'mse'`)
+        grad_clip (float, optional): Clip the gradient norm to this value.
+            (default: :obj:`None`)
+        patience (int, optional): Stop when the selection metric has not
+            improved for this many epochs. (default: :obj:`None`)
+        stochastic_eval (bool, optional): Evaluate with sampled (soft
+            Gumbel) edges like the reference, instead of the deterministic
+            per-layer argmax. (default: :obj:`False`)
+        accuracy_batch_size (int, optional): Batch size of the reference's
+            per-batch optimal permutation accuracy. (default: :obj:`128`)
+        seed (int, optional): Seeds the global torch RNG (dropout, Gumbel
+            noise; offset by the rank in distributed runs) and the loader's
+            generator. (default: :obj:`42`)
+        device (str, optional): :obj:`'cpu'`, :obj:`'cuda'`, ... or
+            :obj:`'auto'`. (default: :obj:`'auto'`)
+        data_on_device (bool, optional): Keep each split as a few stacked
+            tensors on the device and slice batches from them (needs all
+            graphs of a split to have the same number of nodes); otherwise
+            batches come from :class:`torch_geometric.loader.DataLoader`.
+            Both draw the same shuffled order from the seeded generator.
+            (default: :obj:`True`)
+        progress (bool, optional): Show progress bars; :obj:`None` shows them
+            only when stdout and stderr are terminals. (default: :obj:`None`)
+        tensorboard (bool, optional): Also log to TensorBoard when it is
+            installed. (default: :obj:`True`)
+    """
+    mode: str = 'learned'
+    routine: str = 'fnri'
+    encoder_frames: Optional[int] = None
+    decoder_start: Optional[int] = None
+    prediction_steps: int = 10
+    epochs: int = 500
+    max_epochs: Optional[int] = None
+    batch_size: int = 128
+    lr: float = 5e-4
+    weight_decay: float = 0.0
+    lr_decay_epochs: int = 200
+    lr_gamma: float = 0.5
+    reference_lr_schedule: bool = False
+    variance: float = 5e-5
+    beta: float = 1.0
+    sfnri_loss: str = 'mse'
+    grad_clip: Optional[float] = None
+    patience: Optional[int] = None
+    stochastic_eval: bool = False
+    accuracy_batch_size: int = 128
+    seed: int = 42
+    device: str = 'auto'
+    data_on_device: bool = True
+    progress: Optional[bool] = None
+    tensorboard: bool = True
+
+    def __post_init__(self):
+        _check_choice('mode', self.mode, MODES)
+        _check_choice('routine', self.routine, ROUTINES)
+        _check_choice('sfnri_loss', self.sfnri_loss, SFNRI_LOSSES)
+        for name in ('prediction_steps', 'epochs', 'batch_size',
+                     'lr_decay_epochs', 'accuracy_batch_size'):
+            _check_int(name, getattr(self, name), minimum=1)
+        for name in ('encoder_frames', 'max_epochs', 'patience'):
+            if getattr(self, name) is not None:
+                _check_int(name, getattr(self, name), minimum=1)
+        if self.decoder_start is not None:
+            _check_int('decoder_start', self.decoder_start, minimum=0)
+        for name in ('lr', 'variance'):
+            if not float(getattr(self, name)) > 0:
+                raise ValueError(f"'{name}' must be positive "
+                                 f"(got {getattr(self, name)})")
+        if not 0 < self.lr_gamma <= 1:
+            raise ValueError(f"'lr_gamma' must be in (0, 1] "
+                             f"(got {self.lr_gamma})")
+        if self.weight_decay < 0 or self.beta < 0:
+            raise ValueError(f"'weight_decay' and 'beta' must be >= 0 (got "
+                             f"{self.weight_decay} and {self.beta})")
+        if self.grad_clip is not None and not self.grad_clip > 0:
+            raise ValueError(f"'grad_clip' must be positive or None "
+                             f"(got {self.grad_clip})")
+
+    @property
+    def selection_metric(self) -> Tuple[str, str]:
+        r"""The validation metric that selects the best checkpoint and its
+        direction: ``('valid_nll_m', 'min')`` (M-step NLL) for the learned
+        and true-graph modes, ``('valid_acc_combined', 'max')`` for the
+        supervised mode and ``('valid_mse_m', 'min')`` for static.
+        """
+        if self.mode == 'supervised':
+            return 'valid_acc_combined', 'max'
+        if self.mode == 'static':
+            return 'valid_mse_m', 'min'
+        return 'valid_nll_m', 'min'
+
+    def frame_split(self, num_frames: int,
+                    routine: Optional[str] = None) -> Tuple[slice, slice]:
+        r"""Returns the encoder and decoder frame slices for data with
+        :obj:`num_frames` frames.
+
+        With :math:`T = 99` and the defaults, the :obj:`'fnri'` routine gives
+        frames 0..48 to the encoder and 50..98 to the decoder; the
+        :obj:`'nri'` routine gives frames 0..48 to both.
+
+        Args:
+            num_frames (int): :math:`T`, frames per trajectory.
+            routine (str, optional): Overrides :obj:`self.routine`.
+                (default: :obj:`None`)
+        """
+        routine = self.routine if routine is None else routine
+        _check_choice('routine', routine, ROUTINES)
+        enc = (num_frames // 2 if self.encoder_frames is None else
+               self.encoder_frames)
+        if enc < 2 or enc > num_frames:
+            raise ValueError(f"'encoder_frames' must be in [2, {num_frames}] "
+                             f"for data with {num_frames} frames (got {enc})")
+        if routine == 'nri':
+            return slice(0, enc), slice(0, enc)
+        start = enc + 1 if self.decoder_start is None else self.decoder_start
+        if num_frames - start < 2:
+            raise ValueError(
+                f"the 'fnri' routine needs at least 2 decoder frames after "
+                f"frame {start}, but the data has {num_frames} frames; use "
+                f"longer trajectories or routine='nri'")
+        return slice(0, enc), slice(start, num_frames)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Dict[str, Any]) -> 'TrainConfig':
+        names = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ValueError(f'unknown TrainConfig fields {unknown}')
+        return cls(**values)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+def _check_choice(name: str, value: Any, choices: Tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"'{name}' must be one of {list(choices)} "
+                         f"(got {value!r})")
+
+
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"'{name}' must be an int (got {value!r})")
+    if value < minimum:
+        raise ValueError(f"'{name}' must be >= {minimum} (got {value})")

@@ -1,0 +1,97 @@
+r"""Helpers for multi-process training with
+:class:`torch.nn.parallel.DistributedDataParallel`.
+
+A script started by ``torchrun --nproc_per_node=K`` finds ``WORLD_SIZE``,
+``RANK`` and ``LOCAL_RANK`` in its environment; :func:`init_distributed`
+then joins the process group (``nccl`` on CUDA, ``gloo`` otherwise). A
+plain ``python`` start runs as a single process and all helpers degrade to
+no-ops.
+"""
+import os
+from dataclasses import dataclass
+from typing import Any, List
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass
+class DistributedInfo:
+    r"""Rank, world size and device of this process."""
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+    device: torch.device = torch.device('cpu')
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+
+def resolve_device(device: str) -> torch.device:
+    r"""Maps :obj:`'auto'` to CUDA when available, else CPU."""
+    if device == 'auto':
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    return torch.device(device)
+
+
+def init_distributed(device: str = 'auto') -> DistributedInfo:
+    r"""Joins the process group described by the torchrun environment
+    variables (if any) and picks this process's device (``cuda:LOCAL_RANK``
+    on GPUs).
+
+    Args:
+        device (str, optional): The requested device or :obj:`'auto'`.
+            (default: :obj:`'auto'`)
+    """
+    world_size = int(os.environ.get('WORLD_SIZE', '1'))
+    base = resolve_device(device)
+    if world_size <= 1 and not dist.is_initialized():
+        return DistributedInfo(device=base)
+    local_rank = int(os.environ.get('LOCAL_RANK', '0'))
+    if base.type == 'cuda':
+        base = torch.device('cuda', local_rank)
+        torch.cuda.set_device(base)
+    if not dist.is_initialized():
+        backend = 'nccl' if base.type == 'cuda' else 'gloo'
+        dist.init_process_group(backend=backend)
+    return DistributedInfo(rank=dist.get_rank(),
+                           world_size=dist.get_world_size(),
+                           local_rank=local_rank, device=base)
+
+
+def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
+    r"""Sums :obj:`tensor` over all processes (identity when not
+    distributed); returns a new tensor."""
+    out = tensor.clone()
+    if dist.is_available() and dist.is_initialized():
+        dist.all_reduce(out, op=dist.ReduceOp.SUM)
+    return out
+
+
+def all_gather_objects(obj: Any) -> List[Any]:
+    r"""Collects one picklable object from every process, in rank order."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return [obj]
+    out: List[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(out, obj)
+    return out
+
+
+def broadcast_object(obj: Any) -> Any:
+    r"""Returns rank 0's :obj:`obj` on every process."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return obj
+    box = [obj]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+def barrier() -> None:
+    r"""Waits for all processes (no-op when not distributed)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
