@@ -1,0 +1,80 @@
+"""Input checks shared by the layers and models (private)."""
+import torch
+from torch import Tensor
+
+from torch_geometric_fnri.losses._edge_types import (  # noqa: F401
+    as_edge_type_list, )
+
+
+def is_compiling() -> bool:
+    r"""Returns :obj:`True` while :func:`torch.compile` traces the code."""
+    return torch.compiler.is_compiling()
+
+
+def check_node_features(x: Tensor, name: str = 'x',
+                        allowed_dims=(2, 3)) -> None:
+    r"""Checks that node features are a floating tensor of an allowed rank.
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"'{name}' must be a torch.Tensor "
+                        f"(got {type(x).__name__})")
+    if x.dim() not in allowed_dims:
+        shapes = ' or '.join(
+            {2: '[N, F]', 3: '[N, T, F]'}[d] for d in allowed_dims)
+        raise ValueError(f"'{name}' must have shape {shapes} "
+                         f"(got {tuple(x.shape)})")
+    if not x.is_floating_point():
+        raise ValueError(f"'{name}' must be a floating point tensor "
+                         f"(got {x.dtype})")
+
+
+def check_edge_index(edge_index: Tensor, num_nodes: int) -> None:
+    r"""Checks shape, dtype and (outside of compilation) the index range of
+    :obj:`edge_index`."""
+    if not isinstance(edge_index, Tensor):
+        raise TypeError(f"'edge_index' must be a torch.Tensor "
+                        f"(got {type(edge_index).__name__})")
+    if edge_index.dim() != 2 or edge_index.size(0) != 2:
+        raise ValueError(f"'edge_index' must have shape [2, E] "
+                         f"(got {tuple(edge_index.shape)})")
+    if edge_index.dtype != torch.long:
+        raise ValueError(f"'edge_index' must be of dtype torch.long "
+                         f"(got {edge_index.dtype})")
+    if is_compiling() or edge_index.numel() == 0:
+        return
+    low, high = int(edge_index.min()), int(edge_index.max())
+    if low < 0 or high >= num_nodes:
+        raise ValueError(
+            f"'edge_index' must contain node indices in [0, {num_nodes - 1}]"
+            f" for {num_nodes} nodes (got values in [{low}, {high}])")
+
+
+def check_edge_values(values: Tensor, num_edges: int, width: int,
+                      name: str) -> None:
+    r"""Checks that per-edge values have shape :obj:`[num_edges, width]`."""
+    if not isinstance(values, Tensor):
+        raise TypeError(f"'{name}' must be a torch.Tensor "
+                        f"(got {type(values).__name__})")
+    if values.dim() != 2 or values.size(0) != num_edges \
+            or values.size(1) != width:
+        raise ValueError(f"'{name}' must have shape [{num_edges}, {width}] "
+                         f"(one row per edge, sum of edge types columns) "
+                         f"(got {tuple(values.shape)})")
+
+
+def check_decoder_inputs(x: Tensor, edge_index: Tensor,
+                         edge_weight: Tensor, in_channels: int, width: int,
+                         pred_steps: int) -> None:
+    r"""Checks the common inputs of the decoders."""
+    check_node_features(x, allowed_dims=(3, ))
+    if x.size(-1) != in_channels or x.size(1) < 2:
+        raise ValueError(f"'x' must have shape [N, T, {in_channels}] with "
+                         f"T >= 2 (got {tuple(x.shape)})")
+    if not isinstance(pred_steps, int) or isinstance(pred_steps, bool) \
+            or not 1 <= pred_steps <= x.size(1):
+        raise ValueError(f"'pred_steps' must be an int in [1, T={x.size(1)}]"
+                         f" (got {pred_steps!r})")
+    check_edge_index(edge_index, x.size(0))
+    if edge_weight is not None:
+        check_edge_values(edge_weight, edge_index.size(1), width,
+                          'edge_weight')

@@ -1,0 +1,95 @@
+import math
+from typing import List
+
+from torch_geometric_fnri.nn._validation import as_edge_type_list
+from torch_geometric_fnri.nn.models.cnn_encoder import CNNEncoder
+from torch_geometric_fnri.nn.models.mlp_decoder import MLPDecoder
+from torch_geometric_fnri.nn.models.mlp_encoder import MLPEncoder
+from torch_geometric_fnri.nn.models.relational_inference import (
+    VARIANTS,
+    RelationalInference,
+)
+from torch_geometric_fnri.nn.models.rnn_decoder import RNNDecoder
+from torch_geometric_fnri.nn.models.static_decoder import StaticDecoder
+from torch_geometric_fnri.nn.multiplex_edge_sampler import (
+    MultiplexEdgeSampler,
+)
+
+
+def build_model(variant: str, num_edge_types: List[int],
+                num_timesteps: int = 49, in_channels: int = 4,
+                hidden_channels: int = 256, encoder: str = 'mlp',
+                decoder: str = 'mlp', skip_first: bool = True,
+                tau: float = 0.5, hard: bool = False,
+                encoder_dropout: float = 0., decoder_dropout: float = 0.,
+                sharpness: float = 1.0) -> RelationalInference:
+    r"""Builds NRI, fNRI or sfNRI with the paper's layer sizes as a
+    :class:`RelationalInference` model.
+
+    Args:
+        variant (str): :obj:`'nri'`, :obj:`'fnri'` or :obj:`'sfnri'`.
+        num_edge_types (List[int]): The data's label layers :math:`[K_l]`
+            (*e.g.* :obj:`[2, 2]` for springs + charges). NRI uses
+            :math:`\prod_l K_l` types, fNRI one layer-graph per entry, sfNRI
+            one sigmoid factor per (binary) entry.
+        num_timesteps (int, optional): Frames seen by the encoder
+            (MLP encoder input size :math:`T \cdot D`). (default: :obj:`49`)
+        in_channels (int, optional): Features per frame :math:`D`.
+            (default: :obj:`4`)
+        hidden_channels (int, optional): Hidden size of encoder and decoder.
+            (default: :obj:`256`)
+        encoder (str, optional): :obj:`'mlp'` or :obj:`'cnn'`.
+            (default: :obj:`'mlp'`)
+        decoder (str, optional): :obj:`'mlp'`, :obj:`'rnn'` or
+            :obj:`'static'`. (default: :obj:`'mlp'`)
+        skip_first (bool, optional): First type of every layer-graph is the
+            non-edge (ignored by sfNRI, which never skips).
+            (default: :obj:`True`)
+        tau (float, optional): Gumbel-softmax temperature.
+            (default: :obj:`0.5`)
+        hard (bool, optional): Straight-through hard samples (sfNRI:
+            rounding). (default: :obj:`False`)
+        encoder_dropout (float, optional): (default: :obj:`0.`)
+        decoder_dropout (float, optional): (default: :obj:`0.`)
+        sharpness (float, optional): sfNRI sigmoid sharpness.
+            (default: :obj:`1.0`)
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"'variant' must be one of {list(VARIANTS)} "
+                         f"(got {variant!r})")
+    layers = as_edge_type_list(num_edge_types)
+    if variant == 'nri':
+        model_types = [math.prod(layers)]
+    elif variant == 'fnri':
+        model_types = layers
+    else:
+        model_types = [len(layers)]
+        skip_first = False
+    width = sum(model_types)
+
+    if encoder == 'mlp':
+        enc = MLPEncoder(num_timesteps * in_channels, hidden_channels,
+                         width, dropout=encoder_dropout)
+    elif encoder == 'cnn':
+        enc = CNNEncoder(in_channels, hidden_channels, width,
+                         dropout=encoder_dropout)
+    else:
+        raise ValueError(f"'encoder' must be 'mlp' or 'cnn' "
+                         f"(got {encoder!r})")
+
+    if decoder == 'mlp':
+        dec = MLPDecoder(in_channels, hidden_channels, model_types,
+                         skip_first=skip_first, dropout=decoder_dropout)
+    elif decoder == 'rnn':
+        dec = RNNDecoder(in_channels, hidden_channels, model_types,
+                         skip_first=skip_first, dropout=decoder_dropout)
+    elif decoder == 'static':
+        dec = StaticDecoder(in_channels, model_types)
+    else:
+        raise ValueError(f"'decoder' must be 'mlp', 'rnn' or 'static' "
+                         f"(got {decoder!r})")
+
+    mode = 'sigmoid' if variant == 'sfnri' else 'gumbel'
+    sampler = MultiplexEdgeSampler(model_types, tau=tau, hard=hard,
+                                   mode=mode, sharpness=sharpness)
+    return RelationalInference(enc, dec, sampler, variant, layers)

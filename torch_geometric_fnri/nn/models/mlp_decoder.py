@@ -1,0 +1,101 @@
+from typing import List, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from torch_geometric_fnri.nn._validation import check_decoder_inputs
+from torch_geometric_fnri.nn.conv import MultiplexMessageConv
+
+
+class MLPDecoder(torch.nn.Module):
+    r"""The Markovian MLP decoder of the `"Neural Relational Inference for
+    Interacting Systems" <https://arxiv.org/abs/1802.04687>`_ and
+    `"Factorised Neural Relational Inference for Multi-Interaction Systems"
+    <https://arxiv.org/abs/1905.08721>`_ papers. One step maps frame
+    :math:`\mathbf{x}^t` to
+
+    .. math::
+        \mathbf{x}^{t+1}_i = \mathbf{x}^t_i + f_{\mathrm{out}}\left(
+        [\mathbf{x}^t_i \Vert \mathbf{m}_i]\right)
+
+    where :math:`\mathbf{m}_i` is the output of
+    :class:`~torch_geometric_fnri.nn.conv.MultiplexMessageConv` and
+    :math:`f_{\mathrm{out}}` is
+    :obj:`Linear -> ReLU -> Dropout -> Linear -> ReLU -> Dropout -> Linear`.
+    The rollout starts from the ground-truth frames
+    :math:`0, M, 2M, \ldots` (:math:`M` = :obj:`pred_steps`) and feeds its
+    own predictions back for :math:`M` steps; all starting frames advance
+    together (one batched call per step). Output index :math:`t` predicts
+    frame :math:`t + 1` from ground-truth frame
+    :math:`\lfloor t / M \rfloor M`. Dropout is only active in training
+    mode (the reference applies it in evaluation mode too).
+
+    Args:
+        in_channels (int): Features per frame :math:`D`.
+        hidden_channels (int): Hidden size of the message and output MLPs.
+        num_edge_types (int or List[int]): Edge types per layer-graph.
+        skip_first (bool, optional): The first type of every layer-graph is
+            a non-edge without message. (default: :obj:`False`)
+        dropout (float, optional): Dropout probability. (default: :obj:`0.`)
+
+    Shapes:
+        - **input:** trajectories :math:`(|\mathcal{V}|, T, D)`, edge
+          indices :math:`(2, |\mathcal{E}|)`, edge weights
+          :math:`(|\mathcal{E}|, \sum_l K_l)`
+        - **output:** predictions :math:`(|\mathcal{V}|, T - 1, D)`, aligned
+          with :obj:`x[:, 1:]`
+    """
+    def __init__(self, in_channels: int, hidden_channels: int,
+                 num_edge_types: Union[int, List[int]],
+                 skip_first: bool = False, dropout: float = 0.):
+        super().__init__()
+        self.in_channels = in_channels
+        self.hidden_channels = hidden_channels
+        self.dropout = dropout
+        self.message_conv = MultiplexMessageConv(
+            in_channels, hidden_channels, hidden_channels, num_edge_types,
+            skip_first=skip_first, dropout=dropout, act='relu')
+        self.num_edge_types = self.message_conv.num_edge_types
+        self.lin1 = torch.nn.Linear(in_channels + hidden_channels,
+                                    hidden_channels)
+        self.lin2 = torch.nn.Linear(hidden_channels, hidden_channels)
+        self.lin3 = torch.nn.Linear(hidden_channels, in_channels)
+
+    def reset_parameters(self):
+        r"""Resets all learnable parameters of the module."""
+        for module in (self.message_conv, self.lin1, self.lin2, self.lin3):
+            module.reset_parameters()
+
+    def step(self, x: Tensor, edge_index: Tensor,
+             edge_weight: Tensor) -> Tensor:
+        r"""One prediction step for frames :obj:`x` of shape
+        :obj:`[N, *, D]` (no input checks)."""
+        agg = self.message_conv.propagate_unchecked(x, edge_index,
+                                                    edge_weight)
+        h = F.relu(self.lin1(torch.cat([x, agg], dim=-1)))
+        h = F.dropout(h, p=self.dropout, training=self.training)
+        h = F.relu(self.lin2(h))
+        h = F.dropout(h, p=self.dropout, training=self.training)
+        return x + self.lin3(h)
+
+    def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor,
+                pred_steps: int = 1) -> Tensor:
+        check_decoder_inputs(x, edge_index, edge_weight, self.in_channels,
+                             sum(self.num_edge_types), pred_steps)
+        num_nodes, num_frames = x.size(0), x.size(1)
+        # Starting frames 0, M, 2M, ... that predict at least one target.
+        current = x[:, 0:num_frames - 1:pred_steps]  # [N, A, D]
+        preds = []
+        for _ in range(pred_steps):
+            current = self.step(current, edge_index, edge_weight)
+            preds.append(current)
+        out = torch.stack(preds, dim=2)  # [N, A, M, D]
+        out = out.reshape(num_nodes, -1, self.in_channels)
+        return out[:, :num_frames - 1]
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}({self.in_channels}, '
+                f'hidden_channels={self.hidden_channels}, '
+                f'num_edge_types={self.num_edge_types}, '
+                f'skip_first={self.message_conv.skip_first})')

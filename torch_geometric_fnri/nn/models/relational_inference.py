@@ -1,0 +1,201 @@
+import math
+from typing import List, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from torch_geometric_fnri.losses import (
+    edge_type_bce,
+    edge_type_cross_entropy,
+    kl_categorical,
+)
+from torch_geometric_fnri.nn._validation import (
+    as_edge_type_list,
+    check_edge_values,
+)
+from torch_geometric_fnri.nn.multiplex_edge_sampler import (
+    MultiplexEdgeSampler,
+)
+
+VARIANTS = ('nri', 'fnri', 'sfnri')
+
+
+class RelationalInference(torch.nn.Module):
+    r"""The relational inference model (a VAE in the style of
+    :class:`torch_geometric.nn.models.VGAE`) of the `"Neural Relational
+    Inference for Interacting Systems" <https://arxiv.org/abs/1802.04687>`_
+    and `"Factorised Neural Relational Inference for Multi-Interaction
+    Systems" <https://arxiv.org/abs/1905.08721>`_ papers. It composes an
+    encoder (trajectories to edge logits), a
+    :class:`~torch_geometric_fnri.nn.MultiplexEdgeSampler` and a decoder, and
+    maps between the data's label layers and the model's edge types:
+
+    * :obj:`'nri'`: one layer-graph with :math:`\prod_l K_l` types, the
+      mixed-radix class :math:`\sum_l y_l \prod_{m > l} K_m` (layer 0 most
+      significant);
+    * :obj:`'fnri'`: one layer-graph per label layer (:math:`K_l` types);
+    * :obj:`'sfnri'`: one sigmoid factor per (binary) label layer.
+
+    It owns no training loop. :meth:`encode`, :meth:`sample` and
+    :meth:`decode` can be used alone (supervised encoder, true-graph decoder
+    via :meth:`edge_weight_from_labels`).
+
+    Args:
+        encoder (torch.nn.Module): Maps :obj:`(x, edge_index)` to logits
+            :obj:`[E, W]`.
+        decoder (torch.nn.Module): Maps :obj:`(x, edge_index, edge_weight,
+            pred_steps)` to predictions :obj:`[N, T - 1, D]`.
+        sampler (MultiplexEdgeSampler): The edge sampler (width :math:`W`).
+        variant (str): :obj:`'nri'`, :obj:`'fnri'` or :obj:`'sfnri'`.
+        num_edge_types (List[int]): The data's label layers
+            :math:`[K_1, \ldots, K_L]`.
+    """
+    def __init__(self, encoder: torch.nn.Module, decoder: torch.nn.Module,
+                 sampler: MultiplexEdgeSampler, variant: str,
+                 num_edge_types: List[int]):
+        super().__init__()
+        if variant not in VARIANTS:
+            raise ValueError(f"'variant' must be one of {list(VARIANTS)} "
+                             f"(got {variant!r})")
+        self.encoder = encoder
+        self.decoder = decoder
+        self.sampler = sampler
+        self.variant = variant
+        self.num_edge_types = as_edge_type_list(num_edge_types)
+        if variant == 'sfnri' and any(k != 2 for k in self.num_edge_types):
+            raise ValueError(f"'sfnri' needs binary label layers "
+                             f"(got num_edge_types={self.num_edge_types})")
+        if variant == 'nri':
+            self.model_edge_types = [math.prod(self.num_edge_types)]
+        elif variant == 'fnri':
+            self.model_edge_types = list(self.num_edge_types)
+        else:
+            self.model_edge_types = [len(self.num_edge_types)]
+        if sampler.width != sum(self.model_edge_types):
+            raise ValueError(
+                f"'sampler' must have width {sum(self.model_edge_types)} "
+                f"for variant {variant!r} and num_edge_types="
+                f"{self.num_edge_types} (got {sampler.width})")
+        if (variant == 'sfnri') != (sampler.mode == 'sigmoid'):
+            raise ValueError(f"'sampler' mode must be 'sigmoid' exactly for "
+                             f"'sfnri' (got {sampler.mode!r})")
+
+    @property
+    def pred_num_classes(self) -> List[int]:
+        r"""The class counts of the factors of :meth:`predict_edge_types`."""
+        if self.variant == 'sfnri':
+            return [2] * len(self.num_edge_types)
+        return list(self.model_edge_types)
+
+    def encode(self, x: Tensor, edge_index: Tensor,
+               batch: Optional[Tensor] = None) -> Tensor:
+        r"""Returns edge logits :obj:`[E, W]`."""
+        if batch is None:
+            return self.encoder(x, edge_index)
+        return self.encoder(x, edge_index, batch)
+
+    def sample(self, logits: Tensor, deterministic: bool = False,
+               generator: Optional[torch.Generator] = None) -> Tensor:
+        r"""Samples edge weights :obj:`[E, W]` (see
+        :class:`~torch_geometric_fnri.nn.MultiplexEdgeSampler`)."""
+        return self.sampler(logits, deterministic, generator)
+
+    def decode(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor,
+               pred_steps: int = 1) -> Tensor:
+        r"""Returns predictions :obj:`[N, T - 1, D]` for :obj:`x[:, 1:]`."""
+        return self.decoder(x, edge_index, edge_weight, pred_steps)
+
+    def forward(self, x: Tensor, edge_index: Tensor, pred_steps: int = 1,
+                x_decoder: Optional[Tensor] = None,
+                deterministic: bool = False,
+                generator: Optional[torch.Generator] = None
+                ) -> Tuple[Tensor, Tensor, Tensor]:
+        r"""Encodes :obj:`x`, samples edges and decodes :obj:`x_decoder`
+        (default: :obj:`x`). Returns :obj:`(pred, logits, edge_weight)`."""
+        logits = self.encode(x, edge_index)
+        edge_weight = self.sample(logits, deterministic, generator)
+        x_decoder = x if x_decoder is None else x_decoder
+        pred = self.decode(x_decoder, edge_index, edge_weight, pred_steps)
+        return pred, logits, edge_weight
+
+    def _check_labels(self, edge_type: Tensor) -> Tensor:
+        layers = len(self.num_edge_types)
+        if edge_type.dim() == 1 and layers == 1:
+            edge_type = edge_type.unsqueeze(-1)
+        check_edge_values(edge_type, edge_type.size(0), layers, 'edge_type')
+        high = edge_type.new_tensor(self.num_edge_types)
+        if bool(((edge_type < 0) | (edge_type >= high)).any()):
+            raise ValueError(f"'edge_type' column l must hold values in "
+                             f"[0, K_l) for num_edge_types="
+                             f"{self.num_edge_types}")
+        return edge_type.long()
+
+    def combined_labels(self, edge_type: Tensor) -> Tensor:
+        r"""Returns the mixed-radix class :obj:`[E]` of labels
+        :obj:`[E, L]` (layer 0 most significant)."""
+        edge_type = self._check_labels(edge_type)
+        label = torch.zeros_like(edge_type[:, 0])
+        for col, k in enumerate(self.num_edge_types):
+            label = label * k + edge_type[:, col]
+        return label
+
+    def edge_weight_from_labels(self, edge_type: Tensor) -> Tensor:
+        r"""Returns the decoder input :obj:`[E, W]` of the ground-truth
+        graph (true-graph decoder): per-layer one-hots (fNRI), the one-hot
+        combined class (NRI) or 0/1 floats (sfNRI)."""
+        if self.variant == 'nri':
+            label = self.combined_labels(edge_type)
+            return F.one_hot(label, self.model_edge_types[0]).float()
+        edge_type = self._check_labels(edge_type)
+        if self.variant == 'sfnri':
+            return edge_type.float()
+        return torch.cat([
+            F.one_hot(edge_type[:, col], k).float()
+            for col, k in enumerate(self.num_edge_types)
+        ], dim=-1)
+
+    def predict_edge_types(self, logits: Tensor) -> Tensor:
+        r"""Returns predicted classes :obj:`[E, P]` (long): per-layer argmax
+        (fNRI, :math:`P = L`), the combined class (NRI, :math:`P = 1`) or
+        :math:`\sigma(s h) > 0.5` per factor (sfNRI)."""
+        check_edge_values(logits, logits.size(0), self.sampler.width,
+                          'logits')
+        if self.variant == 'sfnri':
+            return (self.sampler.probabilities(logits) > 0.5).long()
+        return torch.stack([
+            block.argmax(dim=-1)
+            for block in logits.split(self.model_edge_types, dim=-1)
+        ], dim=-1)
+
+    def kl_loss(self, logits: Tensor, num_nodes: int,
+                prior: Optional[Tensor] = None) -> Tensor:
+        r"""The KL term (see
+        :func:`~torch_geometric_fnri.losses.kl_categorical`) of the
+        per-layer posteriors. :obj:`prior` holds prior probabilities
+        :obj:`[W]` (each layer block summing to one); without it the uniform
+        prior is used. sfNRI has no KL term (as in the reference) and
+        returns zero."""
+        if self.variant == 'sfnri':
+            return logits.new_zeros(())
+        log_prior = None if prior is None else prior.log()
+        return kl_categorical(self.sampler.probabilities(logits),
+                              self.model_edge_types, num_nodes, log_prior)
+
+    def supervised_loss(self, logits: Tensor, edge_type: Tensor) -> Tensor:
+        r"""The supervised-encoder loss against labels :obj:`[E, L]`."""
+        if self.variant == 'sfnri':
+            edge_type = self._check_labels(edge_type)
+            return edge_type_bce(logits, edge_type, self.sampler.sharpness)
+        if self.variant == 'nri':
+            return edge_type_cross_entropy(logits,
+                                           self.combined_labels(edge_type),
+                                           self.model_edge_types)
+        return edge_type_cross_entropy(logits, self._check_labels(edge_type),
+                                       self.num_edge_types)
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(variant={self.variant!r}, '
+                f'num_edge_types={self.num_edge_types},\n'
+                f'  encoder={self.encoder},\n  decoder={self.decoder},\n'
+                f'  sampler={self.sampler})')

@@ -1,0 +1,132 @@
+from typing import List, Optional, Union
+
+import torch
+from torch import Tensor
+
+from torch_geometric_fnri.nn._validation import as_edge_type_list
+
+
+class MultiplexEdgeSampler(torch.nn.Module):
+    r"""Samples multiplex edge values from encoder logits, as in the
+    `"Factorised Neural Relational Inference for Multi-Interaction Systems"
+    <https://arxiv.org/abs/1905.08721>`_ paper.
+
+    The columns of the logits are split into one block per layer-graph
+    (:math:`K_1, \ldots, K_L` columns); every block gets an independent
+    Gumbel-softmax (:obj:`mode='gumbel'`):
+
+    .. math::
+        \mathbf{z}_l = \mathrm{softmax}\left((\mathbf{h}_l + \mathbf{g}_l)
+        / \tau\right), \qquad g = -\log(\epsilon - \log(u + \epsilon)),
+        \ u \sim \mathcal{U}[0, 1)
+
+    One block (an int :obj:`num_edge_types`) is NRI. With :obj:`hard=True`
+    the forward value is the one-hot argmax of every block and the gradient
+    is that of the soft sample (straight-through). :obj:`mode='sigmoid'`
+    is sfNRI: :math:`z = \sigma(s \cdot h)` per column with sharpness
+    :math:`s`, no noise; :obj:`hard=True` rounds (straight-through).
+
+    Args:
+        num_edge_types (int or List[int]): The number of edge types per
+            layer-graph. In :obj:`'sigmoid'` mode every column is one
+            factor, so pass the number of factors.
+        tau (float, optional): Gumbel-softmax temperature :math:`\tau > 0`.
+            (default: :obj:`0.5`)
+        hard (bool, optional): Straight-through hard samples.
+            (default: :obj:`False`)
+        mode (str, optional): :obj:`'gumbel'` or :obj:`'sigmoid'`.
+            (default: :obj:`'gumbel'`)
+        sharpness (float, optional): Sigmoid sharpness :math:`s`.
+            (default: :obj:`1.0`)
+        eps (float, optional): The :math:`\epsilon` of the Gumbel noise.
+            (default: :obj:`1e-10`)
+
+    Shapes:
+        - **input:** logits :math:`(|\mathcal{E}|, \sum_l K_l)`
+        - **output:** edge values :math:`(|\mathcal{E}|, \sum_l K_l)`
+    """
+    def __init__(self, num_edge_types: Union[int, List[int]],
+                 tau: float = 0.5, hard: bool = False, mode: str = 'gumbel',
+                 sharpness: float = 1.0, eps: float = 1e-10):
+        super().__init__()
+        if mode not in ('gumbel', 'sigmoid'):
+            raise ValueError(f"'mode' must be 'gumbel' or 'sigmoid' "
+                             f"(got {mode!r})")
+        if not tau > 0:
+            raise ValueError(f"'tau' must be positive (got {tau})")
+        if not sharpness > 0:
+            raise ValueError(f"'sharpness' must be positive "
+                             f"(got {sharpness})")
+        self.num_edge_types = as_edge_type_list(num_edge_types)
+        self.tau = float(tau)
+        self.hard = hard
+        self.mode = mode
+        self.sharpness = float(sharpness)
+        self.eps = eps
+        self.width = sum(self.num_edge_types)
+
+    def _check(self, logits: Tensor) -> None:
+        if not isinstance(logits, Tensor) or logits.dim() != 2 \
+                or logits.size(1) != self.width:
+            shape = tuple(logits.shape) if isinstance(logits, Tensor) \
+                else type(logits).__name__
+            raise ValueError(
+                f"'logits' must have shape [E, {self.width}] for "
+                f"num_edge_types={self.num_edge_types} (got {shape})")
+
+    def _blockwise(self, t: Tensor, fn) -> Tensor:
+        # Applies fn over the last dim of every layer block.
+        ks = self.num_edge_types
+        if len(set(ks)) == 1:
+            return fn(t.view(t.size(0), len(ks), ks[0])).view(t.shape)
+        return torch.cat([fn(b) for b in t.split(ks, dim=-1)], dim=-1)
+
+    @staticmethod
+    def _one_hot_argmax(t: Tensor) -> Tensor:
+        index = t.argmax(dim=-1, keepdim=True)
+        return torch.zeros_like(t).scatter_(-1, index, 1.0)
+
+    def probabilities(self, logits: Tensor) -> Tensor:
+        r"""Returns the per-layer softmax of the logits (the posterior used
+        by the KL term), or :math:`\sigma(s \cdot h)` in sigmoid mode."""
+        self._check(logits)
+        if self.mode == 'sigmoid':
+            return torch.sigmoid(self.sharpness * logits)
+        return self._blockwise(logits, lambda b: b.softmax(dim=-1))
+
+    def forward(self, logits: Tensor, deterministic: bool = False,
+                generator: Optional[torch.Generator] = None) -> Tensor:
+        r"""Samples edge values.
+
+        Args:
+            logits (torch.Tensor): Logits :obj:`[E, sum(K)]`.
+            deterministic (bool, optional): If set to :obj:`True`, returns
+                the per-layer one-hot argmax of the logits (sigmoid mode:
+                rounded sigmoid), without noise. (default: :obj:`False`)
+            generator (torch.Generator, optional): Random generator of the
+                Gumbel noise, on the device of :obj:`logits`.
+                (default: :obj:`None`)
+        """
+        self._check(logits)
+        if self.mode == 'sigmoid':
+            z = torch.sigmoid(self.sharpness * logits)
+            if deterministic:
+                return z.round().detach()
+            if self.hard:
+                return z.round() - z.detach() + z
+            return z
+        if deterministic:
+            return self._blockwise(logits.detach(), self._one_hot_argmax)
+        u = torch.rand(logits.shape, generator=generator,
+                       device=logits.device, dtype=logits.dtype)
+        gumbel = -torch.log(self.eps - torch.log(u + self.eps))
+        soft = self._blockwise((logits + gumbel) / self.tau,
+                               lambda b: b.softmax(dim=-1))
+        if self.hard:
+            hard = self._blockwise(soft.detach(), self._one_hot_argmax)
+            return hard - soft.detach() + soft
+        return soft
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}({self.num_edge_types}, '
+                f'tau={self.tau}, hard={self.hard}, mode={self.mode!r})')
