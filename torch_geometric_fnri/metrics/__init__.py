@@ -1,0 +1,33 @@
+r"""Evaluation metrics: permutation-invariant edge accuracy and trajectory
+errors."""
+from .linear_assignment import linear_sum_assignment
+from .mixed_radix import decode_mixed_radix, encode_mixed_radix
+from .confusion_matrix import confusion_matrix
+from .edge_mapping import fit_edge_mapping, mapped_accuracy, mapping_table
+from .edge_accuracy import EdgeAccuracy, per_batch_optimal_accuracy
+from .trajectory_mse import (
+    POSITION_FEATURES,
+    VELOCITY_FEATURES,
+    TrajectoryMSE,
+    block_averaged_mse,
+    mse_at_steps,
+    per_step_mse,
+)
+
+__all__ = [
+    'linear_sum_assignment',
+    'encode_mixed_radix',
+    'decode_mixed_radix',
+    'confusion_matrix',
+    'fit_edge_mapping',
+    'mapped_accuracy',
+    'mapping_table',
+    'EdgeAccuracy',
+    'per_batch_optimal_accuracy',
+    'TrajectoryMSE',
+    'per_step_mse',
+    'block_averaged_mse',
+    'mse_at_steps',
+    'POSITION_FEATURES',
+    'VELOCITY_FEATURES',
+]
