@@ -1,0 +1,44 @@
+"""Simulated physics systems and trajectory datasets."""
+from .graph_sampling import (
+    BernoulliPairs,
+    RandomSignCharges,
+    UniformCountCharges,
+    UniformCountPairs,
+)
+from .interactions import Coulomb, FiniteSpring, IdealSpring, Interaction
+from .physics_system_dataset import PhysicsSystemDataset
+from .simulation import (
+    Trajectories,
+    sample_initial_state,
+    simulate,
+    simulate_system,
+)
+from .systems import SYSTEMS, InteractionLayer, PhysicsSystem, get_system
+from .trajectory_dataset import (
+    TrajectoryDataset,
+    from_arrays,
+    load_reference_files,
+)
+
+__all__ = [
+    'PhysicsSystemDataset',
+    'TrajectoryDataset',
+    'from_arrays',
+    'load_reference_files',
+    'simulate',
+    'simulate_system',
+    'sample_initial_state',
+    'Trajectories',
+    'PhysicsSystem',
+    'InteractionLayer',
+    'SYSTEMS',
+    'get_system',
+    'Interaction',
+    'IdealSpring',
+    'FiniteSpring',
+    'Coulomb',
+    'BernoulliPairs',
+    'UniformCountPairs',
+    'UniformCountCharges',
+    'RandomSignCharges',
+]

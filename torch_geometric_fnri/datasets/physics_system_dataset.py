@@ -1,0 +1,309 @@
+r"""The simulated physics systems as a cached PyG dataset."""
+import hashlib
+import json
+import os
+import os.path as osp
+import warnings
+from typing import Callable, Dict, List, Optional, Sequence, Union
+
+import numpy as np
+from torch_geometric.data import InMemoryDataset
+
+from ..transforms import POSITION_VELOCITY_GROUPS, TrajectoryNormalizer
+from .simulation import (
+    DEFAULT_CHUNK_SIZE,
+    DT,
+    MAX_FORCE,
+    MIN_DISTANCE,
+    simulate_system,
+)
+from .systems import get_system
+from .trajectory_data import build_data_list, to_features
+
+SPLITS = ('train', 'valid', 'test')
+# Bump when the stored format or the simulation changes.
+FORMAT_VERSION = 1
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_json(obj, path: str) -> None:
+    tmp = f'{path}.tmp{os.getpid()}'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+class PhysicsSystemDataset(InMemoryDataset):
+    r"""Simulated trajectories of interacting particles with their
+    ground-truth interaction graphs (NRI springs / charged, fNRI I+C and
+    I+C+F; see :mod:`~torch_geometric_fnri.datasets.systems`).
+
+    One simulation is one graph: ``x`` :obj:`[N, T, 4]` float32 (x, y, vx,
+    vy scaled to :math:`[-1, 1]` by :attr:`stats`, one min/max for the
+    positions and one for the velocities, taken from the training split
+    only), the fully connected ``edge_index`` :obj:`[2, N(N-1)]` and
+    ``edge_type`` :obj:`[N(N-1), L]` int64 with one 0/1 column per
+    interaction in the order of :attr:`interaction_names`.
+
+    All three splits and the statistics are generated in one
+    :meth:`process` (splits draw from independent seed streams, so a split
+    does not depend on the sizes of the others) and cached under
+    ``root/PhysicsSystemDataset/<system>_<hash>``, the hash covering every
+    generation parameter. Files are written atomically and listed with
+    their SHA-256 in ``manifest.json``, written last; a partial or corrupt
+    cache is rebuilt with a warning. With ``root=None`` the requested split
+    (and the training split, for the statistics) is generated in memory.
+
+    Args:
+        root (str, optional): The cache root, or :obj:`None` for no files.
+        system (str, optional): ``'springs_charges'``,
+            ``'springs_charges_fsprings'``, ``'springs'`` or ``'charged'``.
+            (default: :obj:`'springs_charges'`)
+        split (str, optional): ``'train'``, ``'valid'`` or ``'test'``.
+            (default: :obj:`'train'`)
+        num_simulations (tuple or dict, optional): Simulations per split as
+            ``(train, valid, test)`` or a dict with those keys; the paper
+            uses :obj:`(50000, 10000, 10000)`.
+            (default: :obj:`(1000, 200, 200)`)
+        num_particles (int, optional): :math:`N \geq 2`.
+            (default: :obj:`5`)
+        num_frames (int, optional): Saved frames :math:`T`; a trajectory
+            takes :math:`(T + 1) f` integration steps.
+            (default: :obj:`99`)
+        sample_freq (int, optional): Steps :math:`f` between frames.
+            (default: :obj:`100`)
+        seed (int, optional): The seed. (default: :obj:`42`)
+        transform (callable, optional): Applied on access.
+            (default: :obj:`None`)
+        pre_transform (callable, optional): Applied before saving.
+            (default: :obj:`None`)
+        force_reload (bool, optional): Regenerate even if cached.
+            (default: :obj:`False`)
+        num_workers (int, optional): Simulation worker processes; does not
+            change the data. (default: :obj:`1`)
+        log (bool, optional): Print progress while processing.
+            (default: :obj:`True`)
+    """
+    def __init__(
+        self,
+        root: Optional[str] = None,
+        system: str = 'springs_charges',
+        split: str = 'train',
+        num_simulations: Union[Sequence[int], Dict[str, int]] = (1000, 200,
+                                                                 200),
+        num_particles: int = 5,
+        num_frames: int = 99,
+        sample_freq: int = 100,
+        seed: int = 42,
+        transform: Optional[Callable] = None,
+        pre_transform: Optional[Callable] = None,
+        force_reload: bool = False,
+        num_workers: int = 1,
+        log: bool = True,
+    ):
+        self.system = get_system(system)
+        if split not in SPLITS:
+            raise ValueError(f"'split' must be one of {list(SPLITS)} "
+                             f"(got {split!r})")
+        self.split = split
+        self.num_simulations = self._check_num_simulations(num_simulations)
+        for name, value, minimum in (('num_particles', num_particles, 2),
+                                     ('num_frames', num_frames, 1),
+                                     ('sample_freq', sample_freq, 1),
+                                     ('num_workers', num_workers, 1)):
+            if (not isinstance(value, (int, np.integer))
+                    or isinstance(value, bool) or value < minimum):
+                raise ValueError(f"'{name}' must be an int >= {minimum} "
+                                 f"(got {value!r})")
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+            raise ValueError(f"'seed' must be an int (got {seed!r})")
+        self.num_particles = int(num_particles)
+        self.num_frames = int(num_frames)
+        self.sample_freq = int(sample_freq)
+        self.seed = int(seed)
+        self.num_workers = int(num_workers)
+
+        self._cached = root is not None
+        if root is None:
+            super().__init__(None, transform, pre_transform, log=log)
+            needed = {'train', split}
+            data_lists, self.stats = self._generate(needed)
+            self.data, self.slices = self.collate(data_lists[split])
+            return
+
+        self._check_cache(osp.join(osp.expanduser(osp.normpath(root)),
+                                   *self._cache_subdir()))
+        super().__init__(root, transform, pre_transform,
+                         force_reload=force_reload, log=log)
+        try:
+            self._load_split()
+        except Exception as error:  # Unreadable although checksums match.
+            warnings.warn(f'Could not load the cached dataset in '
+                          f"'{self.processed_dir}' ({error}); regenerating")
+            self.process()
+            self._load_split()
+
+    @staticmethod
+    def _check_num_simulations(num_simulations) -> Dict[str, int]:
+        if isinstance(num_simulations, dict):
+            if set(num_simulations) != set(SPLITS):
+                raise ValueError(f"'num_simulations' must have the keys "
+                                 f"{list(SPLITS)} "
+                                 f"(got {sorted(num_simulations)})")
+            counts = [num_simulations[s] for s in SPLITS]
+        else:
+            counts = list(num_simulations)
+            if len(counts) != 3:
+                raise ValueError(f"'num_simulations' must be (train, valid, "
+                                 f"test) (got {num_simulations!r})")
+        for count in counts:
+            if (not isinstance(count, (int, np.integer))
+                    or isinstance(count, bool) or count < 1):
+                raise ValueError(f"'num_simulations' must hold ints >= 1 "
+                                 f"(got {num_simulations!r})")
+        return {s: int(c) for s, c in zip(SPLITS, counts)}
+
+    @property
+    def num_steps(self) -> int:
+        r"""Integration steps per trajectory, :math:`(T + 1) f`."""
+        return (self.num_frames + 1) * self.sample_freq
+
+    @property
+    def num_edge_types(self) -> List[int]:
+        return self.system.num_edge_types
+
+    @property
+    def interaction_names(self) -> List[str]:
+        return self.system.interaction_names
+
+    @property
+    def generation_parameters(self) -> dict:
+        r"""Every parameter that determines the data (hashed into the cache
+        directory)."""
+        return {
+            'format_version': FORMAT_VERSION,
+            'system': repr(self.system),
+            'num_simulations': self.num_simulations,
+            'num_particles': self.num_particles,
+            'num_frames': self.num_frames,
+            'sample_freq': self.sample_freq,
+            'seed': self.seed,
+            'chunk_size': DEFAULT_CHUNK_SIZE,
+            'dt': DT,
+            'max_force': MAX_FORCE,
+            'min_distance': MIN_DISTANCE,
+        }
+
+    def _cache_subdir(self) -> List[str]:
+        text = json.dumps(self.generation_parameters, sort_keys=True)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return [self.__class__.__name__, f'{self.system.name}_{digest}']
+
+    @property
+    def has_process(self) -> bool:
+        # Without a root nothing is written: the data is generated in
+        # `__init__` instead.
+        return self._cached
+
+    @property
+    def processed_dir(self) -> str:
+        return osp.join(self.root, *self._cache_subdir())
+
+    @property
+    def processed_file_names(self) -> List[str]:
+        return [f'{s}.pt' for s in SPLITS] + ['stats.json', 'manifest.json']
+
+    def _check_cache(self, directory: str) -> None:
+        # Remove a partial or corrupt cache so that `process` runs again.
+        names = self.processed_file_names
+        present = [n for n in names if osp.exists(osp.join(directory, n))]
+        if not present:
+            return
+        problem = None
+        manifest_path = osp.join(directory, 'manifest.json')
+        if not osp.exists(manifest_path):
+            problem = 'incomplete (no manifest)'
+        else:
+            try:
+                with open(manifest_path) as f:
+                    manifest = json.load(f)
+                for name, digest in manifest['files'].items():
+                    path = osp.join(directory, name)
+                    if not osp.exists(path) or _sha256(path) != digest:
+                        problem = f"'{name}' is missing or corrupt"
+                        break
+                if (problem is None and manifest['parameters']
+                        != json.loads(json.dumps(
+                            self.generation_parameters))):
+                    problem = 'generated with other parameters'
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                problem = f'unreadable manifest ({error})'
+        if problem is not None:
+            warnings.warn(f"Cached dataset in '{directory}' is {problem}; "
+                          f"regenerating it")
+            for name in present:
+                os.remove(osp.join(directory, name))
+
+    def _generate(self, splits) -> tuple:
+        # Simulates the requested splits; returns their data lists and the
+        # normalisation fitted on the training split.
+        data, features = {}, {}
+        for index, split in enumerate(SPLITS):
+            if split not in splits:
+                continue
+            trajectories = simulate_system(
+                self.system, self.num_simulations[split], self.num_particles,
+                self.num_steps, self.sample_freq,
+                np.random.SeedSequence(self.seed, spawn_key=(index, )),
+                num_workers=self.num_workers)
+            features[split] = to_features(trajectories.loc,
+                                          trajectories.vel)
+            data[split] = self.system.labels(trajectories.couplings)
+        stats = TrajectoryNormalizer.fit(features['train'],
+                                         POSITION_VELOCITY_GROUPS)
+        data_lists = {}
+        for split in data:
+            data_list = build_data_list(stats.normalize(features.pop(split)),
+                                        data[split])
+            if self.pre_transform is not None:
+                data_list = [self.pre_transform(d) for d in data_list]
+            data_lists[split] = data_list
+        return data_lists, stats
+
+    def process(self) -> None:
+        data_lists, stats = self._generate(SPLITS)
+        directory = self.processed_dir
+        os.makedirs(directory, exist_ok=True)
+        manifest_path = osp.join(directory, 'manifest.json')
+        if osp.exists(manifest_path):
+            os.remove(manifest_path)
+        files = {}
+        for split in SPLITS:
+            path = osp.join(directory, f'{split}.pt')
+            tmp = f'{path}.tmp{os.getpid()}'
+            self.save(data_lists.pop(split), tmp)
+            os.replace(tmp, path)
+            files[f'{split}.pt'] = _sha256(path)
+        stats_path = osp.join(directory, 'stats.json')
+        _write_json(stats.to_dict(), stats_path)
+        files['stats.json'] = _sha256(stats_path)
+        _write_json({
+            'parameters': self.generation_parameters,
+            'files': files
+        }, manifest_path)
+
+    def _load_split(self) -> None:
+        self.load(osp.join(self.processed_dir, f'{self.split}.pt'))
+        with open(osp.join(self.processed_dir, 'stats.json')) as f:
+            self.stats = TrajectoryNormalizer.from_dict(json.load(f))
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}({self.system.name}, '
+                f'split={self.split}, {len(self)})')
