@@ -256,9 +256,9 @@ def simulate(
                          "dimensions (pairwise forces)")
 
     box = system.box_size
-    # Internal layout [2, N, S].
-    pos = np.ascontiguousarray(loc.transpose(1, 2, 0))
-    vel = np.ascontiguousarray(vel.transpose(1, 2, 0))
+    # Internal layout [2, N, S]; always copies (the inputs stay intact).
+    pos = loc.transpose(1, 2, 0).copy()
+    vel = vel.transpose(1, 2, 0).copy()
     out_loc = np.empty((num_sims, frames, 2, num_particles))
     out_vel = np.empty((num_sims, frames, 2, num_particles))
     force = _ForceField(_coefficients(system, couplings), num_particles,
