@@ -3,7 +3,10 @@ import itertools
 import numpy as np
 import pytest
 
-from torch_geometric_fnri.metrics import linear_sum_assignment
+from torch_geometric_fnri.metrics import (
+    lexicographic_max_assignment,
+    linear_sum_assignment,
+)
 
 
 def brute_force(cost, maximize=False):
@@ -92,3 +95,23 @@ def test_errors():
         linear_sum_assignment(np.array([[-np.inf, 1.0], [1.0, 1.0]]))
     with pytest.raises(ValueError, match='numeric'):
         linear_sum_assignment(np.array([['a']]))
+
+
+def test_lexicographic_max_assignment_is_first_brute_force_optimum():
+    rng = np.random.default_rng(2)
+    for _ in range(120):
+        n = int(rng.integers(1, 7))
+        score = rng.integers(0, 3, size=(n, n))  # many ties
+        perms = np.array(list(itertools.permutations(range(n))))
+        values = score[np.arange(n), perms].sum(axis=1)
+        expected = perms[int(np.argmax(values))]
+        sigma = lexicographic_max_assignment(score)
+        assert sigma.tolist() == expected.tolist()
+    assert lexicographic_max_assignment(np.zeros((0, 0), int)).size == 0
+
+
+def test_lexicographic_max_assignment_errors():
+    with pytest.raises(ValueError, match='square'):
+        lexicographic_max_assignment(np.zeros((2, 3), dtype=int))
+    with pytest.raises(ValueError, match='integers'):
+        lexicographic_max_assignment(np.zeros((2, 2)))

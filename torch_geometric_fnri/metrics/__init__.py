@@ -1,6 +1,9 @@
 r"""Evaluation metrics: permutation-invariant edge accuracy and trajectory
 errors."""
-from .linear_assignment import linear_sum_assignment
+from .linear_assignment import (
+    lexicographic_max_assignment,
+    linear_sum_assignment,
+)
 from .mixed_radix import decode_mixed_radix, encode_mixed_radix
 from .confusion_matrix import confusion_matrix
 from .edge_mapping import fit_edge_mapping, mapped_accuracy, mapping_table
@@ -16,6 +19,7 @@ from .trajectory_mse import (
 
 __all__ = [
     'linear_sum_assignment',
+    'lexicographic_max_assignment',
     'encode_mixed_radix',
     'decode_mixed_radix',
     'confusion_matrix',

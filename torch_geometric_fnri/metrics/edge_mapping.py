@@ -53,7 +53,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .linear_assignment import linear_sum_assignment
+from .linear_assignment import lexicographic_max_assignment
 from .mixed_radix import check_num_classes, decode_mixed_radix
 
 FAMILIES = ('nri', 'fnri', 'sfnri')
@@ -98,39 +98,6 @@ def _check_confusion(confusion, num_pred: int, num_target: int) -> np.ndarray:
     return confusion.astype(np.int64)
 
 
-def _lexicographic_max_assignment(score: np.ndarray) -> np.ndarray:
-    # Maximum-weight perfect matching of a square integer matrix; among the
-    # optimal ones the lexicographically smallest column sequence.
-    n = score.shape[0]
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    _, cols = linear_sum_assignment(score, maximize=True)
-    sigma = cols.astype(np.int64)
-    rows = np.arange(n)
-    best = int(score[rows, sigma].sum())
-    fixed = 0
-    for i in range(n):
-        used = set(sigma[:i].tolist())
-        for j in range(int(sigma[i])):
-            if j in used:
-                continue
-            rest = np.array([c for c in range(n) if c not in used and c != j],
-                            dtype=np.int64)
-            sub = score[i + 1:][:, rest]
-            if sub.size > 0:
-                r, c = linear_sum_assignment(sub, maximize=True)
-                value = int(sub[r, c].sum())
-            else:
-                c = np.zeros(0, dtype=np.int64)
-                value = 0
-            if fixed + int(score[i, j]) + value == best:
-                sigma[i] = j
-                sigma[i + 1:] = rest[c]
-                break
-        fixed += int(score[i, sigma[i]])
-    return sigma
-
-
 def _factor_assignments(pred_num_classes: List[int],
                         num_edge_types: List[int]) -> List[tuple]:
     out = [a for a in itertools.permutations(range(len(pred_num_classes)),
@@ -139,9 +106,9 @@ def _factor_assignments(pred_num_classes: List[int],
                   for p, k in zip(a, num_edge_types))]
     if len(out) == 0:
         raise ValueError(f"No assignment of the predicted factors "
-                         f"(pred_num_classes={pred_num_classes}) to the label "
-                         f"layers (num_edge_types={num_edge_types}) with equal "
-                         f"class counts exists")
+                         f"(pred_num_classes={pred_num_classes}) to the "
+                         f"label layers (num_edge_types={num_edge_types}) "
+                         f"with equal class counts exists")
     return out
 
 
@@ -194,7 +161,7 @@ def _fit_factorised(confusion, pred_num_classes, num_edge_types,
                 np.add.at(layer, (pred_digits[:, p][:, None],
                                   target_digits[:, l][None, :]), confusion)
                 if allow_label_permutation:
-                    maps.append(_lexicographic_max_assignment(layer).tolist())
+                    maps.append(lexicographic_max_assignment(layer).tolist())
                 else:
                     maps.append(list(range(num_edge_types[l])))
             table = _factorised_table(a, maps, pred_digits, strides)
@@ -215,7 +182,7 @@ def _fit_joint(confusion, allow_label_permutation) -> Dict:
     n = max(num_pred, num_target)
     score = np.zeros((n, n), dtype=np.int64)
     score[:num_pred, :num_target] = confusion
-    sigma = _lexicographic_max_assignment(score)[:num_pred]
+    sigma = lexicographic_max_assignment(score)[:num_pred]
     sigma[sigma >= num_target] = -1
     return {'class_map': sigma.tolist()}
 

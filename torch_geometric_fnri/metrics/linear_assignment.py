@@ -6,6 +6,10 @@ finds the cheapest augmenting path to a free column, and the dual variables
 are updated so that all reduced costs stay non-negative. The work is
 :math:`O(n^2 m)` for an :math:`n \times m` matrix with :math:`n \leq m`;
 the inner loop over columns is vectorised.
+
+:func:`lexicographic_max_assignment` adds a deterministic tie-break for
+integer score matrices: the first optimal matching in
+:func:`itertools.permutations` order.
 """
 from typing import Tuple
 
@@ -64,7 +68,7 @@ def linear_sum_assignment(
     transposed = cost.shape[0] > cost.shape[1]
     if transposed:
         cost = cost.T
-    col4row = _solve(cost)
+    col4row, _, _ = _solve(cost)
     rows = np.arange(cost.shape[0], dtype=np.intp)
     if transposed:
         order = np.argsort(col4row, kind='stable')
@@ -72,9 +76,10 @@ def linear_sum_assignment(
     return rows, col4row
 
 
-def _solve(cost: np.ndarray) -> np.ndarray:
+def _solve(cost: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     # Shortest augmenting path for a matrix with at most as many rows as
-    # columns; returns the column of every row.
+    # columns; returns the column of every row and dual variables u, v with
+    # cost - u[:, None] - v[None, :] >= 0, tight on the matching.
     num_rows, num_cols = cost.shape
     u = np.zeros(num_rows)
     v = np.zeros(num_cols)
@@ -125,4 +130,69 @@ def _solve(cost: np.ndarray) -> np.ndarray:
             col4row[row], col = col, col4row[row]
             if row == cur_row:
                 break
-    return col4row
+    return col4row, u, v
+
+
+def lexicographic_max_assignment(score) -> np.ndarray:
+    r"""Maximum-weight perfect matching of a square integer matrix with a
+    lexicographic tie-break.
+
+    Among all permutations :math:`\sigma` maximising
+    :math:`\sum_i \text{score}[i, \sigma(i)]` it returns the
+    lexicographically smallest :math:`(\sigma(0), \sigma(1), \ldots)`,
+    i.e. the first maximum of a brute-force search over
+    :func:`itertools.permutations`. One assignment is solved first; then,
+    row by row, the smallest column that still admits an optimal completion
+    is taken. Columns that are not tight under the optimal dual variables
+    cannot be part of any optimal matching and are skipped, so ties are the
+    only extra work.
+
+    Args:
+        score (array_like): Integer scores of shape :obj:`[n, n]` (exact
+            comparison of sums needs integers below :math:`2^{53}`).
+
+    Returns:
+        :class:`numpy.ndarray` :math:`\sigma` of length :obj:`n`.
+
+    Examples:
+        >>> lexicographic_max_assignment([[1, 1], [1, 1]])
+        array([0, 1])
+    """
+    score = np.asarray(score)
+    if score.ndim != 2 or score.shape[0] != score.shape[1]:
+        raise ValueError(f"'score' must be a square matrix "
+                         f"(got shape {score.shape})")
+    if not np.issubdtype(score.dtype, np.integer):
+        raise ValueError(f"'score' must hold integers "
+                         f"(got dtype {score.dtype})")
+    n = score.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    score = score.astype(np.int64)
+    cost = -score.astype(np.float64)
+    sigma, u, v = _solve(cost)
+    sigma = sigma.astype(np.int64)
+    # Integer costs give integer duals: 'tight' is an exact test.
+    tight = (cost - u[:, None] - v[None, :]) < 0.5
+    best = int(score[np.arange(n), sigma].sum())
+    fixed = 0
+    for i in range(n):
+        used = set(sigma[:i].tolist())
+        for j in range(int(sigma[i])):
+            if j in used or not tight[i, j]:
+                continue
+            rest = np.array([c for c in range(n) if c not in used and c != j],
+                            dtype=np.int64)
+            sub = score[i + 1:][:, rest]
+            if sub.size > 0:
+                r, c = linear_sum_assignment(sub, maximize=True)
+                value = int(sub[r, c].sum())
+            else:
+                c = np.zeros(0, dtype=np.int64)
+                value = 0
+            if fixed + int(score[i, j]) + value == best:
+                sigma[i] = j
+                sigma[i + 1:] = rest[c]
+                break
+        fixed += int(score[i, sigma[i]])
+    return sigma
