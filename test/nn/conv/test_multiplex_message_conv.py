@@ -1,0 +1,79 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from dense_oracle import multiplex_messages
+from torch_geometric_fnri.nn.conv import MultiplexMessageConv
+from torch_geometric_fnri.utils import fully_connected_edge_index
+
+
+def _fc(num_graphs, n):
+    return torch.cat([fully_connected_edge_index(n) + g * n
+                      for g in range(num_graphs)], dim=1)
+
+
+@pytest.mark.parametrize('in_channels', [4, 32])
+@pytest.mark.parametrize('skip_first', [False, True])
+def test_multiplex_message_conv_matches_dense(in_channels, skip_first):
+    torch.manual_seed(0)
+    conv = MultiplexMessageConv(in_channels, 16, 8, [2, 3],
+                                skip_first=skip_first)
+    assert conv.node_projection == (in_channels >= 16)
+    assert str(conv) == (f'MultiplexMessageConv({in_channels}, 8, '
+                         f'num_edge_types=[2, 3], skip_first={skip_first})')
+    x = torch.randn(2, 3, 5, in_channels)  # [B, T, N, F]
+    z = torch.rand(2, 20, 5)
+    expected = multiplex_messages(conv, x, z, F.relu)  # [B, T, N, F']
+    out = conv(x.permute(0, 2, 1, 3).reshape(10, 3, in_channels), _fc(2, 5),
+               z.reshape(40, 5))
+    assert out.size() == (10, 3, 8)
+    assert torch.allclose(out.view(2, 5, 3, 8).transpose(1, 2), expected,
+                          atol=1e-5)
+
+
+def test_multiplex_message_conv_skip_first_params():
+    conv = MultiplexMessageConv(4, 8, 8, [2, 2], skip_first=True)
+    assert conv.num_active == 2
+    assert sum(p.numel() for p in conv.parameters()) == 4 * (
+        8 * 8 + 8 + 8 * 8 + 8)
+    x, edge_index = torch.randn(4, 4), fully_connected_edge_index(4)
+    z = torch.rand(12, 4, requires_grad=True)
+    conv(x, edge_index, z).sum().backward()
+    for k in (0, 2):  # skipped non-edge types get no gradient
+        assert conv.weight1.grad[k].abs().sum() == 0
+        assert z.grad[:, k].abs().sum() == 0
+    for k in (1, 3):
+        assert conv.weight1.grad[k].abs().sum() > 0
+
+
+def test_multiplex_message_conv_batch_and_permutation():
+    torch.manual_seed(1)
+    conv = MultiplexMessageConv(4, 8, 6, 2)
+    sizes = [5, 3]
+    x = torch.randn(8, 4)
+    edge_index = torch.cat([fully_connected_edge_index(5),
+                            fully_connected_edge_index(3) + 5], dim=1)
+    z = torch.rand(edge_index.size(1), 2)
+    out = conv(x, edge_index, z)
+    out0 = conv(x[:5], fully_connected_edge_index(5), z[:20])
+    out1 = conv(x[5:], fully_connected_edge_index(3), z[20:])
+    assert torch.allclose(out, torch.cat([out0, out1]), atol=1e-6)
+    assert sum(sizes) == out.size(0)
+    perm = torch.randperm(8)
+    inv = torch.empty_like(perm)
+    inv[perm] = torch.arange(8)
+    out_perm = conv(x[perm], inv[edge_index], z)
+    assert torch.allclose(out_perm, out[perm], atol=1e-6)
+
+
+def test_multiplex_message_conv_errors():
+    conv = MultiplexMessageConv(4, 8, 8, [2, 2])
+    x, edge_index = torch.randn(3, 4), fully_connected_edge_index(3)
+    with pytest.raises(ValueError, match=r"'edge_weight' must have shape"):
+        conv(x, edge_index, torch.rand(6, 3))
+    with pytest.raises(ValueError, match="4 features"):
+        conv(torch.randn(3, 5), edge_index, torch.rand(6, 4))
+    with pytest.raises(ValueError, match="'act'"):
+        MultiplexMessageConv(4, 8, 8, 2, act='gelu')
+    with pytest.raises(ValueError, match="'num_edge_types'"):
+        MultiplexMessageConv(4, 8, 8, [2, 0])

@@ -1,0 +1,132 @@
+"""A small dense NRI-style implementation used as a test oracle.
+
+It follows the reference code: [B, N, ...] tensors, one-hot rel_rec /
+rel_send matrices built from the row-major off-diagonal pairs (receiver a,
+sender b), matrix products for node->edge and edge->node, and a Python loop
+over edge types in the decoder. It reuses the weights of the modules under
+test so that outputs can be compared exactly.
+"""
+import torch
+import torch.nn.functional as F
+
+
+def rel_matrices(num_nodes):
+    pairs = [(a, b) for a in range(num_nodes) for b in range(num_nodes)
+             if a != b]
+    rel_rec = torch.zeros(len(pairs), num_nodes)
+    rel_send = torch.zeros(len(pairs), num_nodes)
+    for e, (a, b) in enumerate(pairs):
+        rel_rec[e, a] = 1.0
+        rel_send[e, b] = 1.0
+    return rel_rec, rel_send
+
+
+def node2edge(x, num_nodes):
+    # x: [B, N, F] -> [B, E, 2F] with content [x_sender, x_receiver].
+    rel_rec, rel_send = rel_matrices(num_nodes)
+    return torch.cat([rel_send @ x, rel_rec @ x], dim=-1)
+
+
+def edge2node(e, num_nodes):
+    rel_rec, _ = rel_matrices(num_nodes)
+    return rel_rec.t() @ e / num_nodes
+
+
+def mlp_encoder(enc, x):
+    # x: [B, N, T, D] -> [B, E, K]
+    B, N = x.shape[:2]
+    h = enc.mlp1(x.reshape(B, N, -1))
+    e = enc.node_to_edge1.nn(node2edge(h, N))
+    skip = e
+    if enc.factor:
+        h = enc.mlp3(edge2node(e, N))
+        e = node2edge(h, N)
+    else:
+        e = enc.mlp3(e)
+    e = enc.mlp4(torch.cat([e, skip], dim=-1))
+    return enc.lin_out(e)
+
+
+def cnn_encoder(enc, x):
+    B, N, T, D = x.shape
+    rel_rec, rel_send = rel_matrices(N)
+    flat = x.reshape(B, N, T * D)
+    pairs = torch.cat([
+        (rel_send @ flat).view(B, -1, T, D),
+        (rel_rec @ flat).view(B, -1, T, D)
+    ], dim=-1)  # [B, E, T, 2D]
+    e = enc.node_to_edge1.nn(pairs.reshape(-1, T, 2 * D))
+    e = e.view(B, -1, enc.hidden_channels)
+    e = enc.mlp1(e)
+    h = enc.mlp2(edge2node(e, N))
+    e = enc.mlp3(torch.cat([node2edge(h, N), e], dim=-1))
+    return enc.lin_out(e)
+
+
+def _active_types(conv):
+    skipped = set()
+    offset = 0
+    for k in conv.num_edge_types:
+        if conv.skip_first:
+            skipped.add(offset)
+        offset += k
+    return [k for k in range(offset) if k not in skipped]
+
+
+def multiplex_messages(conv, x, z, act):
+    # x: [B, *, N, F], z: [B, E, K] (broadcast over *) -> [B, *, N, F_out]
+    N = x.size(-2)
+    rel_rec, rel_send = rel_matrices(N)
+    pre = torch.cat([rel_send @ x, rel_rec @ x], dim=-1)
+    if x.dim() == 4:
+        z = z.unsqueeze(1)
+    out = 0.0
+    for k in _active_types(conv):
+        h = act(pre @ conv.weight1[k] + conv.bias1[k])
+        h = act(h @ conv.weight2[k] + conv.bias2[k])
+        out = out + h * z[..., k:k + 1]
+    return rel_rec.t() @ out
+
+
+def mlp_decoder(dec, x, z, pred_steps):
+    # x: [B, N, T, D], z: [B, E, K] -> [B, N, T - 1, D]
+    inputs = x.transpose(1, 2)  # [B, T, N, D]
+    T = inputs.size(1)
+
+    def single_step(s):
+        agg = multiplex_messages(dec.message_conv, s, z, F.relu)
+        h = F.relu(dec.lin1(torch.cat([s, agg], dim=-1)))
+        h = F.relu(dec.lin2(h))
+        return s + dec.lin3(h)
+
+    last = inputs[:, 0::pred_steps]
+    preds = []
+    for _ in range(pred_steps):
+        last = single_step(last)
+        preds.append(last)
+    out = torch.zeros(inputs.size(0), last.size(1) * pred_steps,
+                      *inputs.shape[2:])
+    for i in range(pred_steps):
+        out[:, i::pred_steps] = preds[i]
+    return out[:, :T - 1].transpose(1, 2)
+
+
+def rnn_decoder(dec, x, z, pred_steps):
+    inputs = x.transpose(1, 2)  # [B, T, N, D]
+    B, T, N, _ = inputs.shape
+    conv = dec.message_conv
+    norm = len(_active_types(conv))
+    hidden = torch.zeros(B, N, dec.hidden_channels)
+    preds = []
+    for s in range(T - 1):
+        ins = inputs[:, s] if s % pred_steps == 0 else preds[-1]
+        agg = multiplex_messages(conv, hidden, z, torch.tanh)
+        agg = agg / norm / (N - 1)
+        r = torch.sigmoid(dec.input_r(ins) + dec.hidden_r(agg))
+        u = torch.sigmoid(dec.input_i(ins) + dec.hidden_i(agg))
+        n = torch.tanh(dec.input_n(ins) + r * dec.hidden_h(agg))
+        hidden = (1 - u) * n + u * hidden
+        h = F.relu(dec.lin1(hidden))
+        h = F.relu(dec.lin2(h))
+        preds.append(ins + dec.lin3(h))
+    return torch.stack(preds, dim=1).transpose(1, 2)

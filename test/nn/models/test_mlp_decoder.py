@@ -1,0 +1,54 @@
+import pytest
+import torch
+
+import dense_oracle
+from torch_geometric_fnri.nn import MLPDecoder
+from torch_geometric_fnri.utils import fully_connected_edge_index
+
+
+@pytest.mark.parametrize('pred_steps', [1, 4, 10, 13])
+def test_mlp_decoder_matches_dense(batch_factory, pred_steps):
+    torch.manual_seed(0)
+    batch = batch_factory([5, 5], num_frames=13)
+    dec = MLPDecoder(4, 16, [2, 2], skip_first=True)
+    z = torch.rand(40, 4)
+    out = dec(batch.x, batch.edge_index, z, pred_steps=pred_steps)
+    assert out.size() == (10, 12, 4)
+    expected = dense_oracle.mlp_decoder(dec, batch.x.view(2, 5, 13, 4),
+                                        z.view(2, 20, 4), pred_steps)
+    assert torch.allclose(out, expected.reshape(10, 12, 4), atol=1e-5)
+
+
+def test_mlp_decoder_rollout_anchors():
+    # With all-zero weights in the last layer the step is the identity, so
+    # output index t must equal ground-truth frame (t // M) * M.
+    dec = MLPDecoder(4, 8, 2)
+    torch.nn.init.zeros_(dec.lin3.weight)
+    torch.nn.init.zeros_(dec.lin3.bias)
+    x = torch.randn(3, 49, 4)
+    out = dec(x, fully_connected_edge_index(3), torch.rand(6, 2), 10)
+    anchors = (torch.arange(48) // 10) * 10
+    assert torch.equal(out, x[:, anchors])
+
+
+def test_mlp_decoder_mixed_sizes_dropout_and_errors(batch_factory):
+    torch.manual_seed(0)
+    batch = batch_factory([5, 2, 3], num_frames=7)
+    dec = MLPDecoder(4, 16, 3, dropout=0.5).eval()
+    z = torch.rand(batch.edge_index.size(1), 3)
+    out = dec(batch.x, batch.edge_index, z, 3)
+    assert torch.equal(out, dec(batch.x, batch.edge_index, z, 3))
+    parts, start = [], 0
+    for g in batch.to_data_list():
+        num_edges = g.edge_index.size(1)
+        parts.append(dec(g.x, g.edge_index, z[start:start + num_edges], 3))
+        start += num_edges
+    assert torch.allclose(out, torch.cat(parts), atol=1e-5)
+    dec.train()
+    assert not torch.equal(out, dec(batch.x, batch.edge_index, z, 3))
+    with pytest.raises(ValueError, match="'pred_steps' must be"):
+        dec(batch.x, batch.edge_index, z, 8)
+    with pytest.raises(ValueError, match="'edge_weight' must have shape"):
+        dec(batch.x, batch.edge_index, z[:, :2], 2)
+    with pytest.raises(ValueError, match="'x' must have shape"):
+        dec(batch.x[:, 0], batch.edge_index, z, 1)

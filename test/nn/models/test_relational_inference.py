@@ -1,0 +1,117 @@
+import pytest
+import torch
+
+from torch_geometric_fnri.losses import kl_categorical
+from torch_geometric_fnri.nn import (
+    MLPDecoder,
+    MLPEncoder,
+    MultiplexEdgeSampler,
+    RelationalInference,
+    build_model,
+)
+
+LABELS = torch.tensor([[0, 0], [0, 1], [1, 0], [1, 1]])
+
+
+def _small(variant, layers=(2, 2), **kwargs):
+    return build_model(variant, list(layers), num_timesteps=6,
+                       hidden_channels=8, **kwargs)
+
+
+def test_edge_weight_from_labels():
+    fnri = _small('fnri').edge_weight_from_labels(LABELS)
+    assert torch.equal(fnri, torch.tensor([[1., 0, 1, 0], [1, 0, 0, 1],
+                                           [0, 1, 1, 0], [0, 1, 0, 1]]))
+    nri = _small('nri').edge_weight_from_labels(LABELS)
+    assert torch.equal(nri, torch.eye(4))  # 2 * spring + charge
+    three = _small('nri', (2, 2, 2)).combined_labels(
+        torch.tensor([[1, 0, 1], [0, 1, 1]]))
+    assert three.tolist() == [5, 3]
+    sfnri = _small('sfnri').edge_weight_from_labels(LABELS)
+    assert torch.equal(sfnri, LABELS.float())
+    with pytest.raises(ValueError, match=r"values in \[0, K_l\)"):
+        _small('fnri').edge_weight_from_labels(LABELS + 1)
+    with pytest.raises(ValueError, match="'edge_type' must have shape"):
+        _small('fnri').edge_weight_from_labels(LABELS[:, :1])
+
+
+def test_predict_edge_types():
+    logits = torch.tensor([[2.0, 0.0, -1.0, 1.0], [0.0, 3.0, 1.0, 0.0]])
+    fnri = _small('fnri')
+    assert fnri.predict_edge_types(logits).tolist() == [[0, 1], [1, 0]]
+    assert fnri.pred_num_classes == [2, 2]
+    nri = _small('nri')
+    assert nri.predict_edge_types(logits).tolist() == [[0], [1]]
+    assert nri.pred_num_classes == [4]
+    sfnri = _small('sfnri')
+    assert sfnri.predict_edge_types(logits[:, :2]).tolist() == [[1, 0],
+                                                                [0, 1]]
+    assert sfnri.pred_num_classes == [2, 2]
+
+
+def test_losses_of_the_wrapper():
+    logits = torch.randn(20, 4)
+    fnri = _small('fnri')
+    probs = torch.cat([logits[:, :2].softmax(-1), logits[:, 2:].softmax(-1)],
+                      dim=-1)
+    assert torch.allclose(fnri.kl_loss(logits, 5),
+                          kl_categorical(probs, [2, 2], 5))
+    prior = torch.tensor([0.9, 0.1, 0.8, 0.2])
+    expected = (probs * ((probs + 1e-16).log() - prior.log())).sum() / 5
+    assert torch.allclose(fnri.kl_loss(logits, 5, prior), expected)
+    labels = LABELS.repeat(5, 1)
+    ce = torch.nn.functional.cross_entropy
+    assert torch.allclose(
+        fnri.supervised_loss(logits, labels),
+        ce(logits[:, :2], labels[:, 0]) + ce(logits[:, 2:], labels[:, 1]))
+    nri = _small('nri')
+    assert torch.allclose(nri.supervised_loss(logits, labels),
+                          ce(logits, 2 * labels[:, 0] + labels[:, 1]))
+    sfnri = _small('sfnri')
+    assert sfnri.kl_loss(logits[:, :2], 5) == 0
+    bce = torch.nn.functional.binary_cross_entropy
+    assert torch.allclose(sfnri.supervised_loss(logits[:, :2], labels),
+                          bce(torch.sigmoid(logits[:, :2]), labels.float()))
+
+
+def test_forward_modes(batch_factory):
+    batch = batch_factory([5, 3], num_frames=6)
+    for variant in ('nri', 'fnri', 'sfnri'):
+        model = _small(variant)
+        pred, logits, z = model(batch.x, batch.edge_index, pred_steps=2)
+        assert pred.shape == (8, 5, 4)
+        assert logits.shape == z.shape == (26, model.sampler.width)
+    model = _small('fnri', hard=True)
+    pred, logits, z = model(batch.x, batch.edge_index, pred_steps=2)
+    loss = pred.pow(2).sum() + model.kl_loss(logits, batch.num_nodes)
+    loss.backward()
+    assert model.encoder.lin_out.weight.grad.abs().sum() > 0
+    # True-graph decoder on labels.
+    labels = torch.randint(0, 2, (26, 2))
+    z = model.edge_weight_from_labels(labels)
+    assert model.decode(batch.x, batch.edge_index, z, 3).shape == (8, 5, 4)
+    static = _small('fnri', decoder='static')
+    pred, _, _ = static(batch.x, batch.edge_index, pred_steps=5)
+    assert torch.equal(pred, batch.x[:, [0] * 5])
+
+
+def test_relational_inference_errors():
+    enc, dec = MLPEncoder(24, 8, 4), MLPDecoder(4, 8, [2, 2])
+    with pytest.raises(ValueError, match="'sampler' must have width 4"):
+        RelationalInference(enc, dec, MultiplexEdgeSampler(3), 'nri',
+                            [2, 2])
+    with pytest.raises(ValueError, match="mode must be 'sigmoid'"):
+        RelationalInference(enc, dec, MultiplexEdgeSampler(2), 'sfnri',
+                            [2, 2])
+
+
+@pytest.mark.slow
+def test_compile(batch_factory):
+    torch.manual_seed(0)
+    batch = batch_factory([5, 5], num_frames=6)
+    model = _small('fnri', skip_first=True).eval()
+    gen_args = dict(pred_steps=2, deterministic=True)
+    expected = model(batch.x, batch.edge_index, **gen_args)[0]
+    compiled = torch.compile(model, dynamic=False)
+    out = compiled(batch.x, batch.edge_index, **gen_args)[0]
+    assert torch.allclose(out, expected, atol=1e-5)

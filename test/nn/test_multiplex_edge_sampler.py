@@ -1,0 +1,82 @@
+import pytest
+import torch
+
+from torch_geometric_fnri.nn import MultiplexEdgeSampler
+
+
+@pytest.mark.parametrize('ks', [[2, 2], [3, 2], 4])
+def test_sampler_soft_sums_per_layer(ks):
+    sampler = MultiplexEdgeSampler(ks, tau=0.5)
+    width = sum(ks) if isinstance(ks, list) else ks
+    logits = torch.randn(30, width)
+    z = sampler(logits)
+    blocks = z.split(sampler.num_edge_types, dim=-1)
+    for block in blocks:
+        assert torch.allclose(block.sum(-1), torch.ones(30))
+    probs = sampler.probabilities(logits)
+    expected = torch.cat([b.softmax(-1) for b in logits.split(
+        sampler.num_edge_types, dim=-1)], dim=-1)
+    assert torch.allclose(probs, expected)
+
+
+def test_sampler_generator_determinism():
+    sampler = MultiplexEdgeSampler([2, 2])
+    logits = torch.randn(10, 4)
+    a = sampler(logits, generator=torch.Generator().manual_seed(3))
+    b = sampler(logits, generator=torch.Generator().manual_seed(3))
+    c = sampler(logits, generator=torch.Generator().manual_seed(4))
+    assert torch.equal(a, b)
+    assert not torch.equal(a, c)
+
+
+def test_sampler_gumbel_distribution():
+    # The argmax of Gumbel-perturbed logits follows softmax(logits).
+    sampler = MultiplexEdgeSampler(3, hard=True)
+    logits = torch.tensor([[0.0, 1.0, 2.0]]).repeat(20000, 1)
+    z = sampler(logits, generator=torch.Generator().manual_seed(0))
+    freq = z.mean(0)
+    assert torch.allclose(freq, logits[0].softmax(-1), atol=0.02)
+
+
+def test_sampler_hard_straight_through():
+    sampler = MultiplexEdgeSampler([2, 3], hard=True)
+    logits = torch.randn(8, 5, requires_grad=True)
+    z = sampler(logits, generator=torch.Generator().manual_seed(0))
+    for block in z.split([2, 3], dim=-1):
+        assert torch.equal(block.sum(-1), torch.ones(8))
+        assert set(block.detach().unique().tolist()) <= {0.0, 1.0}
+    (z * torch.randn(8, 5)).sum().backward()
+    assert logits.grad is not None and logits.grad.abs().sum() > 0
+
+
+def test_sampler_deterministic_argmax():
+    sampler = MultiplexEdgeSampler([2, 2])
+    logits = torch.tensor([[1.0, 0.0, -1.0, 2.0]])
+    assert torch.equal(sampler(logits, deterministic=True),
+                       torch.tensor([[1.0, 0.0, 0.0, 1.0]]))
+
+
+def test_sampler_sigmoid_mode():
+    sampler = MultiplexEdgeSampler(2, mode='sigmoid', sharpness=2.0)
+    logits = torch.tensor([[0.3, -0.2]], requires_grad=True)
+    z = sampler(logits)
+    assert torch.allclose(z, torch.sigmoid(2 * logits))
+    assert torch.equal(sampler(logits, deterministic=True),
+                       torch.tensor([[1.0, 0.0]]))
+    hard = MultiplexEdgeSampler(2, mode='sigmoid', hard=True)
+    z = hard(logits)
+    assert torch.equal(z.detach(), torch.tensor([[1.0, 0.0]]))
+    z.sum().backward()
+    assert logits.grad.abs().sum() > 0
+
+
+def test_sampler_errors():
+    with pytest.raises(ValueError, match="'tau' must be positive"):
+        MultiplexEdgeSampler(2, tau=0.0)
+    with pytest.raises(ValueError, match="'mode'"):
+        MultiplexEdgeSampler(2, mode='softmax')
+    sampler = MultiplexEdgeSampler([2, 2])
+    with pytest.raises(ValueError, match=r"shape \[E, 4\]"):
+        sampler(torch.randn(3, 3))
+    assert str(sampler) == ("MultiplexEdgeSampler([2, 2], tau=0.5, "
+                            "hard=False, mode='gumbel')")
