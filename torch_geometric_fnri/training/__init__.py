@@ -1,0 +1,34 @@
+r"""Training and evaluation of relational inference models: the paper's
+routine, checkpoints that survive a killed run, run directories with logs,
+and multi-process training with DistributedDataParallel."""
+from .checkpoint import (
+    load_checkpoint,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+from .config import TrainConfig
+from .distributed import DistributedInfo, init_distributed
+from .evaluation import evaluate, identity_mapping
+from .loaders import TensorBatchLoader, make_loader
+from .objective import TrainingObjective
+from .run_directory import RunDirectory
+from .trainer import NonFiniteLossError, Trainer
+
+__all__ = [
+    'TrainConfig',
+    'Trainer',
+    'TrainingObjective',
+    'NonFiniteLossError',
+    'evaluate',
+    'identity_mapping',
+    'RunDirectory',
+    'save_checkpoint',
+    'load_checkpoint',
+    'rng_state',
+    'set_rng_state',
+    'TensorBatchLoader',
+    'make_loader',
+    'DistributedInfo',
+    'init_distributed',
+]

@@ -1,0 +1,92 @@
+r"""The training loss of one mini-batch, for every training mode."""
+from typing import Dict, Optional
+
+import torch
+from torch import Tensor
+
+from .config import TrainConfig
+
+
+class TrainingObjective(torch.nn.Module):
+    r"""Computes the loss of a batch for one training mode. It is a module
+    (holding the model) so that
+    :class:`~torch.nn.parallel.DistributedDataParallel` can wrap the whole
+    step: DDP only synchronises gradients of computations that run through
+    the wrapped module's :meth:`forward`.
+
+    * :obj:`'learned'`: encoder on the encoder frames, edges sampled by the
+      model's sampler, decoder rollout of :math:`M` steps on the decoder
+      frames; NRI/fNRI: Gaussian NLL + :math:`\beta` KL (per-layer KL to the
+      uniform prior, summed over layer-graphs); sfNRI: mean MSE (the
+      reference) or NLL (:obj:`sfnri_loss`).
+    * :obj:`'supervised'`: encoder only, the model's supervised loss
+      (per-layer cross-entropy, combined-class cross-entropy for NRI, BCE
+      for sfNRI).
+    * :obj:`'true_graph'`: decoder only, fed
+      :meth:`edge_weight_from_labels` of the ground truth; Gaussian NLL.
+
+    Args:
+        model (torch.nn.Module): A :class:`RelationalInference` model.
+        config (TrainConfig): The run configuration.
+        encoder_frames (slice): Frames given to the encoder.
+        decoder_frames (slice): Frames given to the decoder.
+    """
+    def __init__(self, model: torch.nn.Module, config: TrainConfig,
+                 encoder_frames: slice, decoder_frames: slice):
+        super().__init__()
+        if config.mode == 'static':
+            raise ValueError("the 'static' mode has no training objective")
+        self.model = model
+        self.config = config
+        self.encoder_frames = encoder_frames
+        self.decoder_frames = decoder_frames
+
+    def forward(self, x: Tensor, edge_index: Tensor,
+                edge_type: Optional[Tensor] = None,
+                batch: Optional[Tensor] = None) -> Dict[str, Tensor]:
+        r"""Returns a dict with :obj:`'loss'` and its parts (:obj:`'nll'`,
+        :obj:`'kl'`, :obj:`'mse'`, :obj:`'ce'` as they apply) and, for modes
+        with an encoder, the :obj:`'logits'` (detached).
+
+        Args:
+            x (torch.Tensor): Trajectories :obj:`[N, T, D]`.
+            edge_index (torch.Tensor): Edges :obj:`[2, E]`.
+            edge_type (torch.Tensor, optional): Labels :obj:`[E, L]`
+                (needed by the supervised and true-graph modes).
+                (default: :obj:`None`)
+            batch (torch.Tensor, optional): Graph index of every node
+                :obj:`[N]`, passed to the encoder. (default: :obj:`None`)
+        """
+        from torch_geometric_fnri.losses import gaussian_nll
+
+        config, model = self.config, self.model
+        out: Dict[str, Tensor] = {}
+        if config.mode in ('supervised', 'true_graph') and edge_type is None:
+            raise ValueError(f"mode {config.mode!r} needs 'edge_type' labels "
+                             f"in the data")
+        if config.mode in ('learned', 'supervised'):
+            logits = model.encode(x[:, self.encoder_frames], edge_index,
+                                  batch)
+            out['logits'] = logits.detach()
+            if config.mode == 'supervised':
+                out['ce'] = model.supervised_loss(logits, edge_type)
+                out['loss'] = out['ce']
+                return out
+            edge_weight = model.sample(logits)
+        else:
+            edge_weight = model.edge_weight_from_labels(edge_type)
+        x_dec = x[:, self.decoder_frames]
+        pred = model.decode(x_dec, edge_index, edge_weight,
+                            pred_steps=config.prediction_steps)
+        target = x_dec[:, 1:]
+        out['nll'] = gaussian_nll(pred, target, variance=config.variance)
+        out['mse'] = torch.nn.functional.mse_loss(pred, target).detach()
+        if config.mode == 'true_graph':
+            out['loss'] = out['nll']
+        elif model.variant == 'sfnri':
+            out['loss'] = (torch.nn.functional.mse_loss(pred, target)
+                           if config.sfnri_loss == 'mse' else out['nll'])
+        else:
+            out['kl'] = model.kl_loss(logits, num_nodes=x.size(0))
+            out['loss'] = out['nll'] + config.beta * out['kl']
+        return out

@@ -1,0 +1,458 @@
+r"""The training loop: epochs, validation, checkpoints, resume, DDP."""
+import copy
+import os.path as osp
+import time
+from typing import Any, Dict, Optional, Sequence
+
+import torch
+from torch import Tensor
+
+from .checkpoint import (
+    load_checkpoint,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+from .config import TrainConfig
+from .distributed import (
+    all_gather_objects,
+    all_reduce_sum,
+    barrier,
+    init_distributed,
+)
+from .evaluation import evaluate, identity_mapping
+from .loaders import make_loader, set_loader_epoch
+from .objective import TrainingObjective
+from .progress import ProgressBar, progress_enabled
+from .run_directory import RunDirectory
+
+# Settings that may change when a run is resumed; every other field of the
+# configuration must match the checkpoint.
+_RESUMABLE = ('epochs', 'max_epochs', 'patience', 'progress', 'tensorboard',
+              'device', 'data_on_device')
+
+
+class NonFiniteLossError(FloatingPointError):
+    r"""Raised when a training loss is NaN or infinite."""
+
+
+class _StepDecay:
+    # Picklable learning-rate factor for LambdaLR (state_dict keeps it).
+    def __init__(self, step_size: int, gamma: float, shift: int):
+        self.step_size, self.gamma, self.shift = step_size, gamma, shift
+
+    def __call__(self, epoch: int) -> float:
+        return self.gamma**((epoch + self.shift) // self.step_size)
+
+
+class Trainer:
+    r"""Trains and evaluates a
+    :class:`~torch_geometric_fnri.nn.RelationalInference` model with the
+    routine of the fNRI paper (see :class:`TrainConfig` for every setting).
+
+    One epoch: a pass over the shuffled training split (Adam, loss of
+    :class:`TrainingObjective`), validation (1-step and :math:`M`-step NLL,
+    KL, :math:`M`-step MSE, edge accuracy), a scheduler step, a row in
+    ``log.csv`` and an atomic checkpoint (``last.pt``, and ``best.pt`` when
+    the selection metric improved: validation :math:`M`-step NLL for the
+    learned and true-graph modes, validation combined accuracy for the
+    supervised mode). After the last epoch (or early stopping) the best
+    weights are reloaded, the accuracy mapping is fitted on validation and
+    applied to test, and ``metrics.json`` is written. The static mode skips
+    training.
+
+    Started by ``torchrun --nproc_per_node=K``, the same code runs with
+    :class:`~torch.nn.parallel.DistributedDataParallel` (gloo on CPU, nccl
+    on CUDA) and :class:`~torch.utils.data.DistributedSampler`: the global
+    batch :obj:`config.batch_size` is split among the processes, metrics
+    are all-reduced as sums, and rank 0 alone writes files.
+
+    Args:
+        model (torch.nn.Module): The model (moved to the run's device).
+        config (TrainConfig): The run configuration.
+        train_dataset (Sequence[Data], optional): Training split (not needed
+            for the static mode). (default: :obj:`None`)
+        valid_dataset (Sequence[Data], optional): Validation split.
+            (default: :obj:`None`)
+        test_dataset (Sequence[Data], optional): Test split, evaluated once
+            at the end. (default: :obj:`None`)
+        run_dir (str, optional): The run directory (see
+            :class:`RunDirectory`); :obj:`None` writes nothing and keeps the
+            best weights in memory. (default: :obj:`None`)
+        resume (bool, optional): Continue from ``last.pt`` in
+            :obj:`run_dir` if it exists. (default: :obj:`False`)
+        layer_names (Sequence[str], optional): Label-layer names for the
+            metrics, by default the dataset's :obj:`interaction_names`.
+            (default: :obj:`None`)
+        scale (torch.Tensor, optional): Per-feature factor to physical units,
+            by default the dataset's :obj:`stats.scale`.
+            (default: :obj:`None`)
+        extra_config (dict, optional): Further settings stored in
+            ``config.json`` and checkpoints (e.g. the model's
+            hyperparameters). (default: :obj:`None`)
+    """
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        config: TrainConfig,
+        train_dataset: Optional[Sequence] = None,
+        valid_dataset: Optional[Sequence] = None,
+        test_dataset: Optional[Sequence] = None,
+        run_dir: Optional[str] = None,
+        resume: bool = False,
+        layer_names: Optional[Sequence[str]] = None,
+        scale: Optional[Tensor] = None,
+        extra_config: Optional[Dict[str, Any]] = None,
+    ):
+        if not isinstance(config, TrainConfig):
+            raise TypeError(f"'config' must be a TrainConfig "
+                            f"(got {type(config).__name__})")
+        if config.mode != 'static' and (train_dataset is None
+                                        or valid_dataset is None):
+            raise ValueError(f"mode {config.mode!r} needs 'train_dataset' "
+                             f"and 'valid_dataset'")
+        if resume and run_dir is None:
+            raise ValueError("'resume=True' needs a 'run_dir'")
+        self.config = config
+        self.dist = init_distributed(config.device)
+        self.device = self.dist.device
+        if config.batch_size % self.dist.world_size != 0:
+            raise ValueError(
+                f"'batch_size' ({config.batch_size}) must be divisible by "
+                f"the number of processes ({self.dist.world_size})")
+        self.model = model.to(self.device)
+        self.train_dataset = train_dataset
+        self.valid_dataset = valid_dataset
+        self.test_dataset = test_dataset
+        reference = next(d for d in (train_dataset, valid_dataset,
+                                     test_dataset) if d is not None)
+        self.layer_names = list(layer_names if layer_names is not None else
+                                getattr(reference, 'interaction_names', [
+                                    f'layer_{i}' for i in range(
+                                        len(model.num_edge_types))
+                                ]))
+        if scale is None:
+            stats = getattr(reference, 'stats', None)
+            scale = getattr(stats, 'scale', None)
+        self.scale = None if scale is None else torch.as_tensor(
+            scale, dtype=torch.float32)
+        self.extra_config = dict(extra_config or {})
+        self.run_dir = None
+        if run_dir is not None:
+            self.run_dir = RunDirectory(
+                run_dir, tensorboard=config.tensorboard and self.dist.is_main)
+        self.progress = progress_enabled(
+            config.progress) and self.dist.is_main
+
+        torch.manual_seed(config.seed + self.dist.rank)
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.optimizer = None
+        self.scheduler = None
+        params = self._trained_parameters()
+        if params:
+            self.optimizer = torch.optim.Adam(
+                params, lr=config.lr, weight_decay=config.weight_decay)
+            self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+                self.optimizer,
+                _StepDecay(config.lr_decay_epochs, config.lr_gamma,
+                           int(config.reference_lr_schedule)))
+        self.epoch = 0
+        self.best_value: Optional[float] = None
+        self.best_epoch: Optional[int] = None
+        self._best_state: Optional[Dict[str, Tensor]] = None
+        self.history: list = []
+        if config.mode != 'static':
+            num_frames = train_dataset[0].x.size(1)
+            self.frames = config.frame_split(num_frames)
+            self.objective = TrainingObjective(self.model, config,
+                                               *self.frames)
+            self.step_module = self.objective
+            if self.dist.enabled:
+                self.step_module = torch.nn.parallel.DistributedDataParallel(
+                    self.objective, find_unused_parameters=True,
+                    device_ids=([self.device.index]
+                                if self.device.type == 'cuda' else None))
+            self.train_loader = self._loader(train_dataset, shuffle=True)
+            self.valid_loader = self._loader(valid_dataset, shuffle=False)
+        if resume and self.run_dir is not None:
+            self._resume()
+
+    # ------------------------------------------------------------------
+    def _trained_parameters(self):
+        mode = self.config.mode
+        if mode == 'static':
+            return []
+        module = {'learned': self.model, 'supervised': self.model.encoder,
+                  'true_graph': self.model.decoder}[mode]
+        return [p for p in module.parameters() if p.requires_grad]
+
+    def _loader(self, dataset, shuffle: bool):
+        config, world = self.config, self.dist.world_size
+        batch_size = (config.batch_size // world if shuffle else
+                      config.accuracy_batch_size)
+        return make_loader(dataset, batch_size, shuffle,
+                           generator=self.generator,
+                           on_device=config.data_on_device,
+                           device=self.device, rank=self.dist.rank,
+                           world_size=world, seed=config.seed)
+
+    def _state(self) -> Dict[str, Any]:
+        return {
+            'model': self.model.state_dict(),
+            'optimizer': (None if self.optimizer is None else
+                          self.optimizer.state_dict()),
+            'scheduler': (None if self.scheduler is None else
+                          self.scheduler.state_dict()),
+            'epoch': self.epoch,
+            'best_value': self.best_value,
+            'best_epoch': self.best_epoch,
+            'config': self.config.to_dict(),
+            'extra_config': self.extra_config,
+        }
+
+    def _resume(self) -> None:
+        path = self.run_dir.last_checkpoint
+        if not osp.isfile(path):
+            return
+        state = load_checkpoint(path, map_location=self.device)
+        saved = state['config']
+        current = self.config.to_dict()
+        differ = sorted(k for k in current
+                        if k not in _RESUMABLE and saved.get(k) != current[k])
+        if differ:
+            raise ValueError(
+                f"cannot resume from '{path}': the configuration differs in "
+                f"{differ} (checkpoint: {[saved.get(k) for k in differ]}, "
+                f"now: {[current[k] for k in differ]})")
+        self.model.load_state_dict(state['model'])
+        if self.optimizer is not None:
+            self.optimizer.load_state_dict(state['optimizer'])
+            self.scheduler.load_state_dict(state['scheduler'])
+        self.epoch = state['epoch']
+        self.best_value = state['best_value']
+        self.best_epoch = state['best_epoch']
+        states = state['rng']
+        if len(states) == self.dist.world_size:
+            set_rng_state(states[self.dist.rank], self.generator)
+        else:
+            torch.manual_seed(self.config.seed + self.dist.rank +
+                              1000 * self.epoch)
+        if self.dist.is_main:
+            self.run_dir.truncate_log(self.epoch)
+
+    def _save(self, improved: bool) -> None:
+        states = all_gather_objects(rng_state(self.generator))
+        if self.run_dir is None:
+            if improved:
+                self._best_state = copy.deepcopy(self.model.state_dict())
+            return
+        if not self.dist.is_main:
+            return
+        state = self._state()
+        state['rng'] = states
+        save_checkpoint(state, self.run_dir.last_checkpoint)
+        if improved:
+            save_checkpoint(state, self.run_dir.best_checkpoint)
+
+    # ------------------------------------------------------------------
+    def train_epoch(self, epoch: int) -> Dict[str, float]:
+        r"""Runs one pass over the training split; returns the epoch means
+        (weighted by graphs and all-reduced over processes) of the loss
+        and its parts, prefixed :obj:`train_`."""
+        from torch_geometric_fnri.metrics import EdgeAccuracy
+
+        config, model = self.config, self.model
+        model.train()
+        set_loader_epoch(self.train_loader, epoch)
+        accuracy = None
+        if config.mode in ('learned', 'supervised'):
+            accuracy = EdgeAccuracy(model.pred_num_classes,
+                                    model.num_edge_types,
+                                    family=model.variant)
+        sums: Dict[str, Tensor] = {}
+        bar = ProgressBar(len(self.train_loader), f'epoch {epoch}',
+                          self.progress, leave=False)
+        try:
+            for index, batch in enumerate(self.train_loader):
+                batch = batch.to(self.device)
+                edge_type = getattr(batch, 'edge_type', None)
+                out = self.step_module(batch.x, batch.edge_index, edge_type,
+                                       batch.batch)
+                loss = out['loss']
+                self._check_finite(loss, out, epoch, index)
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.grad_clip is not None:
+                    torch.nn.utils.clip_grad_norm_(
+                        self._trained_parameters(), config.grad_clip)
+                self.optimizer.step()
+                graphs = float(batch.num_graphs)
+                for key in ('loss', 'nll', 'kl', 'mse', 'ce'):
+                    if key in out:
+                        value = out[key].detach().double() * graphs
+                        sums[key] = sums.get(key, 0) + value
+                sums['graphs'] = sums.get('graphs', 0) + graphs
+                postfix = {'loss': float(sums['loss']) / sums['graphs']}
+                if accuracy is not None and edge_type is not None:
+                    pred = model.predict_edge_types(out['logits'])
+                    accuracy.update(pred, edge_type)
+                    if self.progress and index % 10 == 0:
+                        postfix['acc'] = self._train_accuracy(accuracy)
+                bar.update(1, postfix)
+        finally:
+            bar.close()
+        keys = sorted(k for k in sums if k != 'graphs')
+        flat = all_reduce_sum(torch.stack(
+            [torch.as_tensor(sums[k], dtype=torch.float64,
+                             device=self.device) for k in keys] +
+            [torch.tensor(sums['graphs'], dtype=torch.float64,
+                          device=self.device)]))
+        out = {f'train_{k}': float(flat[i] / flat[-1])
+               for i, k in enumerate(keys)}
+        if accuracy is not None and accuracy.num_edges > 0:
+            accuracy.confusion = all_reduce_sum(accuracy.confusion)
+            out['train_acc_combined'] = self._train_accuracy(accuracy)
+        return out
+
+    def _train_accuracy(self, accuracy) -> float:
+        mapping = (identity_mapping(self.model)
+                   if self.config.mode == 'supervised' else None)
+        return accuracy.compute(mapping)['combined']
+
+    def _check_finite(self, loss: Tensor, out: Dict[str, Tensor], epoch: int,
+                      index: int) -> None:
+        finite = torch.isfinite(loss.detach()).to(torch.float64)
+        if self.dist.enabled:
+            finite = all_reduce_sum(finite) / self.dist.world_size
+        if bool(finite < 1):
+            parts = ', '.join(f'{k}={float(v):.4g}' for k, v in out.items()
+                              if k != 'logits')
+            raise NonFiniteLossError(
+                f'non-finite training loss at epoch {epoch}, batch {index} '
+                f'({parts}); check the data for NaN/inf, lower the '
+                f"learning rate or set 'grad_clip'")
+
+    def validate(self) -> Dict[str, Any]:
+        r"""Evaluates the validation split with the training routine's
+        frames; keys prefixed :obj:`valid_`."""
+        out = evaluate(self.model, self.valid_loader, self.config,
+                       *self.frames, layer_names=self.layer_names,
+                       scale=self.scale, device=self.device)
+        return {f'valid_{k}': v for k, v in out.items()}
+
+    # ------------------------------------------------------------------
+    def fit(self) -> Dict[str, Any]:
+        r"""Trains until :obj:`config.epochs` (or early stopping), then
+        runs :meth:`test`; a run stopped by :obj:`config.max_epochs`
+        returns after its last checkpoint with :obj:`'completed': False`
+        (resume it later).
+
+        Returns:
+            The final metrics (also written to ``metrics.json``), or the
+            progress of an unfinished run.
+        """
+        config = self.config
+        self.write_config()
+        if config.mode == 'static':
+            return self.test()
+        metric, direction = config.selection_metric
+        epoch_bar = ProgressBar(config.epochs, 'training', self.progress)
+        epoch_bar.update(self.epoch)
+        stopped = None
+        try:
+            while self.epoch < config.epochs:
+                epoch = self.epoch
+                if config.max_epochs is not None and \
+                        epoch >= config.max_epochs:
+                    stopped = 'max_epochs'
+                    break
+                start = time.perf_counter()
+                lr = self.optimizer.param_groups[0]['lr']
+                row: Dict[str, Any] = {'epoch': epoch, 'lr': lr}
+                row.update(self.train_epoch(epoch))
+                valid = self.validate()
+                self.scheduler.step()
+                value = valid[metric]
+                improved = self.best_value is None or (
+                    value < self.best_value if direction == 'min' else
+                    value > self.best_value)
+                if improved:
+                    self.best_value, self.best_epoch = value, epoch
+                row.update({k: v for k, v in valid.items()
+                            if not isinstance(v, dict)})
+                row['time'] = time.perf_counter() - start
+                self.history.append(row)
+                self.epoch = epoch + 1
+                if self.run_dir is not None and self.dist.is_main:
+                    self.run_dir.log_epoch(row)
+                self._save(improved)
+                epoch_bar.update(1, {'loss': row['train_loss'],
+                                     metric: value})
+                if config.patience is not None and \
+                        epoch - self.best_epoch >= config.patience:
+                    stopped = 'patience'
+                    break
+        finally:
+            epoch_bar.close()
+        if stopped == 'max_epochs':
+            return {'completed': False, 'epochs_done': self.epoch}
+        self.load_best()
+        return self.test(stopped_early=stopped == 'patience')
+
+    def load_best(self) -> None:
+        r"""Loads the weights of the best epoch into :attr:`model`."""
+        if self.run_dir is not None:
+            if osp.isfile(self.run_dir.best_checkpoint):
+                barrier()
+                state = load_checkpoint(self.run_dir.best_checkpoint,
+                                        map_location=self.device)
+                self.model.load_state_dict(state['model'])
+        elif self._best_state is not None:
+            self.model.load_state_dict(self._best_state)
+
+    def test(self, stopped_early: bool = False) -> Dict[str, Any]:
+        r"""Final evaluation of the current weights: the validation split
+        (fitting the accuracy mapping) and the test split (with that
+        mapping), both with the full trajectory metrics and the
+        :obj:`'fnri'` frame split. Writes ``metrics.json`` when there is a
+        run directory and returns the same dict."""
+        config = self.config
+        results: Dict[str, Any] = {
+            'mode': config.mode,
+            'completed': True,
+            'epochs_done': self.epoch,
+            'best_epoch': self.best_epoch,
+            'selection_metric': config.selection_metric[0],
+            'best_value': self.best_value,
+            'stopped_early': stopped_early,
+            'layer_names': self.layer_names,
+        }
+        mapping = None
+        for split, dataset in (('valid', self.valid_dataset),
+                               ('test', self.test_dataset)):
+            if dataset is None:
+                continue
+            loader = self._loader(dataset, shuffle=False)
+            frames = config.frame_split(dataset[0].x.size(1), 'fnri')
+            out = evaluate(self.model, loader, config, *frames,
+                           layer_names=self.layer_names, scale=self.scale,
+                           full=True, mapping=mapping, device=self.device)
+            mapping = out.get('edge_mapping', mapping)
+            results[split] = out
+        if self.run_dir is not None and self.dist.is_main:
+            self.run_dir.write_json('metrics.json', results)
+        return results
+
+    def write_config(self) -> None:
+        r"""Writes ``config.json`` (the configuration and
+        :obj:`extra_config`); :meth:`fit` calls it."""
+        if self.run_dir is not None and self.dist.is_main:
+            self.run_dir.write_json('config.json', {
+                'train': self.config.to_dict(),
+                **self.extra_config
+            })
+
+    def close(self) -> None:
+        if self.run_dir is not None:
+            self.run_dir.close()
+
