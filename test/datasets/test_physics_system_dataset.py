@@ -1,0 +1,147 @@
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from torch_geometric.loader import DataLoader
+
+import torch_geometric_fnri.datasets.physics_system_dataset as module
+from torch_geometric_fnri.datasets import (
+    PhysicsSystemDataset,
+    simulate_system,
+)
+from torch_geometric_fnri.utils import fully_connected_edge_index
+
+SMALL = dict(num_simulations=(6, 3, 2), num_particles=4, num_frames=4,
+             sample_freq=20)
+
+
+@pytest.fixture
+def count_simulations(monkeypatch):
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return simulate_system(*args, **kwargs)
+
+    monkeypatch.setattr(module, 'simulate_system', counting)
+    return calls
+
+
+def test_in_memory_shapes():
+    dataset = PhysicsSystemDataset(None, 'springs_charges', **SMALL)
+    assert str(dataset) == 'PhysicsSystemDataset(springs_charges, ' \
+        'split=train, 6)'
+    assert len(dataset) == 6
+    data = dataset[0]
+    assert data.x.shape == (4, 4, 4) and data.x.dtype == torch.float32
+    assert data.edge_type.shape == (12, 2)
+    assert data.edge_type.dtype == torch.int64
+    assert torch.equal(data.edge_index, fully_connected_edge_index(4))
+    assert dataset.num_edge_types == [2, 2]
+    assert dataset.interaction_names == ['ideal_springs', 'charges']
+    # Training positions and velocities span [-1, 1] exactly.
+    x = dataset._data.x
+    for group in ([0, 1], [2, 3]):
+        assert x[..., group].min() == -1 and x[..., group].max() == 1
+
+
+def test_statistics_from_train_only():
+    train = PhysicsSystemDataset(None, 'springs', 'train', **SMALL)
+    valid = PhysicsSystemDataset(None, 'springs', 'valid', **SMALL)
+    assert valid.stats == train.stats
+    bigger = dict(SMALL, num_simulations=(6, 30, 2))
+    assert PhysicsSystemDataset(None, 'springs', 'valid',
+                                **bigger).stats == train.stats
+    # The valid split is the split's own seed stream, normalised with the
+    # train statistics.
+    raw = simulate_system('springs', 3, 4, 100, 20,
+                          np.random.SeedSequence(42, spawn_key=(1, )))
+    x = valid.stats.denormalize(valid._data.x.double()).view(3, 4, 4, 4)
+    np.testing.assert_allclose(x[..., :2].numpy(),
+                               raw.loc.transpose(0, 3, 1, 2), rtol=1e-5,
+                               atol=1e-6)
+    labels = valid[1].edge_type[:, 0]
+    row, col = fully_connected_edge_index(4)[[1, 0]]
+    assert torch.equal(labels,
+                       torch.from_numpy(raw.couplings[1, 0][row, col]).long())
+
+
+def test_cache_reuse_and_parameters(tmp_path, count_simulations):
+    first = PhysicsSystemDataset(str(tmp_path), 'springs_charges', **SMALL)
+    assert len(count_simulations) == 3  # all splits in one process()
+    again = PhysicsSystemDataset(str(tmp_path), 'springs_charges', 'test',
+                                 **SMALL)
+    same = PhysicsSystemDataset(str(tmp_path), 'springs_charges', **SMALL)
+    assert len(count_simulations) == 3
+    assert torch.equal(same._data.x, first._data.x)
+    assert again.stats == first.stats and len(again) == 2
+    other = PhysicsSystemDataset(str(tmp_path), 'springs_charges', seed=1,
+                                 **SMALL)
+    assert len(count_simulations) == 6
+    assert other.processed_dir != first.processed_dir
+    assert not torch.equal(other._data.x, first._data.x)
+    PhysicsSystemDataset(str(tmp_path), 'springs_charges', **SMALL,
+                         force_reload=True)
+    assert len(count_simulations) == 9
+
+
+def test_corrupt_and_partial_cache_rebuilt(tmp_path, count_simulations):
+    first = PhysicsSystemDataset(str(tmp_path), 'charged', **SMALL)
+    path = osp.join(first.processed_dir, 'train.pt')
+    with open(path, 'r+b') as f:
+        f.seek(100)
+        f.write(b'garbage')
+    with pytest.warns(UserWarning, match="'train.pt' is missing or corrupt"):
+        rebuilt = PhysicsSystemDataset(str(tmp_path), 'charged', **SMALL)
+    assert len(count_simulations) == 6
+    assert torch.equal(rebuilt._data.x, first._data.x)
+    os.remove(osp.join(first.processed_dir, 'manifest.json'))
+    with pytest.warns(UserWarning, match='incomplete'):
+        rebuilt = PhysicsSystemDataset(str(tmp_path), 'charged', **SMALL)
+    assert len(count_simulations) == 9
+    assert torch.equal(rebuilt._data.x, first._data.x)
+    assert not any('.tmp' in name
+                   for name in os.listdir(first.processed_dir))
+
+
+def test_dataloader_batching():
+    dataset = PhysicsSystemDataset(None, 'springs_charges_fsprings',
+                                   **SMALL)
+    batch = next(iter(DataLoader(dataset, batch_size=3)))
+    assert batch.num_graphs == 3
+    assert batch.x.shape == (12, 4, 4)
+    assert batch.edge_type.shape == (36, 3)
+    assert torch.equal(batch.edge_index[:, 12:24],
+                       fully_connected_edge_index(4) + 4)
+    assert torch.equal(batch.edge_type[12:24], dataset[1].edge_type)
+
+
+def test_dict_sizes_and_pre_transform():
+    def add_flag(data):
+        data.flag = torch.ones(1)
+        return data
+
+    dataset = PhysicsSystemDataset(
+        None, 'springs', 'test', num_simulations={
+            'train': 2,
+            'valid': 1,
+            'test': 3
+        }, num_particles=3, num_frames=2, sample_freq=10,
+        pre_transform=add_flag)
+    assert len(dataset) == 3 and dataset[0].flag.tolist() == [1.]
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(system='gravity'), "'system' must be one of"),
+    (dict(split='val'), "'split' must be one of"),
+    (dict(num_particles=1), "'num_particles' must be an int >= 2"),
+    (dict(num_frames=0), "'num_frames' must be an int >= 1"),
+    (dict(num_simulations=(1, 2)), "'num_simulations' must be"),
+    (dict(num_simulations={'train': 1}), "'num_simulations' must have"),
+    (dict(num_simulations=(1, 0, 1)), "'num_simulations' must hold"),
+])
+def test_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        PhysicsSystemDataset(None, **kwargs)
