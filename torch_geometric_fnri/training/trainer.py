@@ -301,7 +301,8 @@ class Trainer:
                 bar.update(1, postfix)
         finally:
             bar.close()
-        keys = sorted(k for k in sums if k != 'graphs')
+        keys = ['loss'] + sorted(k for k in sums if k not in ('loss',
+                                                              'graphs'))
         flat = all_reduce_sum(torch.stack(
             [torch.as_tensor(sums[k], dtype=torch.float64,
                              device=self.device) for k in keys] +

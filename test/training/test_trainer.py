@@ -1,0 +1,137 @@
+import json
+import os.path as osp
+
+import pytest
+import torch
+
+from torch_geometric_fnri.nn import build_model
+from torch_geometric_fnri.training import (
+    NonFiniteLossError,
+    TrainConfig,
+    Trainer,
+    load_checkpoint,
+)
+
+ENC_FRAMES = 6  # 13 frames: encoder 0..5, decoder 7..12.
+
+
+def _model(variant='fnri', decoder='mlp', seed=0):
+    torch.manual_seed(seed)
+    return build_model(variant, [2, 2], num_timesteps=ENC_FRAMES,
+                       hidden_channels=8, decoder=decoder)
+
+
+def _config(**kwargs):
+    defaults = dict(epochs=1, batch_size=8, prediction_steps=3,
+                    accuracy_batch_size=4, progress=False, seed=1)
+    defaults.update(kwargs)
+    return TrainConfig(**defaults)
+
+
+@pytest.mark.parametrize('mode,variant', [
+    ('learned', 'fnri'),
+    ('learned', 'nri'),
+    ('learned', 'sfnri'),
+    ('supervised', 'fnri'),
+    ('true_graph', 'nri'),
+    ('static', 'fnri'),
+])
+def test_modes_end_to_end(tmp_path, tiny_splits, mode, variant):
+    model = _model(variant, 'static' if mode == 'static' else 'mlp')
+    trainer = Trainer(model, _config(mode=mode), *tiny_splits,
+                      run_dir=str(tmp_path))
+    result = trainer.fit()
+    test = result['test']
+    assert result['completed'] and test['num_graphs'] == 8
+    if mode in ('learned', 'supervised'):
+        for key in ('acc_combined', 'acc_ideal_springs', 'acc_charges',
+                    'acc_batch_optimal_combined'):
+            assert 0 <= test[key] <= 1
+        assert test['edge_mapping'] == result['valid']['edge_mapping']
+    if mode != 'supervised':
+        for key in ('nll_1', 'nll_m', 'mse_block_1', 'mse_block_1_physical',
+                    'mse_step_1', 'mse_step_1_physical',
+                    'static_mse_block_1', 'static_mse_step_1'):
+            assert test[key] >= 0
+        assert 'mse_step_10' not in test  # Only 6 frames after frame 6.
+    if mode == 'static':
+        assert test['mse_block_1'] == test['static_mse_block_1']
+        assert not osp.exists(tmp_path / 'log.csv')
+    else:
+        with open(tmp_path / 'log.csv') as f:
+            header = f.readline()
+        assert header.startswith('epoch,lr,train_loss')
+        assert osp.isfile(tmp_path / 'checkpoints' / 'best.pt')
+    with open(tmp_path / 'metrics.json') as f:
+        metrics = json.load(f)
+    assert metrics['mode'] == mode and metrics['test'] == json.loads(
+        json.dumps(test))
+    with open(tmp_path / 'config.json') as f:
+        assert json.load(f)['train']['mode'] == mode
+
+
+def test_resume_gives_identical_weights(tmp_path, tiny_splits):
+    config = _config(epochs=4)
+    full = Trainer(_model(), config, *tiny_splits[:2],
+                   run_dir=str(tmp_path / 'full'))
+    full.fit()
+
+    first = Trainer(_model(), _config(epochs=4, max_epochs=2),
+                    *tiny_splits[:2], run_dir=str(tmp_path / 'cut'))
+    assert first.fit() == {'completed': False, 'epochs_done': 2}
+    # A fresh process: different initial weights, restored from last.pt.
+    second = Trainer(_model(seed=5), config, *tiny_splits[:2],
+                     run_dir=str(tmp_path / 'cut'), resume=True)
+    assert second.epoch == 2
+    second.fit()
+
+    a = load_checkpoint(str(tmp_path / 'full' / 'checkpoints' / 'last.pt'))
+    b = load_checkpoint(str(tmp_path / 'cut' / 'checkpoints' / 'last.pt'))
+    assert a['epoch'] == b['epoch'] == 4
+    for key, value in a['model'].items():
+        assert torch.equal(value, b['model'][key]), key
+    assert a['best_epoch'] == b['best_epoch']
+    assert len(second.run_dir.read_log()) == 4
+
+    with pytest.raises(ValueError, match=r"differs in \['lr'\]"):
+        Trainer(_model(), _config(epochs=4, lr=1e-3), *tiny_splits[:2],
+                run_dir=str(tmp_path / 'cut'), resume=True)
+
+
+def test_non_finite_loss(tiny_splits):
+    train = [tiny_splits[0][i].clone() for i in range(len(tiny_splits[0]))]
+    train[3].x[0, 8, 0] = float('nan')  # A decoder frame of sample 3.
+    trainer = Trainer(_model(), _config(data_on_device=False), train,
+                      tiny_splits[1])
+    with pytest.raises(NonFiniteLossError, match=r'epoch 0, batch \d'):
+        trainer.fit()
+
+
+def test_learning_rate_schedule(tiny_splits):
+    for reference, expected in ((False, [1.0, 1.0, 0.5, 0.5, 0.25]),
+                                (True, [1.0, 0.5, 0.5, 0.25, 0.25])):
+        config = _config(epochs=5, lr=1e-3, lr_decay_epochs=2,
+                         reference_lr_schedule=reference,
+                         mode='true_graph')
+        trainer = Trainer(_model(), config, *tiny_splits[:2])
+        trainer.fit()
+        assert [row['lr'] for row in trainer.history] == pytest.approx(
+            [1e-3 * factor for factor in expected])
+
+
+def test_patience_and_grad_clip(tiny_splits):
+    config = _config(epochs=6, patience=1, grad_clip=0.5, lr=1e-9,
+                     mode='true_graph')
+    trainer = Trainer(_model(), config, *tiny_splits)
+    result = trainer.fit()
+    assert result['stopped_early'] == (result['epochs_done'] < 6)
+    assert result['epochs_done'] - result['best_epoch'] <= 2
+
+
+def test_trainer_errors(tiny_splits):
+    with pytest.raises(TypeError, match="'config'"):
+        Trainer(_model(), {'epochs': 1}, *tiny_splits)
+    with pytest.raises(ValueError, match="needs 'train_dataset'"):
+        Trainer(_model(), _config())
+    with pytest.raises(ValueError, match="'resume=True' needs"):
+        Trainer(_model(), _config(), *tiny_splits, resume=True)
