@@ -129,7 +129,10 @@ class TrajectoryNormalizer(BaseTransform):
         }
 
     @classmethod
-    def from_dict(cls, stats: Dict[str, List[float]]) -> 'TrajectoryNormalizer':
+    def from_dict(
+        cls,
+        stats: Dict[str, List[float]],
+    ) -> 'TrajectoryNormalizer':
         return cls(stats['minimum'], stats['maximum'])
 
     def __eq__(self, other) -> bool:
