@@ -145,3 +145,22 @@ def test_dict_sizes_and_pre_transform():
 def test_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         PhysicsSystemDataset(None, **kwargs)
+
+
+def test_unloadable_cache_regenerated(tmp_path, count_simulations,
+                                      monkeypatch):
+    PhysicsSystemDataset(str(tmp_path), 'springs', **SMALL)
+    original = PhysicsSystemDataset.load
+    failures = []
+
+    def failing_once(self, path, *args, **kwargs):
+        if not failures:
+            failures.append(path)
+            raise RuntimeError('unreadable')
+        return original(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(PhysicsSystemDataset, 'load', failing_once)
+    with pytest.warns(UserWarning, match='Could not load'):
+        dataset = PhysicsSystemDataset(str(tmp_path), 'springs', **SMALL)
+    assert len(failures) == 1 and len(count_simulations) == 6
+    assert len(dataset) == 6

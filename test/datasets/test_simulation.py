@@ -260,5 +260,7 @@ def test_simulate_errors():
         simulate(system, bad, loc, loc)
     with pytest.raises(ValueError, match="'num_steps' must exceed"):
         simulate(system, couplings, loc, loc, num_steps=100, sample_freq=100)
+    with pytest.raises(RuntimeError, match='three box sizes'):
+        simulate(system, couplings, np.full((1, 2, 3), 16.), loc)
     with pytest.raises(TypeError, match="'seed' must be"):
         simulate_system('springs', 2, seed='a')

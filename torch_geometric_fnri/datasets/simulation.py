@@ -38,7 +38,8 @@ Internally each chunk of :math:`S` trajectories is stored as
 runs over long contiguous rows) and the pairwise sums use the
 :math:`N \times P` pair incidence matrix (:math:`P = N (N - 1) / 2`
 unordered pairs), so each pair is evaluated once and gathered/scattered
-with a matrix product. This requires symmetric couplings.
+with a matrix product. This requires symmetric couplings. (Float64 numpy
+measured faster than the same operations in CPU torch at these sizes.)
 """
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
