@@ -52,3 +52,20 @@ def test_mlp_decoder_mixed_sizes_dropout_and_errors(batch_factory):
         dec(batch.x, batch.edge_index, z[:, :2], 2)
     with pytest.raises(ValueError, match="'x' must have shape"):
         dec(batch.x[:, 0], batch.edge_index, z, 1)
+
+
+def test_mlp_decoder_checkpoint_same_gradients(batch_factory):
+    torch.manual_seed(0)
+    batch = batch_factory([4, 4], num_frames=7)
+    dec = MLPDecoder(4, 8, [2, 2], skip_first=True)
+    z = torch.rand(24, 4, requires_grad=True)
+    grads = []
+    for checkpoint in (False, True):
+        dec.checkpoint = checkpoint
+        dec.zero_grad()
+        z.grad = None
+        dec(batch.x, batch.edge_index, z, 3).pow(2).sum().backward()
+        grads.append((dec.message_conv.weight1.grad.clone(),
+                      z.grad.clone()))
+    assert torch.allclose(grads[0][0], grads[1][0], atol=1e-5)
+    assert torch.allclose(grads[0][1], grads[1][1], atol=1e-5)

@@ -2,6 +2,7 @@ from typing import List, Union
 
 import torch
 import torch.nn.functional as F
+import torch.utils.checkpoint
 from torch import Tensor
 
 from torch_geometric_fnri.nn._validation import check_decoder_inputs
@@ -38,6 +39,12 @@ class MLPDecoder(torch.nn.Module):
         skip_first (bool, optional): The first type of every layer-graph is
             a non-edge without message. (default: :obj:`False`)
         dropout (float, optional): Dropout probability. (default: :obj:`0.`)
+        checkpoint (bool, optional): If set to :obj:`True`, recomputes every
+            rollout step in the backward pass instead of storing its
+            activations (:func:`torch.utils.checkpoint.checkpoint`), which
+            cuts training memory by about :math:`M` times for a
+            :math:`\approx 30\%` longer step; needed for large graphs.
+            (default: :obj:`False`)
 
     Shapes:
         - **input:** trajectories :math:`(|\mathcal{V}|, T, D)`, edge
@@ -48,9 +55,11 @@ class MLPDecoder(torch.nn.Module):
     """
     def __init__(self, in_channels: int, hidden_channels: int,
                  num_edge_types: Union[int, List[int]],
-                 skip_first: bool = False, dropout: float = 0.):
+                 skip_first: bool = False, dropout: float = 0.,
+                 checkpoint: bool = False):
         super().__init__()
         self.in_channels = in_channels
+        self.checkpoint = checkpoint
         self.hidden_channels = hidden_channels
         self.dropout = dropout
         self.message_conv = MultiplexMessageConv(
@@ -87,8 +96,15 @@ class MLPDecoder(torch.nn.Module):
         # Starting frames 0, M, 2M, ... that predict at least one target.
         current = x[:, 0:num_frames - 1:pred_steps]  # [N, A, D]
         preds = []
+        use_checkpoint = (self.checkpoint and self.training
+                          and torch.is_grad_enabled())
         for _ in range(pred_steps):
-            current = self.step(current, edge_index, edge_weight)
+            if use_checkpoint:
+                current = torch.utils.checkpoint.checkpoint(
+                    self.step, current, edge_index, edge_weight,
+                    use_reentrant=False)
+            else:
+                current = self.step(current, edge_index, edge_weight)
             preds.append(current)
         out = torch.stack(preds, dim=2)  # [N, A, M, D]
         out = out.reshape(num_nodes, -1, self.in_channels)
