@@ -403,8 +403,8 @@ class Trainer:
     def load_best(self) -> None:
         r"""Loads the weights of the best epoch into :attr:`model`."""
         if self.run_dir is not None:
+            barrier()  # Rank 0 has written the checkpoint.
             if osp.isfile(self.run_dir.best_checkpoint):
-                barrier()
                 state = load_checkpoint(self.run_dir.best_checkpoint,
                                         map_location=self.device)
                 self.model.load_state_dict(state['model'])

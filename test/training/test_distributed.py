@@ -1,0 +1,80 @@
+import os
+import socket
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+from torch_geometric_fnri.datasets import PhysicsSystemDataset
+from torch_geometric_fnri.nn import build_model
+from torch_geometric_fnri.training import TrainConfig, Trainer
+
+
+# The true-graph decoder has no BatchNorm and no dropout, so the gradient of
+# the global batch equals the average of the per-process gradients (DDP);
+# the learned encoder's BatchNorm would use per-process batch statistics and
+# only agree approximately.
+CONFIG = dict(mode='true_graph', epochs=1, batch_size=16, prediction_steps=3,
+              accuracy_batch_size=4, progress=False, seed=3)
+
+
+def _model():
+    torch.manual_seed(0)
+    return build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+
+
+def _splits():
+    sizes = dict(system='springs_charges', num_simulations=(16, 8, 8),
+                 num_particles=3, num_frames=13, sample_freq=10, seed=0,
+                 log=False)  # As in conftest.py.
+    return [PhysicsSystemDataset(None, split=s, **sizes)
+            for s in ('train', 'valid')]
+
+
+def _worker(rank, world_size, port, out_dir):
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port),
+                      WORLD_SIZE=str(world_size), RANK=str(rank),
+                      LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    try:
+        trainer = Trainer(_model(), TrainConfig(device='cpu', **CONFIG),
+                          *_splits(), run_dir=os.path.join(out_dir, 'run'))
+        trainer.fit()
+        torch.save({'model': trainer.model.state_dict(),
+                    'history': trainer.history},
+                   os.path.join(out_dir, f'rank{rank}.pt'))
+    finally:
+        dist.destroy_process_group()
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_processes_match_one(tmp_path):
+    single = Trainer(_model(), TrainConfig(device='cpu', **CONFIG),
+                     *_splits())
+    single.fit()
+
+    mp.spawn(_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2,
+             join=True)
+    ranks = [torch.load(tmp_path / f'rank{r}.pt', weights_only=False)
+             for r in range(2)]
+    # One optimiser step on the same global batch of 16 simulations.
+    for key, value in single.model.state_dict().items():
+        for result in ranks:
+            assert torch.allclose(value, result['model'][key], atol=1e-6,
+                                  rtol=1e-5), key
+    expected = single.history[0]
+    for result in ranks:  # All-reduced metrics agree on every rank.
+        row = result['history'][0]
+        for key in ('train_loss', 'valid_nll_1', 'valid_nll_m',
+                    'valid_mse_m'):
+            assert row[key] == pytest.approx(expected[key], rel=1e-5), key
+        assert row['valid_num_graphs'] == 8
+    assert (tmp_path / 'run' / 'checkpoints' / 'last.pt').is_file()
+    assert (tmp_path / 'run' / 'metrics.json').is_file()
