@@ -1,0 +1,55 @@
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLE = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                   'examples', 'springs_charges.py')
+
+
+def _run(args, cwd):
+    return subprocess.run([sys.executable, EXAMPLE] + args, cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_springs_charges_smoke(tmp_path):
+    pytest.importorskip('matplotlib')
+    out = tmp_path / 'run'
+    args = ['--num-train', '16', '--num-valid', '8', '--num-test', '8',
+            '--num-particles', '3', '--num-frames', '25', '--hidden', '8',
+            '--batch-size', '8', '--epochs', '1', '--prediction-steps', '3',
+            '--out', str(out), '--data-root', str(tmp_path / 'data'),
+            '--device', 'cpu']
+    result = _run(args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 'edge accuracy' in result.stdout
+    assert 'fNRI block-averaged, 10 step' in result.stdout
+    with open(out / 'metrics.json') as f:
+        metrics = json.load(f)
+    assert metrics['completed'] and metrics['test']['num_graphs'] == 8
+    for name in ('combined', 'ideal_springs', 'charges'):
+        assert 0 <= metrics['test'][f'acc_{name}'] <= 1
+    assert (out / 'plots' / 'trajectories.png').is_file()
+    assert (out / 'plots' / 'graph_0.png').is_file()
+    assert (out / 'checkpoints' / 'last.pt').is_file()
+
+    # Resuming a finished run trains nothing more and reports again.
+    result = _run(args + ['--resume', '--epochs', '2', '--no-plots'],
+                  tmp_path)
+    assert result.returncode == 0, result.stderr
+    with open(out / 'metrics.json') as f:
+        assert json.load(f)['epochs_done'] == 2
+
+
+@pytest.mark.parametrize('args,message', [
+    (['--model', 'gnn'], 'invalid choice'),
+    (['--num-frames', '25', '--prediction-steps', '20'],
+     '--prediction-steps must be at most'),
+])
+def test_springs_charges_bad_arguments(tmp_path, args, message):
+    result = _run(args, tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
