@@ -10,7 +10,7 @@ from torch_geometric_fnri.visualization import (
 
 
 def test_to_networkx_multiplex():
-    edge_index = fully_connected_edge_index(3)  # 1→0, 2→0, 0→1, 2→1, ...
+    edge_index = fully_connected_edge_index(3)
     edge_types = torch.tensor([[1, 0], [0, 1], [1, 1], [0, 0], [0, 1],
                                [0, 0]])
     graph = to_networkx_multiplex(edge_index, edge_types,
