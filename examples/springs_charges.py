@@ -25,21 +25,16 @@ import time
 
 import torch
 
-from torch_geometric_fnri.datasets import PhysicsSystemDataset
 from torch_geometric_fnri.metrics import EdgeAccuracy
-from torch_geometric_fnri.nn import build_model
-from torch_geometric_fnri.training import TrainConfig, Trainer
-from torch_geometric_fnri.training.distributed import (
-    barrier,
+from torch_geometric_fnri.training import (
+    SYSTEM_NAMES,
+    TrainConfig,
+    Trainer,
     init_distributed,
+    load_splits,
+    make_model,
 )
 
-SYSTEMS = {
-    'I+C': 'springs_charges',
-    'I+C+F': 'springs_charges_fsprings',
-    'springs': 'springs',
-    'charged': 'charged',
-}
 PAPER = dict(num_train=50000, num_valid=10000, num_test=10000, hidden=256,
              batch_size=128, epochs=500, num_frames=99, lr=5e-4)
 
@@ -72,7 +67,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--model', choices=['nri', 'fnri', 'sfnri'],
                         default='fnri')
-    parser.add_argument('--system', choices=list(SYSTEMS), default='I+C')
+    parser.add_argument('--system', choices=list(SYSTEM_NAMES), default='I+C')
     parser.add_argument('--mode', default='learned',
                         choices=['learned', 'supervised', 'true_graph',
                                  'static'])
@@ -119,23 +114,6 @@ def parse_args(argv=None) -> argparse.Namespace:
                      f'{(args.num_frames - 1) // 2} for {args.num_frames} '
                      f'frames, got {args.prediction_steps}')
     return args
-
-
-def load_splits(args, rank: int):
-    kwargs = dict(system=SYSTEMS[args.system],
-                  num_simulations=(args.num_train, args.num_valid,
-                                   args.num_test),
-                  num_particles=args.num_particles,
-                  num_frames=args.num_frames, seed=args.seed, log=False)
-    splits = None
-    if rank == 0:  # Rank 0 simulates and caches; the others then load.
-        splits = [PhysicsSystemDataset(args.data_root, split=split, **kwargs)
-                  for split in ('train', 'valid', 'test')]
-    barrier()
-    if splits is None:
-        splits = [PhysicsSystemDataset(args.data_root, split=split, **kwargs)
-                  for split in ('train', 'valid', 'test')]
-    return splits
 
 
 def print_results(args, results, names, seconds):
@@ -211,13 +189,13 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     dist = init_distributed(args.device)
     start = time.perf_counter()
-    train, valid, test = load_splits(args, dist.rank)
+    train, valid, test = load_splits(
+        args.system, (args.num_train, args.num_valid, args.num_test),
+        num_particles=args.num_particles, num_frames=args.num_frames,
+        seed=args.seed, root=args.data_root, rank=dist.rank)
     torch.manual_seed(args.seed)
-    model = build_model(
-        args.model, train.num_edge_types,
-        num_timesteps=args.num_frames // 2, hidden_channels=args.hidden,
-        decoder='static' if args.mode == 'static' else 'mlp',
-        encoder_dropout=0.5 if args.mode == 'supervised' else 0.0)
+    model = make_model(args.model, args.mode, train.num_edge_types,
+                       args.num_frames, args.hidden)
     config = TrainConfig(mode=args.mode, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr,
                          prediction_steps=args.prediction_steps,

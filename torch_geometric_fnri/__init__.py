@@ -1,2 +1,25 @@
 """Neural relational inference (NRI, fNRI, sfNRI) for PyTorch Geometric."""
+from . import (
+    datasets,
+    losses,
+    metrics,
+    nn,
+    training,
+    transforms,
+    utils,
+    visualization,
+)
+
 __version__ = '0.1.0'
+
+__all__ = [
+    'datasets',
+    'losses',
+    'metrics',
+    'nn',
+    'training',
+    'transforms',
+    'utils',
+    'visualization',
+    '__version__',
+]

@@ -10,6 +10,7 @@ from .checkpoint import (
 from .config import TrainConfig
 from .distributed import DistributedInfo, init_distributed
 from .evaluation import evaluate, identity_mapping
+from .experiment import SYSTEM_NAMES, load_splits, make_model
 from .loaders import TensorBatchLoader, make_loader
 from .objective import TrainingObjective
 from .run_directory import RunDirectory
@@ -31,4 +32,7 @@ __all__ = [
     'make_loader',
     'DistributedInfo',
     'init_distributed',
+    'SYSTEM_NAMES',
+    'load_splits',
+    'make_model',
 ]

@@ -141,14 +141,14 @@ class MultiplexMessageConv(MessagePassing):
             weight1 = weight1.index_select(0, self.active)
             bias1 = bias1.index_select(0, self.active)
             edge_weight = edge_weight.index_select(1, self.active)
-        num_active, channels = self.num_active, self.in_channels
-        # [2F, K, H] -> the first linear map of all types side by side.
-        weight1 = weight1.transpose(0, 1).reshape(2 * channels, -1)
-        bias1 = bias1.reshape(-1)
+        channels = self.in_channels
         if self.node_projection:
-            src = x @ weight1[:channels]
-            dst = torch.addmm(bias1, x.reshape(-1, channels),
-                              weight1[channels:]).view(src.shape)
+            # [K, 2F, H] -> [2F, K * H]: the first linear map of all types
+            # side by side, applied per node before gathering.
+            merged = weight1.transpose(0, 1).reshape(2 * channels, -1)
+            src = x @ merged[:channels]
+            dst = torch.addmm(bias1.reshape(-1), x.reshape(-1, channels),
+                              merged[channels:]).view(src.shape)
             pair = (src, dst)
         else:
             pair = (x, x)
@@ -162,19 +162,24 @@ class MultiplexMessageConv(MessagePassing):
                 weight1: Tensor, bias1: Tensor) -> Tensor:
         num_edges = x_j.size(0)
         if self.node_projection:
-            h = x_j + x_i
+            # [E * T, K * H] -> [K, E * T, H]
+            h = (x_j + x_i).reshape(-1, self.num_active, self.hidden_channels)
+            h = h.transpose(0, 1)
         else:
+            # One batched product per type, laid out type-major so that the
+            # second product reads contiguous memory: [K, E * T, H].
             pre = torch.cat([x_j, x_i], dim=-1)
-            h = torch.addmm(bias1, pre.reshape(-1, pre.size(-1)), weight1)
+            pre = pre.reshape(1, -1, pre.size(-1)).expand(self.num_active,
+                                                          -1, -1)
+            h = torch.baddbmm(bias1.unsqueeze(1), pre, weight1)
         act = _ACTIVATIONS[self.act]
-        # [E * T, K * H] -> [K, E * T, H]
-        h = act(h.reshape(-1, self.num_active, self.hidden_channels))
+        h = act(h)
         h = F.dropout(h, p=self.dropout, training=self.training)
         weight2, bias2 = self.weight2, self.bias2
         if not self.all_active:
             weight2 = weight2.index_select(0, self.active)
             bias2 = bias2.index_select(0, self.active)
-        h = torch.baddbmm(bias2.unsqueeze(1), h.transpose(0, 1), weight2)
+        h = torch.baddbmm(bias2.unsqueeze(1), h, weight2)
         h = act(h)
         # Weight every type by its edge value, shared over time.
         steps = h.size(1) // num_edges

@@ -1,0 +1,84 @@
+r"""One experiment of the fNRI paper: a simulated system, a model variant
+and a training mode, wired together the same way by
+``examples/springs_charges.py`` and ``benchmarks/reproduce.py``."""
+from typing import Tuple
+
+from torch_geometric_fnri.datasets import PhysicsSystemDataset
+from torch_geometric_fnri.nn import RelationalInference, build_model
+
+from .distributed import barrier
+
+#: The paper's short system names and the matching dataset systems.
+SYSTEM_NAMES = {
+    'I+C': 'springs_charges',
+    'I+C+F': 'springs_charges_fsprings',
+    'springs': 'springs',
+    'charged': 'charged',
+}
+
+#: Encoder dropout of the supervised baselines (the paper's p = 0.5).
+SUPERVISED_DROPOUT = 0.5
+
+
+def load_splits(
+    system: str,
+    num_simulations: Tuple[int, int, int],
+    num_particles: int = 5,
+    num_frames: int = 99,
+    seed: int = 42,
+    root: str = 'data',
+    rank: int = 0,
+) -> Tuple[PhysicsSystemDataset, PhysicsSystemDataset,
+           PhysicsSystemDataset]:
+    r"""Simulates (or loads from the cache under :obj:`root`) the train,
+    valid and test splits of a system. In a distributed run rank 0
+    simulates first and the other ranks load its cache.
+
+    Args:
+        system (str): A key of :data:`SYSTEM_NAMES` (*e.g.* :obj:`'I+C'`) or
+            a dataset system name (*e.g.* :obj:`'springs_charges'`).
+        num_simulations (Tuple[int, int, int]): Train, valid, test sizes.
+        num_particles (int, optional): Particles :math:`N`. (default: 5)
+        num_frames (int, optional): Frames per simulation. (default: 99)
+        seed (int, optional): Simulation seed. (default: 42)
+        root (str, optional): Cache root. (default: :obj:`'data'`)
+        rank (int, optional): This process' rank. (default: 0)
+    """
+    kwargs = dict(system=SYSTEM_NAMES.get(system, system),
+                  num_simulations=tuple(num_simulations),
+                  num_particles=num_particles, num_frames=num_frames,
+                  seed=seed, log=False)
+
+    def load():
+        return tuple(PhysicsSystemDataset(root, split=split, **kwargs)
+                     for split in ('train', 'valid', 'test'))
+
+    splits = load() if rank == 0 else None
+    barrier()
+    return splits if splits is not None else load()
+
+
+def make_model(variant: str, mode: str, num_edge_types, num_frames: int,
+               hidden_channels: int, **kwargs) -> RelationalInference:
+    r"""Builds the model of one row of the paper's Tables 1 and 2: the
+    encoder sees the first :math:`\lfloor T / 2 \rfloor` frames, the
+    supervised baseline uses encoder dropout 0.5 and the static baseline a
+    :class:`~torch_geometric_fnri.nn.StaticDecoder`.
+
+    Args:
+        variant (str): :obj:`'nri'`, :obj:`'fnri'` or :obj:`'sfnri'`.
+        mode (str): :obj:`'learned'`, :obj:`'supervised'`,
+            :obj:`'true_graph'` or :obj:`'static'`.
+        num_edge_types (List[int]): The data's label layers.
+        num_frames (int): Frames per simulation :math:`T`.
+        hidden_channels (int): Hidden size of encoder and decoder.
+        **kwargs (optional): Further arguments of
+            :func:`~torch_geometric_fnri.nn.build_model`.
+    """
+    kwargs.setdefault('encoder_dropout',
+                      SUPERVISED_DROPOUT if mode == 'supervised' else 0.0)
+    return build_model(variant, list(num_edge_types),
+                       num_timesteps=num_frames // 2,
+                       hidden_channels=hidden_channels,
+                       decoder='static' if mode == 'static' else 'mlp',
+                       **kwargs)
