@@ -12,13 +12,15 @@ from torch_geometric_fnri.nn import build_model
 
 SYSTEMS = {'I+C': [2, 2], 'I+C+F': [2, 2, 2]}
 MODELS = {'NRI': 'nri', 'fNRI': 'fnri', 'sfNRI': 'sfnri'}
-# Values printed in the paper's Table 3 (None: not reported there).
+# The paper's Table 3 (encoder, decoder).
 PAPER = {
     'NRI I+C': (710660, 406020),
+    'NRI I+C+F': (711688, 678404),
+    'fNRI I+C': (710660, 406020),
     'fNRI I+C+F': (711174, 542212),
-    'sfNRI I+C': (None, 269828),
+    'sfNRI I+C': (710146, 269828),
+    'sfNRI I+C+F': (710403, 337924),
 }
-
 
 def count(module):
     return sum(p.numel() for p in module.parameters())
@@ -34,12 +36,9 @@ def main():
             enc, dec = count(model.encoder), count(model.decoder)
             key = f'{name} {system}'
             result[key] = {'encoder': enc, 'decoder': dec}
-            paper = PAPER.get(key)
-            note = '' if paper is None else '  {} / {}{}'.format(
-                *('-' if v is None else f'{v:,}' for v in paper),
-                '  ok' if all(v is None or v == c
-                              for v, c in zip(paper, (enc, dec))) else
-                '  MISMATCH')
+            paper = PAPER[key]
+            note = '  {:,} / {:,}  {}'.format(
+                *paper, 'ok' if paper == (enc, dec) else 'MISMATCH')
             print(f'{name:<8}{system:<8}{enc:>10,}{dec:>10,}{note}')
     print(json.dumps(result))
 
