@@ -61,9 +61,13 @@ def test_sampler_sigmoid_mode():
     logits = torch.tensor([[0.3, -0.2]], requires_grad=True)
     z = sampler(logits)
     assert torch.allclose(z, torch.sigmoid(2 * logits))
-    assert torch.equal(sampler(logits, deterministic=True),
-                       torch.tensor([[1.0, 0.0]]))
+    # Without noise, evaluation sees the values that training sees.
+    deterministic = sampler(logits, deterministic=True)
+    assert not deterministic.requires_grad
+    assert torch.equal(deterministic, torch.sigmoid(2 * logits).detach())
     hard = MultiplexEdgeSampler(2, mode='sigmoid', hard=True)
+    assert torch.equal(hard(logits, deterministic=True),
+                       torch.tensor([[1.0, 0.0]]))
     z = hard(logits)
     assert torch.equal(z.detach(), torch.tensor([[1.0, 0.0]]))
     z.sum().backward()

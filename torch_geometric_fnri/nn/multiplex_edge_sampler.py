@@ -101,8 +101,9 @@ class MultiplexEdgeSampler(torch.nn.Module):
         Args:
             logits (torch.Tensor): Logits :obj:`[E, sum(K)]`.
             deterministic (bool, optional): If set to :obj:`True`, returns
-                the per-layer one-hot argmax of the logits (sigmoid mode:
-                rounded sigmoid), without noise. (default: :obj:`False`)
+                the per-layer one-hot argmax of the logits, without noise
+                (sigmoid mode: the detached sigmoid, rounded only if
+                :obj:`hard`). (default: :obj:`False`)
             generator (torch.Generator, optional): Random generator of the
                 Gumbel noise, on the device of :obj:`logits`.
                 (default: :obj:`None`)
@@ -111,7 +112,9 @@ class MultiplexEdgeSampler(torch.nn.Module):
         if self.mode == 'sigmoid':
             z = torch.sigmoid(self.sharpness * logits)
             if deterministic:
-                return z.round().detach()
+                # sfNRI has no noise: evaluation feeds the decoder the
+                # values it was trained on, as the reference does.
+                return (z.round() if self.hard else z).detach()
             if self.hard:
                 return z.round() - z.detach() + z
             return z

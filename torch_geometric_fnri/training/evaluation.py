@@ -41,7 +41,8 @@ def evaluate(
     What is computed depends on :obj:`config.mode` (encoder metrics for
     :obj:`'learned'`/:obj:`'supervised'`, decoder metrics for all but
     :obj:`'supervised'`). Edges fed to the decoder are the deterministic
-    per-layer argmax of the logits (sfNRI: rounded sigmoid), or sampled
+    per-layer argmax of the logits (sfNRI: the sigmoid, rounded only with
+    a hard sampler), or sampled
     like the reference when :obj:`config.stochastic_eval`; the true-graph
     and static modes use the ground-truth edges.
 
