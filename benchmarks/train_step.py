@@ -105,14 +105,11 @@ class DenseDecoder(torch.nn.Module):
 
 
 def dense_rel(num_nodes):
-    pairs = [(a, b) for a in range(num_nodes) for b in range(num_nodes)
-             if a != b]
-    rel_rec = torch.zeros(len(pairs), num_nodes)
-    rel_send = torch.zeros(len(pairs), num_nodes)
-    for e, (a, b) in enumerate(pairs):
-        rel_rec[e, a] = 1.0
-        rel_send[e, b] = 1.0
-    return rel_rec, rel_send
+    """One-hot receiver / sender matrices [E, N] in the package's edge
+    order (the reference's rel_rec / rel_send)."""
+    source, target = fully_connected_edge_index(num_nodes)
+    return (F.one_hot(target, num_nodes).float(),
+            F.one_hot(source, num_nodes).float())
 
 
 def dense_gumbel(logits, types, tau=0.5):
