@@ -264,3 +264,16 @@ def test_simulate_errors():
         simulate(system, couplings, np.full((1, 2, 3), 16.), loc)
     with pytest.raises(TypeError, match="'seed' must be"):
         simulate_system('springs', 2, seed='a')
+
+
+def test_simulate_system_progress_bar(capsys):
+    pytest.importorskip('tqdm')
+    quiet = simulate_system('springs', 5, num_particles=3, num_steps=300,
+                            seed=0, chunk_size=2)
+    assert 'simulating' not in capsys.readouterr().err
+    shown = simulate_system('springs', 5, num_particles=3, num_steps=300,
+                            seed=0, chunk_size=2, progress=True,
+                            desc='simulating train')
+    err = capsys.readouterr().err
+    assert 'simulating train' in err and '5/5' in err
+    assert np.array_equal(quiet.loc, shown.loc)

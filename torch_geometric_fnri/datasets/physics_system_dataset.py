@@ -262,7 +262,8 @@ class PhysicsSystemDataset(InMemoryDataset):
                 self.system, self.num_simulations[split], self.num_particles,
                 self.num_steps, self.sample_freq,
                 np.random.SeedSequence(self.seed, spawn_key=(index, )),
-                num_workers=self.num_workers)
+                num_workers=self.num_workers, progress=None if self.log
+                else False, desc=f'simulating {split}')
             features[split] = to_features(trajectories.loc,
                                           trajectories.vel)
             data[split] = self.system.labels(trajectories.couplings)

@@ -47,6 +47,8 @@ from typing import Dict, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
+from torch_geometric_fnri.utils.progress import ProgressBar, progress_enabled
+
 from .graph_sampling import pair_indices
 from .interactions import Coulomb
 from .systems import PhysicsSystem, get_system
@@ -332,6 +334,8 @@ def simulate_system(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     reference_initial_kick_bug: bool = False,
     mp_context: str = 'spawn',
+    progress: Optional[bool] = False,
+    desc: str = 'simulating',
 ) -> Trajectories:
     r"""Samples graphs and initial states and simulates them.
 
@@ -360,6 +364,11 @@ def simulate_system(
             (default: :obj:`False`)
         mp_context (str, optional): The :mod:`multiprocessing` start
             method of the workers. (default: :obj:`'spawn'`)
+        progress (bool, optional): Show a progress bar over the
+            trajectories (needs :mod:`tqdm`); :obj:`None` shows it only on a
+            terminal. (default: :obj:`False`)
+        desc (str, optional): The label of the progress bar.
+            (default: :obj:`'simulating'`)
 
     Returns:
         :class:`Trajectories` with positions and velocities
@@ -376,12 +385,22 @@ def simulate_system(
                                                 num_simulations - start),
               num_particles, num_steps, sample_freq,
               reference_initial_kick_bug) for c, start in enumerate(starts)]
+    bar = ProgressBar(num_simulations, desc, progress_enabled(progress))
+
+    def collect(chunks):
+        results = []
+        for result in chunks:  # Trajectories of one chunk.
+            results.append(result)
+            bar.update(len(result.loc))
+        return results
+
     if num_workers == 1 or len(tasks) == 1:
-        results = [_simulate_chunk(task) for task in tasks]
+        results = collect(map(_simulate_chunk, tasks))
     else:
         context = multiprocessing.get_context(mp_context)
         with ProcessPoolExecutor(min(num_workers, len(tasks)),
                                  mp_context=context) as pool:
-            results = list(pool.map(_simulate_chunk, tasks))
+            results = collect(pool.map(_simulate_chunk, tasks))
+    bar.close()
     return Trajectories(*(np.concatenate(parts)
                           for parts in zip(*results)))

@@ -23,7 +23,7 @@ from .distributed import (
 from .evaluation import evaluate, identity_mapping
 from .loaders import make_loader, set_loader_epoch
 from .objective import TrainingObjective
-from .progress import ProgressBar, progress_enabled
+from torch_geometric_fnri.utils.progress import ProgressBar, progress_enabled
 from .run_directory import RunDirectory
 
 # Settings that may change when a run is resumed; every other field of the
