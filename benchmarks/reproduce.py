@@ -24,6 +24,7 @@ test (ours), and with the mapping re-chosen on every test batch of 128
 using its labels (the reference code's, optimistic). The last line is JSON.
 """
 import argparse
+import csv
 import json
 import math
 import os
@@ -80,6 +81,22 @@ PAPER_MSE = {
     ('I+C+F', 'sfnri', 'true_graph'): (0.56, 0.89, 2.28),
 }
 
+# The reference fNRI code's learning curve on a 2-core CPU
+# (shared/docs/reference-run.md): I+C, fNRI [2, 2], 10k/2k/2k, hidden 256,
+# batch 128, lr 5e-4, seed 1. Per epoch: cumulative wall minutes,
+# validation accuracy (combined, springs, charges; layer order chosen per
+# batch of 128) and validation M-step MSE.
+REFERENCE_CURVE = (
+    (0, 3.1, 0.287, 0.544, 0.531, 1.77e-3),
+    (2, 8.7, 0.339, 0.595, 0.572, 1.13e-3),
+    (4, 13.9, 0.406, 0.681, 0.600, 8.89e-4),
+    (6, 19.4, 0.453, 0.748, 0.617, 8.80e-4),
+    (8, 24.9, 0.468, 0.779, 0.610, 7.50e-4),
+    (10, 30.8, 0.481, 0.796, 0.609, 7.55e-4),
+    (12, 36.0, 0.496, 0.819, 0.608, 6.69e-4),
+    (14, 41.4, 0.514, 0.833, 0.619, 6.63e-4),
+)
+
 
 @dataclass(frozen=True)
 class Protocol:
@@ -105,6 +122,13 @@ PROTOCOLS = {
     'cpu': Protocol(systems=('I+C', 'I+C+F'), models=MODELS, modes=MODES,
                     seeds=(0, 1), num_simulations=(4000, 1000, 1000),
                     hidden=64, epochs=25, batch_size=64, lr=1e-3),
+    # The reference code's CPU learning curve (shared/docs/reference-run.md):
+    # fNRI on I+C, 10k/2k/2k, hidden 256, batch 128, lr 5e-4, seed 1,
+    # 15 epochs, to compare epoch by epoch and minute by minute.
+    'reference-curve': Protocol(systems=('I+C',), models=('fnri',),
+                                modes=('learned',), seeds=(1,),
+                                num_simulations=(10000, 2000, 2000),
+                                hidden=256, epochs=15),
     # The paper: 50k/10k/10k simulations, hidden 256, 500 epochs.
     'paper': Protocol(systems=('I+C', 'I+C+F'), models=MODELS, modes=MODES,
                       seeds=(0, 1, 2), num_simulations=(50000, 10000, 10000),
@@ -278,6 +302,58 @@ def report(protocol: Protocol, name: str, results: Dict) -> str:
     return '\n'.join(lines)
 
 
+def read_log(path: str) -> List[Dict[str, float]]:
+    """The per-epoch rows of a run's ``log.csv``."""
+    if not osp.exists(path):
+        return []
+    with open(path) as f:
+        return [{k: float(v) for k, v in row.items() if v != ''}
+                for row in csv.DictReader(f)]
+
+
+def curve_report(out: str, seed: int) -> str:
+    """Our fNRI learning curve beside the reference code's, at matched
+    epochs and at matched wall time."""
+    rows = read_log(osp.join(run_dir(out, 'I+C', 'fnri', 'learned', seed),
+                             'log.csv'))
+    if not rows:
+        return ''
+    minutes, total = [], 0.0
+    for r in rows:
+        total += r['time'] / 60
+        minutes.append(total)
+    key = 'valid_acc_batch_optimal_'
+    lines = ['### fNRI learning curve beside the reference code (I+C, '
+             'validation)', '',
+             '| epoch | ours: minutes | combined | springs | charges | '
+             'M-step MSE | reference: minutes | combined | springs | '
+             'charges | M-step MSE |', '|' + '---|' * 11]
+    reference = {r[0]: r for r in REFERENCE_CURVE}
+    for r, m in zip(rows, minutes):
+        epoch = int(r['epoch'])
+        ours = (f"| {epoch} | {m:.1f} | {r[key + 'combined']:.3f} | "
+                f"{r[key + 'ideal_springs']:.3f} | {r[key + 'charges']:.3f} "
+                f"| {r['valid_mse_m']:.2e} |")
+        ref = reference.get(epoch)
+        lines.append(ours + (
+            f' {ref[1]} | {ref[2]:.3f} | {ref[3]:.3f} | {ref[4]:.3f} | '
+            f'{ref[5]:.2e} |' if ref else ' | | | | |'))
+    lines += ['', 'At matched wall time (our last epoch finished by the '
+              "reference's minute mark):", '',
+              '| minutes | reference epoch | reference combined | '
+              'our epoch | our combined |', '|---|---|---|---|---|']
+    for ref in REFERENCE_CURVE:
+        done = [i for i, m in enumerate(minutes) if m <= ref[1]]
+        if not done:
+            cells = '– | –'
+        else:
+            r = rows[done[-1]]
+            cells = f"{int(r['epoch'])} | {r[key + 'combined']:.3f}"
+        lines.append(f'| {ref[1]} | {ref[0]} | {ref[2]:.3f} | {cells} |')
+    lines.append('')
+    return '\n'.join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description='Reproduce the fNRI paper tables (resumable).')
@@ -340,6 +416,9 @@ def main() -> None:
     results.update({'protocol': asdict(protocol), 'machine': machine(),
                     'seconds_this_invocation': time.perf_counter() - start})
     text = report(protocol, args.protocol, results)
+    if args.protocol == 'reference-curve':
+        text += '\n' + '\n'.join(curve_report(out, seed)
+                                  for seed in protocol.seeds)
     with open(osp.join(out, 'results.md'), 'w') as f:
         f.write(text + '\n')
     write_json(osp.join(out, 'results.json'), results)

@@ -31,6 +31,36 @@ def test_multiplex_message_conv_matches_dense(in_channels, skip_first):
                           atol=1e-5)
 
 
+@pytest.mark.parametrize('in_channels', [4, 32])
+def test_multiplex_message_conv_cpu_blocks_same_output_and_gradients(
+        in_channels):
+    # 40 edges x 3 frames = 120 rows in blocks of 7 rows (the last one
+    # shorter) must give what one block gives, gradients included.
+    torch.manual_seed(0)
+    blocked = MultiplexMessageConv(in_channels, 16, 8, [2, 3],
+                                   skip_first=True, cpu_block_size=7 * 48)
+    whole = MultiplexMessageConv(in_channels, 16, 8, [2, 3],
+                                 skip_first=True, cpu_block_size=None)
+    whole.load_state_dict(blocked.state_dict())
+    assert blocked._block_rows(torch.empty(120, 1)) == 7
+    assert whole._block_rows(torch.empty(120, 1)) == 120
+    x = torch.randn(10, 3, in_channels)
+    z = torch.rand(40, 5)
+    outs, grads = [], []
+    for conv in (blocked, whole):
+        xs, zs = x.clone().requires_grad_(), z.clone().requires_grad_()
+        out = conv(xs, _fc(2, 5), zs)
+        (out * torch.arange(8.)).sum().backward()
+        outs.append(out)
+        grads.append([xs.grad, zs.grad] +
+                     [p.grad for p in conv.parameters()])
+    assert torch.allclose(outs[0], outs[1], atol=1e-6)
+    for a, b in zip(*grads):
+        assert torch.allclose(a, b, atol=1e-5)
+    with pytest.raises(ValueError, match="'cpu_block_size' must be"):
+        MultiplexMessageConv(4, 8, 8, 2, cpu_block_size=0)
+
+
 def test_multiplex_message_conv_skip_first_params():
     conv = MultiplexMessageConv(4, 8, 8, [2, 2], skip_first=True)
     assert conv.num_active == 2

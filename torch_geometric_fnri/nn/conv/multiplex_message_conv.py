@@ -1,5 +1,5 @@
 import math
-from typing import List, Union
+from typing import List, Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -14,7 +14,13 @@ from torch_geometric_fnri.nn._validation import (
     check_node_features,
 )
 
-_ACTIVATIONS = {'relu': torch.relu, 'tanh': torch.tanh}
+# Each activation and its in-place form; the in-place one is applied to
+# fresh matrix-product outputs that autograd does not save, which avoids an
+# allocation and a pass over the largest tensors of the decoder.
+_ACTIVATIONS = {
+    'relu': (torch.relu, torch.relu_),
+    'tanh': (torch.tanh, torch.tanh_),
+}
 
 
 class MultiplexMessageConv(MessagePassing):
@@ -57,6 +63,13 @@ class MultiplexMessageConv(MessagePassing):
             linear maps. (default: :obj:`0.`)
         act (str, optional): The activation, :obj:`'relu'` (MLP decoder)
             or :obj:`'tanh'` (RNN decoder). (default: :obj:`'relu'`)
+        cpu_block_size (int, optional): On CPU, the (edge, time) rows are
+            run through the message MLPs in equal blocks of at most this
+            many hidden values (:math:`K_{active} \cdot H` per row), so
+            that every block's activations stay in the cache (1.2-1.3x
+            faster training steps at the paper's size on a 2-core CPU, see
+            the README). :obj:`None` runs all rows at once, as on
+            accelerators. (default: :obj:`2**21`)
         **kwargs (optional): Additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
 
@@ -73,7 +86,8 @@ class MultiplexMessageConv(MessagePassing):
     def __init__(self, in_channels: int, hidden_channels: int,
                  out_channels: int, num_edge_types: Union[int, List[int]],
                  skip_first: bool = False, dropout: float = 0.,
-                 act: str = 'relu', **kwargs):
+                 act: str = 'relu', cpu_block_size: Optional[int] = 2**21,
+                 **kwargs):
         kwargs.setdefault('aggr', 'sum')
         kwargs.setdefault('node_dim', 0)
         super().__init__(**kwargs)
@@ -87,6 +101,10 @@ class MultiplexMessageConv(MessagePassing):
         self.skip_first = skip_first
         self.dropout = dropout
         self.act = act
+        if cpu_block_size is not None and cpu_block_size < 1:
+            raise ValueError(f"'cpu_block_size' must be positive or None "
+                             f"(got {cpu_block_size})")
+        self.cpu_block_size = cpu_block_size
         self.node_projection = in_channels >= 16
 
         total = sum(self.num_edge_types)
@@ -160,32 +178,66 @@ class MultiplexMessageConv(MessagePassing):
 
     def message(self, x_j: Tensor, x_i: Tensor, edge_weight: Tensor,
                 weight1: Tensor, bias1: Tensor) -> Tensor:
-        num_edges = x_j.size(0)
-        if self.node_projection:
-            # [E * T, K * H] -> [K, E * T, H]
-            h = (x_j + x_i).reshape(-1, self.num_active, self.hidden_channels)
-            h = h.transpose(0, 1)
-        else:
-            # One batched product per type, laid out type-major so that the
-            # second product reads contiguous memory: [K, E * T, H].
-            pre = torch.cat([x_j, x_i], dim=-1)
-            pre = pre.reshape(1, -1, pre.size(-1)).expand(self.num_active,
-                                                          -1, -1)
-            h = torch.baddbmm(bias1.unsqueeze(1), pre, weight1)
-        act = _ACTIVATIONS[self.act]
-        h = act(h)
-        h = F.dropout(h, p=self.dropout, training=self.training)
+        num_types = self.num_active
         weight2, bias2 = self.weight2, self.bias2
         if not self.all_active:
             weight2 = weight2.index_select(0, self.active)
             bias2 = bias2.index_select(0, self.active)
-        h = torch.baddbmm(bias2.unsqueeze(1), h, weight2)
-        h = act(h)
-        # Weight every type by its edge value, shared over time.
-        steps = h.size(1) // num_edges
+        # Rows are (edge, time) pairs; every row of an edge shares its value.
+        steps = x_j[0].numel() // x_j.size(-1)
         z = edge_weight.t().unsqueeze(-1).expand(-1, -1, steps)
-        out = (h * z.reshape(self.num_active, -1, 1)).sum(0)
+        z = z.reshape(num_types, -1, 1)  # [K, E * T, 1]
+        if self.node_projection:
+            first = (x_j + x_i).reshape(-1, num_types, self.hidden_channels)
+        else:
+            first = torch.cat([x_j, x_i], dim=-1).reshape(-1, 2 * x_j.size(-1))
+        size = self._block_rows(first)
+        outs = [
+            self._type_mlps(block, z_block, weight1, bias1, weight2, bias2)
+            for block, z_block in zip(first.split(size), z.split(size, 1))
+        ]
+        out = outs[0] if len(outs) == 1 else torch.cat(outs)
         return out.view(x_j.shape[:-1] + (self.out_channels, ))
+
+    def _block_rows(self, first: Tensor) -> int:
+        r"""Rows per block: all of them on accelerators, else equal blocks
+        of at most :obj:`cpu_block_size` hidden values each."""
+        rows = first.size(0)
+        if first.device.type != 'cpu' or self.cpu_block_size is None:
+            return max(rows, 1)
+        per_row = self.num_active * self.hidden_channels
+        size = max(self.cpu_block_size // per_row, 1)
+        blocks = -(-rows // size)
+        return max(-(-rows // blocks), 1)
+
+    def _type_mlps(self, first: Tensor, z: Tensor, weight1: Tensor,
+                   bias1: Tensor, weight2: Tensor, bias2: Tensor) -> Tensor:
+        r"""The weighted sum of the active types' message MLPs for a block
+        of :math:`R` rows: :obj:`first` is :math:`(R, 2F)` (or the
+        projected :math:`(R, K, H)`), :obj:`z` is :math:`(K, R, 1)`; returns
+        :math:`(R, F_{out})`."""
+        act, act_ = _ACTIVATIONS[self.act]
+        if self.node_projection:
+            # A view of the projections that other blocks share: not in place.
+            h = act(first.transpose(0, 1))  # [K, R, H]
+        else:
+            pre = first.unsqueeze(0).expand(self.num_active, -1, -1)
+            h = act_(torch.baddbmm(bias1.unsqueeze(1), pre, weight1))
+        h = F.dropout(h, p=self.dropout, training=self.training)
+        h = act_(torch.baddbmm(bias2.unsqueeze(1), h, weight2))
+        return (h * z).sum(0)  # Weight every type by its edge value.
+
+    def aggregate(self, inputs: Tensor, index: Tensor,
+                  ptr: Optional[Tensor] = None,
+                  dim_size: Optional[int] = None) -> Tensor:
+        if self.aggr != 'sum':
+            return super().aggregate(inputs, index, ptr, dim_size)
+        # Row-wise index_add: its backward is a row gather, cheaper than the
+        # element-wise gather behind scatter_add_ on CPU.
+        dim = self.node_dim
+        size = list(inputs.shape)
+        size[dim] = dim_size
+        return inputs.new_zeros(size).index_add_(dim, index, inputs)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.in_channels}, '

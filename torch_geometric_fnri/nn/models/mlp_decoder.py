@@ -82,9 +82,10 @@ class MLPDecoder(torch.nn.Module):
         :obj:`[N, *, D]` (no input checks)."""
         agg = self.message_conv.propagate_unchecked(x, edge_index,
                                                     edge_weight)
-        h = F.relu(self.lin1(torch.cat([x, agg], dim=-1)))
+        # In place: the linear outputs are not saved for backward.
+        h = F.relu(self.lin1(torch.cat([x, agg], dim=-1)), inplace=True)
         h = F.dropout(h, p=self.dropout, training=self.training)
-        h = F.relu(self.lin2(h))
+        h = F.relu(self.lin2(h), inplace=True)
         h = F.dropout(h, p=self.dropout, training=self.training)
         return x + self.lin3(h)
 
@@ -92,13 +93,22 @@ class MLPDecoder(torch.nn.Module):
                 pred_steps: int = 1) -> Tensor:
         check_decoder_inputs(x, edge_index, edge_weight, self.in_channels,
                              sum(self.num_edge_types), pred_steps)
-        num_nodes, num_frames = x.size(0), x.size(1)
+        num_nodes, num_targets = x.size(0), x.size(1) - 1
         # Starting frames 0, M, 2M, ... that predict at least one target.
-        current = x[:, 0:num_frames - 1:pred_steps]  # [N, A, D]
+        current = x[:, 0:num_targets:pred_steps]  # [N, A, D]
+        # The last start has only `rest` targets left (rest = M when the
+        # targets split evenly); it leaves the rollout after them instead
+        # of predicting frames past the end (the reference computes them
+        # and drops them).
+        full, rest = divmod(num_targets, pred_steps)
         preds = []
         use_checkpoint = (self.checkpoint and self.training
                           and torch.is_grad_enabled())
-        for _ in range(pred_steps):
+        for step in range(pred_steps):
+            if step == rest and rest > 0:
+                if full == 0:
+                    break
+                current = current[:, :full]
             if use_checkpoint:
                 current = torch.utils.checkpoint.checkpoint(
                     self.step, current, edge_index, edge_weight,
@@ -106,9 +116,13 @@ class MLPDecoder(torch.nn.Module):
             else:
                 current = self.step(current, edge_index, edge_weight)
             preds.append(current)
-        out = torch.stack(preds, dim=2)  # [N, A, M, D]
-        out = out.reshape(num_nodes, -1, self.in_channels)
-        return out[:, :num_frames - 1]
+        # [N, full, M, D]: the starts that ran all M steps.
+        out = torch.stack([p[:, :full] for p in preds], dim=2)
+        out = out.reshape(num_nodes, full * pred_steps, self.in_channels)
+        if rest > 0:  # The last start's `rest` predictions.
+            tail = torch.stack([p[:, full] for p in preds[:rest]], dim=1)
+            out = torch.cat([out, tail], dim=1)
+        return out
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.in_channels}, '
