@@ -55,3 +55,32 @@ def test_reproduce_bad_arguments(tmp_path):
     assert '--epochs must be positive' in result.stderr
     result = _run(['--models', 'gnn'], tmp_path)
     assert result.returncode == 2
+
+
+def test_curve_report_matches_epochs_and_wall_time(tmp_path):
+    sys.path.insert(0, osp.dirname(SCRIPT))
+    try:
+        import reproduce
+    finally:
+        sys.path.pop(0)
+    run = tmp_path / 'I+C' / 'fnri-learned-seed1'
+    run.mkdir(parents=True)
+    key = 'valid_acc_batch_optimal_'
+    lines = [f'epoch,{key}combined,{key}ideal_springs,{key}charges,'
+             'valid_mse_m,time']
+    for epoch, acc in enumerate([0.25, 0.30, 0.45]):
+        lines.append(f'{epoch},{acc},0.6,0.5,0.001,200')  # 3.33 min each
+    (run / 'log.csv').write_text('\n'.join(lines) + '\n')
+    text = reproduce.curve_report(str(tmp_path), 1)
+    rows = [line for line in text.splitlines() if line.startswith('| ')]
+    # Epochs 0 and 2 have a reference row beside them, epoch 1 does not.
+    assert rows[1] == ('| 0 | 3.3 | 0.250 | 0.600 | 0.500 | 1.00e-03 | 3.1 '
+                       '| 0.287 | 0.544 | 0.531 | 1.77e-03 |')
+    assert rows[2].endswith('| 1.00e-03 | | | | | |')  # 5 empty cells
+    assert rows[3].startswith('| 2 | 10.0 | 0.450 |')
+    matched = rows[rows.index('| minutes | reference epoch | reference '
+                              'combined | our epoch | our combined |') + 1:]
+    assert matched[0] == '| 3.1 | 0 | 0.287 | – | – |'
+    assert matched[1] == '| 8.7 | 2 | 0.339 | 1 | 0.300 |'
+    assert matched[2] == '| 13.9 | 4 | 0.406 | 2 | 0.450 |'
+    assert reproduce.curve_report(str(tmp_path), 0) == ''
