@@ -66,10 +66,11 @@ class MultiplexMessageConv(MessagePassing):
         cpu_block_size (int, optional): On CPU, the (edge, time) rows are
             run through the message MLPs in equal blocks of at most this
             many hidden values (:math:`K_{active} \cdot H` per row), so
-            that every block's activations stay in the cache (1.2-1.3x
-            faster training steps at the paper's size on a 2-core CPU, see
-            the README). :obj:`None` runs all rows at once, as on
-            accelerators. (default: :obj:`2**21`)
+            that every block's activations stay in the cache (measured on
+            2 CPU cores, fNRI at hidden 256, batch 8, 50 particles: 14.0 s
+            per training step against 23.0 s without blocks, for more
+            resident memory; see the README). :obj:`None` runs all rows at
+            once, as on accelerators. (default: :obj:`2**21`)
         **kwargs (optional): Additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
 
