@@ -25,6 +25,7 @@ using its labels (the reference code's, optimistic). The last line is JSON.
 """
 import argparse
 import csv
+import itertools
 import json
 import math
 import os
@@ -318,10 +319,7 @@ def curve_report(out: str, seed: int) -> str:
                              'log.csv'))
     if not rows:
         return ''
-    minutes, total = [], 0.0
-    for r in rows:
-        total += r['time'] / 60
-        minutes.append(total)
+    minutes = list(itertools.accumulate(r['time'] / 60 for r in rows))
     key = 'valid_acc_batch_optimal_'
     lines = ['### fNRI learning curve beside the reference code (I+C, '
              'validation)', '',

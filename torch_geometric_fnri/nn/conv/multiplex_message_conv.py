@@ -156,9 +156,11 @@ class MultiplexMessageConv(MessagePassing):
         r"""Same as :meth:`forward` without input checks (no host-device
         synchronisation); for use inside decoder rollouts."""
         weight1, bias1 = self.weight1, self.bias1
-        if not self.all_active:
-            weight1 = weight1.index_select(0, self.active)
-            bias1 = bias1.index_select(0, self.active)
+        weight2, bias2 = self.weight2, self.bias2
+        if not self.all_active:  # The active types' parameters and values.
+            weight1, bias1, weight2, bias2 = (
+                p.index_select(0, self.active)
+                for p in (weight1, bias1, weight2, bias2))
             edge_weight = edge_weight.index_select(1, self.active)
         channels = self.in_channels
         if self.node_projection:
@@ -172,18 +174,17 @@ class MultiplexMessageConv(MessagePassing):
         else:
             pair = (x, x)
         # propagate_type: (x: PairTensor, edge_weight: Tensor,
-        #                  weight1: Tensor, bias1: Tensor)
+        #                  weight1: Tensor, bias1: Tensor,
+        #                  weight2: Tensor, bias2: Tensor)
         return self.propagate(edge_index, x=pair, edge_weight=edge_weight,
                               size=(x.size(0), x.size(0)),
-                              weight1=weight1, bias1=bias1)
+                              weight1=weight1, bias1=bias1,
+                              weight2=weight2, bias2=bias2)
 
     def message(self, x_j: Tensor, x_i: Tensor, edge_weight: Tensor,
-                weight1: Tensor, bias1: Tensor) -> Tensor:
+                weight1: Tensor, bias1: Tensor, weight2: Tensor,
+                bias2: Tensor) -> Tensor:
         num_types = self.num_active
-        weight2, bias2 = self.weight2, self.bias2
-        if not self.all_active:
-            weight2 = weight2.index_select(0, self.active)
-            bias2 = bias2.index_select(0, self.active)
         # Rows are (edge, time) pairs; every row of an edge shares its value.
         steps = x_j[0].numel() // x_j.size(-1)
         z = edge_weight.t().unsqueeze(-1).expand(-1, -1, steps)

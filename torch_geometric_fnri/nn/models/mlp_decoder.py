@@ -104,10 +104,8 @@ class MLPDecoder(torch.nn.Module):
         preds = []
         use_checkpoint = (self.checkpoint and self.training
                           and torch.is_grad_enabled())
-        for step in range(pred_steps):
+        for step in range(pred_steps if full > 0 else rest):
             if step == rest and rest > 0:
-                if full == 0:
-                    break
                 current = current[:, :full]
             if use_checkpoint:
                 current = torch.utils.checkpoint.checkpoint(
