@@ -352,6 +352,38 @@ def curve_report(out: str, seed: int) -> str:
     return '\n'.join(lines)
 
 
+def models_curve_report(out: str, seed: int) -> str:
+    """Our learned models' validation curves side by side at matched
+    epochs (the fNRI >= NRI claim where the encoders learn); empty unless
+    at least two models have a log."""
+    logs = {m: read_log(osp.join(run_dir(out, 'I+C', m, 'learned', seed),
+                                 'log.csv')) for m in MODELS}
+    logs = {m: rows for m, rows in logs.items() if rows}
+    if len(logs) < 2:
+        return ''
+    key = 'valid_acc_batch_optimal_'
+    header = ' | '.join(f'{m}: minutes | combined | springs | charges'
+                        for m in logs)
+    lines = ['### Our learned models side by side (I+C, validation)', '',
+             f'| epoch | {header} |', '|' + '---|' * (1 + 4 * len(logs))]
+    minutes = {m: list(itertools.accumulate(r['time'] / 60 for r in rows))
+               for m, rows in logs.items()}
+    for epoch in range(max(len(rows) for rows in logs.values())):
+        cells = []
+        for m, rows in logs.items():
+            if epoch < len(rows):
+                r = rows[epoch]
+                cells.append(f"{minutes[m][epoch]:.1f} | "
+                             f"{r[key + 'combined']:.3f} | "
+                             f"{r[key + 'ideal_springs']:.3f} | "
+                             f"{r[key + 'charges']:.3f}")
+            else:
+                cells.append('| | |')
+        lines.append(f'| {epoch} | ' + ' | '.join(cells) + ' |')
+    lines.append('')
+    return '\n'.join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description='Reproduce the fNRI paper tables (resumable).')
@@ -415,7 +447,8 @@ def main() -> None:
                     'seconds_this_invocation': time.perf_counter() - start})
     text = report(protocol, args.protocol, results)
     if args.protocol == 'reference-curve':
-        text += '\n' + '\n'.join(curve_report(out, seed)
+        text += '\n' + '\n'.join(curve_report(out, seed) +
+                                  models_curve_report(out, seed)
                                   for seed in protocol.seeds)
     with open(osp.join(out, 'results.md'), 'w') as f:
         f.write(text + '\n')

@@ -57,20 +57,31 @@ def test_reproduce_bad_arguments(tmp_path):
     assert result.returncode == 2
 
 
-def test_curve_report_matches_epochs_and_wall_time(tmp_path):
+def _import_reproduce():
     sys.path.insert(0, osp.dirname(SCRIPT))
     try:
         import reproduce
     finally:
         sys.path.pop(0)
-    run = tmp_path / 'I+C' / 'fnri-learned-seed1'
+    return reproduce
+
+
+def _write_log(root, model, accuracies, seconds):
+    """A learned run's ``log.csv`` with the columns the curve reports
+    read: springs 0.6, charges 0.5, M-step MSE 1e-3 at every epoch."""
+    run = root / 'I+C' / f'{model}-learned-seed1'
     run.mkdir(parents=True)
     key = 'valid_acc_batch_optimal_'
     lines = [f'epoch,{key}combined,{key}ideal_springs,{key}charges,'
              'valid_mse_m,time']
-    for epoch, acc in enumerate([0.25, 0.30, 0.45]):
-        lines.append(f'{epoch},{acc},0.6,0.5,0.001,200')  # 3.33 min each
+    for epoch, acc in enumerate(accuracies):
+        lines.append(f'{epoch},{acc},0.6,0.5,0.001,{seconds}')
     (run / 'log.csv').write_text('\n'.join(lines) + '\n')
+
+
+def test_curve_report_matches_epochs_and_wall_time(tmp_path):
+    reproduce = _import_reproduce()
+    _write_log(tmp_path, 'fnri', [0.25, 0.30, 0.45], 200)  # 3.33 min each
     text = reproduce.curve_report(str(tmp_path), 1)
     rows = [line for line in text.splitlines() if line.startswith('| ')]
     # Epochs 0 and 2 have a reference row beside them, epoch 1 does not.
@@ -84,3 +95,23 @@ def test_curve_report_matches_epochs_and_wall_time(tmp_path):
     assert matched[1] == '| 8.7 | 2 | 0.339 | 1 | 0.300 |'
     assert matched[2] == '| 13.9 | 4 | 0.406 | 2 | 0.450 |'
     assert reproduce.curve_report(str(tmp_path), 0) == ''
+
+
+def test_models_curve_report_puts_models_side_by_side(tmp_path):
+    reproduce = _import_reproduce()
+    _write_log(tmp_path, 'fnri', [0.25, 0.30, 0.45], 200)
+    # Only one model: nothing to compare.
+    assert reproduce.models_curve_report(str(tmp_path), 1) == ''
+    _write_log(tmp_path, 'nri', [0.20, 0.35], 300)  # 5 min each, 2 epochs
+    text = reproduce.models_curve_report(str(tmp_path), 1)
+    rows = [line for line in text.splitlines() if line.startswith('| ')]
+    assert rows[0] == ('| epoch | nri: minutes | combined | springs | '
+                       'charges | fnri: minutes | combined | springs | '
+                       'charges |')
+    assert rows[1] == ('| 0 | 5.0 | 0.200 | 0.600 | 0.500 | 3.3 | 0.250 | '
+                       '0.600 | 0.500 |')
+    assert rows[2] == ('| 1 | 10.0 | 0.350 | 0.600 | 0.500 | 6.7 | 0.300 | '
+                       '0.600 | 0.500 |')
+    # NRI has no epoch 2: its four cells are empty.
+    assert rows[3] == '| 2 | | | | | 10.0 | 0.450 | 0.600 | 0.500 |'
+    assert all(row.count('|') == 10 for row in rows)
