@@ -133,6 +133,40 @@ def test_dict_sizes_and_pre_transform():
     assert len(dataset) == 3 and dataset[0].flag.tolist() == [1.]
 
 
+def _add_flag(data):
+    data.flag = torch.ones(1)
+    return data
+
+
+def _add_other_flag(data):
+    data.flag = torch.zeros(1)
+    return data
+
+
+def test_pre_transform_is_part_of_the_cache_key(tmp_path,
+                                                count_simulations):
+    plain = PhysicsSystemDataset(str(tmp_path), 'springs', **SMALL)
+    flagged = PhysicsSystemDataset(str(tmp_path), 'springs', **SMALL,
+                                   pre_transform=_add_flag)
+    assert len(count_simulations) == 6  # Not the plain cache.
+    assert flagged.processed_dir != plain.processed_dir
+    assert 'flag' not in plain[0] and flagged[0].flag.tolist() == [1.]
+    # The same function again (as a new process would see it) reuses it.
+    again = PhysicsSystemDataset(str(tmp_path), 'springs', 'valid', **SMALL,
+                                 pre_transform=_add_flag)
+    assert len(count_simulations) == 6
+    assert again.processed_dir == flagged.processed_dir
+    assert again[0].flag.tolist() == [1.]
+    other = PhysicsSystemDataset(str(tmp_path), 'springs', **SMALL,
+                                 pre_transform=_add_other_flag)
+    assert len(count_simulations) == 9
+    assert other[0].flag.tolist() == [0.]
+    # No memory address in the key: it is the same in every process.
+    key = flagged.generation_parameters['pre_transform']
+    assert key.startswith('<function _add_flag') and '0x' not in key
+    assert 'pre_transform' not in plain.generation_parameters
+
+
 @pytest.mark.parametrize('kwargs, match', [
     (dict(system='gravity'), "'system' must be one of"),
     (dict(split='val'), "'split' must be one of"),

@@ -3,6 +3,7 @@ import hashlib
 import json
 import os
 import os.path as osp
+import re
 import warnings
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
@@ -33,6 +34,12 @@ def _sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+def _describe(transform: Callable) -> str:
+    # The transform's repr without memory addresses, so that the same
+    # function or transform gives the same cache key in every process.
+    return re.sub(r' at 0x[0-9a-fA-F]+', '', repr(transform))
+
+
 def _write_json(obj, path: str) -> None:
     tmp = f'{path}.tmp{os.getpid()}'
     with open(tmp, 'w') as f:
@@ -56,7 +63,10 @@ class PhysicsSystemDataset(InMemoryDataset):
     :meth:`process` (splits draw from independent seed streams, so a split
     does not depend on the sizes of the others) and cached under
     ``root/PhysicsSystemDataset/<system>_<hash>``, the hash covering every
-    generation parameter. Files are written atomically and listed with
+    generation parameter and the :obj:`pre_transform` (its :func:`repr`
+    without memory addresses: a function's qualified name, a PyG
+    transform's name and arguments; a transform whose :func:`repr` does
+    not show what it does needs :obj:`force_reload` when it changes). Files are written atomically and listed with
     their SHA-256 in ``manifest.json``, written last; a partial or corrupt
     cache is rebuilt with a warning. With ``root=None`` the requested split
     (and the training split, for the statistics) is generated in memory.
@@ -131,6 +141,7 @@ class PhysicsSystemDataset(InMemoryDataset):
         self.num_workers = int(num_workers)
 
         self._cached = root is not None
+        self.pre_transform = pre_transform  # Part of the cache key.
         if root is None:
             super().__init__(None, transform, pre_transform, log=log)
             needed = {'train', split}
@@ -187,7 +198,7 @@ class PhysicsSystemDataset(InMemoryDataset):
     def generation_parameters(self) -> dict:
         r"""Every parameter that determines the data (hashed into the cache
         directory)."""
-        return {
+        parameters = {
             'format_version': FORMAT_VERSION,
             'system': repr(self.system),
             'num_simulations': self.num_simulations,
@@ -200,6 +211,9 @@ class PhysicsSystemDataset(InMemoryDataset):
             'max_force': MAX_FORCE,
             'min_distance': MIN_DISTANCE,
         }
+        if self.pre_transform is not None:
+            parameters['pre_transform'] = _describe(self.pre_transform)
+        return parameters
 
     def _cache_subdir(self) -> List[str]:
         text = json.dumps(self.generation_parameters, sort_keys=True)
