@@ -78,6 +78,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-frames', type=positive_int, default=99,
                         help='frames per simulation (encoder: first half)')
     parser.add_argument('--hidden', type=positive_int, default=64)
+    parser.add_argument('--split-point', type=int, choices=[0, 1, 2],
+                        default=0, help='fNRI/sfNRI encoder: where the '
+                        'per-layer-graph heads branch off (paper: 0)')
     parser.add_argument('--batch-size', type=positive_int, default=32)
     parser.add_argument('--epochs', type=positive_int, default=30)
     parser.add_argument('--lr', type=positive_float, default=1e-3,
@@ -106,6 +109,9 @@ def parse_args(argv=None) -> argparse.Namespace:
             parser.error(f'--device: unknown device {args.device!r}')
         if device.type == 'cuda' and not torch.cuda.is_available():
             parser.error('--device: CUDA is not available')
+    if args.split_point and args.model == 'nri':
+        parser.error('--split-point: NRI has a single layer-graph; use '
+                     '--model fnri or sfnri')
     if args.num_frames < 8:
         parser.error(f'--num-frames: need at least 8 frames, got '
                      f'{args.num_frames}')
@@ -195,7 +201,8 @@ def main(argv=None) -> int:
         seed=args.seed, root=args.data_root, rank=dist.rank)
     torch.manual_seed(args.seed)
     model = make_model(args.model, args.mode, train.num_edge_types,
-                       args.num_frames, args.hidden)
+                       args.num_frames, args.hidden,
+                       split_point=args.split_point)
     config = TrainConfig(mode=args.mode, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr,
                          prediction_steps=args.prediction_steps,

@@ -48,6 +48,7 @@ def test_springs_charges_smoke(tmp_path):
     (['--model', 'gnn'], 'invalid choice'),
     (['--num-frames', '25', '--prediction-steps', '20'],
      '--prediction-steps must be at most'),
+    (['--model', 'nri', '--split-point', '1'], 'NRI has a single'),
 ])
 def test_springs_charges_bad_arguments(tmp_path, args, message):
     result = _run(args, tmp_path)

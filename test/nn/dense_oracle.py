@@ -33,18 +33,24 @@ def edge2node(e, num_nodes):
 
 
 def mlp_encoder(enc, x):
-    # x: [B, N, T, D] -> [B, E, K]
+    # x: [B, N, T, D] -> [B, E, K]; one pass per layer-graph head, each
+    # through the shared module or its own copy (split_point 1: f_4 and the
+    # output layer; 2: also f_3).
     B, N = x.shape[:2]
     h = enc.mlp1(x.reshape(B, N, -1))
-    e = enc.node_to_edge1.nn(node2edge(h, N))
-    skip = e
-    if enc.factor:
-        h = enc.mlp3(edge2node(e, N))
-        e = node2edge(h, N)
-    else:
-        e = enc.mlp3(e)
-    e = enc.mlp4(torch.cat([e, skip], dim=-1))
-    return enc.lin_out(e)
+    skip = enc.node_to_edge1.nn(node2edge(h, N))
+    split = enc.split_point
+    outs = []
+    for head in range(len(enc.lin_out) if split else 1):
+        mlp3 = enc.mlp3[head] if split == 2 else enc.mlp3
+        mlp4 = enc.mlp4[head] if split else enc.mlp4
+        lin_out = enc.lin_out[head] if split else enc.lin_out
+        if enc.factor:
+            e = node2edge(mlp3(edge2node(skip, N)), N)
+        else:
+            e = mlp3(skip)
+        outs.append(lin_out(mlp4(torch.cat([e, skip], dim=-1))))
+    return torch.cat(outs, dim=-1)
 
 
 def cnn_encoder(enc, x):

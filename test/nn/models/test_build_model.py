@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from torch_geometric_fnri.nn import build_model
+from torch_geometric_fnri.utils import fully_connected_edge_index
 
 TABLE_3 = {  # (variant, label layers): (encoder, decoder)
     ('nri', (2, 2)): (710660, 406020),
@@ -28,6 +29,21 @@ def test_nri_k2_cnn_rnn_counts():
     model = build_model('nri', [2], encoder='cnn', decoder='rnn')
     assert _count(model.encoder) == 933379
     assert _count(model.decoder) == 727300
+
+
+def test_split_point_heads():
+    # fNRI: one head per layer-graph; sfNRI: one one-logit head per factor.
+    fnri = build_model('fnri', [2, 2, 2], split_point=2)
+    assert _count(fnri.encoder) == 1501702
+    assert [lin.out_features for lin in fnri.encoder.lin_out] == [2, 2, 2]
+    sfnri = build_model('sfnri', [2, 2], split_point=1)
+    assert [lin.out_features for lin in sfnri.encoder.lin_out] == [1, 1]
+    x = torch.randn(5, 49, 4)
+    assert sfnri.encoder(x, fully_connected_edge_index(5)).shape == (20, 2)
+    with pytest.raises(ValueError, match='needs fNRI or sfNRI'):
+        build_model('nri', [2, 2], split_point=1)
+    with pytest.raises(ValueError, match='with the MLP encoder'):
+        build_model('fnri', [2, 2], encoder='cnn', split_point=1)
 
 
 def test_build_model_errors():

@@ -22,7 +22,8 @@ def build_model(variant: str, num_edge_types: List[int],
                 decoder: str = 'mlp', skip_first: bool = True,
                 tau: float = 0.5, hard: bool = False,
                 encoder_dropout: float = 0., decoder_dropout: float = 0.,
-                sharpness: float = 1.0) -> RelationalInference:
+                sharpness: float = 1.0,
+                split_point: int = 0) -> RelationalInference:
     r"""Builds NRI, fNRI or sfNRI with the paper's layer sizes as a
     :class:`RelationalInference` model.
 
@@ -53,6 +54,9 @@ def build_model(variant: str, num_edge_types: List[int],
         decoder_dropout (float, optional): (default: :obj:`0.`)
         sharpness (float, optional): sfNRI sigmoid sharpness.
             (default: :obj:`1.0`)
+        split_point (int, optional): Where the MLP encoder's per-layer-graph
+            heads branch off (fNRI and sfNRI, see :class:`MLPEncoder`); the
+            paper's Table 3 counts are :obj:`0`. (default: :obj:`0`)
     """
     if variant not in VARIANTS:
         raise ValueError(f"'variant' must be one of {list(VARIANTS)} "
@@ -66,10 +70,17 @@ def build_model(variant: str, num_edge_types: List[int],
         model_types = [len(layers)]
         skip_first = False
     width = sum(model_types)
+    if split_point != 0 and (variant == 'nri' or encoder != 'mlp'):
+        raise ValueError(f"'split_point={split_point}' needs fNRI or sfNRI "
+                         f"with the MLP encoder (got {variant!r} with "
+                         f"{encoder!r}); NRI has a single layer-graph")
 
     if encoder == 'mlp':
+        # sfNRI's heads have one logit per factor.
+        heads = [1] * width if variant == 'sfnri' else model_types
         enc = MLPEncoder(num_timesteps * in_channels, hidden_channels,
-                         width, dropout=encoder_dropout)
+                         heads if split_point else width,
+                         dropout=encoder_dropout, split_point=split_point)
     elif encoder == 'cnn':
         enc = CNNEncoder(in_channels, hidden_channels, width,
                          dropout=encoder_dropout)

@@ -1,4 +1,4 @@
-from typing import Optional
+from typing import List, Optional, Union
 
 import torch
 from torch import Tensor
@@ -13,9 +13,10 @@ from torch_geometric_fnri.nn.models.nri_mlp import NRIMLP
 
 class MLPEncoder(torch.nn.Module):
     r"""The MLP encoder of the `"Neural Relational Inference for Interacting
-    Systems" <https://arxiv.org/abs/1802.04687>`_ paper (also the fNRI and
-    sfNRI encoder with a single output head, *i.e.* fNRI's
-    :obj:`split_point=0`). With :obj:`factor=True`:
+    Systems" <https://arxiv.org/abs/1802.04687>`_ paper, also the fNRI and
+    sfNRI encoder (fNRI's :obj:`MLPEncoder_multi` and
+    :obj:`MLPEncoder_sigmoid`, with their :obj:`split_point`). With
+    :obj:`factor=True`:
 
     .. math::
         \mathbf{h}_i &= f_1(\mathbf{x}_i), \quad
@@ -32,50 +33,102 @@ class MLPEncoder(torch.nn.Module):
     :obj:`factor=False`,
     :math:`\mathbf{e}' = f_4([f_3(\mathbf{e}) \Vert \mathbf{e}])`.
 
+    With per-layer :obj:`out_channels` :math:`[K_0, \ldots, K_{L-1}]`,
+    :obj:`split_point` sets where the layer-graphs get heads of their own:
+    :obj:`0` (the paper's fNRI) shares everything and has one output layer
+    of :math:`\sum_l K_l` logits; :obj:`1` gives every layer-graph its own
+    :math:`f_4` and output layer (:math:`H \to K_l`); :obj:`2` its own
+    :math:`f_3` as well. The logits of the layer-graphs are concatenated in
+    layer order in every case.
+
     Args:
         in_channels (int): Size of each flattened node trajectory
             :math:`T \cdot D` (time-major: all features of frame 0 first).
         hidden_channels (int): Hidden size :math:`H`.
-        out_channels (int): Number of logits per edge, :math:`\sum_l K_l`
-            (or the number of factors for sfNRI).
+        out_channels (int or List[int]): Number of logits per edge,
+            :math:`\sum_l K_l` (or the number of factors for sfNRI), or the
+            per-layer-graph numbers :math:`[K_l]` (sfNRI: one per factor),
+            which :obj:`split_point > 0` needs.
         dropout (float, optional): Dropout of the MLP blocks.
             (default: :obj:`0.`)
         factor (bool, optional): Use the factor-graph (edge-node-edge) path.
             (default: :obj:`True`)
+        split_point (int, optional): :obj:`0`, :obj:`1` or :obj:`2`, see
+            above. (default: :obj:`0`)
 
     Shapes:
         - **input:** node trajectories :math:`(|\mathcal{V}|, T, D)` or
           :math:`(|\mathcal{V}|, T \cdot D)`, edge indices
           :math:`(2, |\mathcal{E}|)`, batch vector :math:`(|\mathcal{V}|)`
           *(optional)*
-        - **output:** logits :math:`(|\mathcal{E}|, \text{out\_channels})`
+        - **output:** logits :math:`(|\mathcal{E}|, \sum \text{out\_channels})`
     """
     def __init__(self, in_channels: int, hidden_channels: int,
-                 out_channels: int, dropout: float = 0.,
-                 factor: bool = True):
+                 out_channels: Union[int, List[int]], dropout: float = 0.,
+                 factor: bool = True, split_point: int = 0):
         super().__init__()
+        if split_point not in (0, 1, 2):
+            raise ValueError(f"'split_point' must be 0, 1 or 2 "
+                             f"(got {split_point!r})")
+        heads = ([out_channels] if isinstance(out_channels, int) else
+                 list(out_channels))
+        if not heads or any(not isinstance(k, int) or k < 1 for k in heads):
+            raise ValueError(f"'out_channels' must be a positive int or a "
+                             f"list of them (got {out_channels!r})")
+        if split_point > 0 and isinstance(out_channels, int):
+            raise ValueError(f"'split_point={split_point}' needs the "
+                             f"per-layer-graph 'out_channels' as a list")
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
         self.out_channels = out_channels
         self.factor = factor
+        self.split_point = split_point
         hid = hidden_channels
         self.mlp1 = NRIMLP(in_channels, hid, hid, dropout)
         self.node_to_edge1 = NodeToEdgeConv(NRIMLP(2 * hid, hid, hid,
                                                    dropout))
-        self.mlp3 = NRIMLP(hid, hid, hid, dropout)
-        self.mlp4 = NRIMLP(3 * hid if factor else 2 * hid, hid, hid,
-                           dropout)
+
+        def mlp3():
+            return NRIMLP(hid, hid, hid, dropout)
+
+        def mlp4():
+            return NRIMLP(3 * hid if factor else 2 * hid, hid, hid, dropout)
+
+        # Shared modules before the split point, one per layer-graph after.
+        per_layer = torch.nn.ModuleList
+        self.mlp3 = (per_layer([mlp3() for _ in heads]) if split_point == 2
+                     else mlp3())
+        self.mlp4 = (per_layer([mlp4() for _ in heads]) if split_point >= 1
+                     else mlp4())
+        self.lin_out = (per_layer([torch.nn.Linear(hid, k) for k in heads])
+                        if split_point >= 1 else torch.nn.Linear(
+                            hid, sum(heads)))
         self.node_to_edge2 = NodeToEdgeConv()
         self.edge_to_node = EdgeToNodeConv(normalize=True)
-        self.lin_out = torch.nn.Linear(hid, out_channels)
         self.reset_parameters()
 
     def reset_parameters(self):
         r"""Resets all learnable parameters of the module."""
-        for module in (self.mlp1, self.node_to_edge1, self.mlp3, self.mlp4):
+        for module in (self.mlp1, self.node_to_edge1, *self._all(self.mlp3),
+                       *self._all(self.mlp4)):
             module.reset_parameters()
-        torch.nn.init.xavier_normal_(self.lin_out.weight)
-        torch.nn.init.constant_(self.lin_out.bias, 0.1)
+        for lin in self._all(self.lin_out):
+            torch.nn.init.xavier_normal_(lin.weight)
+            torch.nn.init.constant_(lin.bias, 0.1)
+
+    @staticmethod
+    def _all(module: torch.nn.Module) -> List[torch.nn.Module]:
+        # The per-layer-graph copies of a module, or the shared one.
+        return (list(module) if isinstance(module, torch.nn.ModuleList) else
+                [module])
+
+    def _edge_features(self, aggregated: Tensor, skip: Tensor,
+                       mlp3: torch.nn.Module, edge_index: Tensor) -> Tensor:
+        # [N, H] node (factor) or [E, H] edge features -> [E, 3H] or [E, 2H].
+        h = mlp3(aggregated)
+        if self.factor:
+            h = self.node_to_edge2(h, edge_index)
+        return torch.cat([h, skip], dim=-1)
 
     def forward(self, x: Tensor, edge_index: Tensor,
                 batch: Optional[Tensor] = None) -> Tensor:
@@ -89,16 +142,24 @@ class MLPEncoder(torch.nn.Module):
         check_edge_index(edge_index, num_nodes)
         h = self.mlp1(x)  # [N, H]
         skip = self.node_to_edge1(h, edge_index)  # [E, H]
-        if self.factor:
-            h = self.edge_to_node(skip, edge_index, num_nodes, batch)
-            h = self.mlp3(h)  # [N, H]
-            e = self.node_to_edge2(h, edge_index)  # [E, 2H]
-        else:
-            e = self.mlp3(skip)  # [E, H]
-        e = self.mlp4(torch.cat([e, skip], dim=-1))  # [E, H]
-        return self.lin_out(e)  # [E, out_channels]
+        aggregated = (self.edge_to_node(skip, edge_index, num_nodes, batch)
+                      if self.factor else skip)  # [N, H] or [E, H]
+        if self.split_point == 2:
+            return torch.cat([
+                lin(mlp4(self._edge_features(aggregated, skip, mlp3,
+                                             edge_index)))
+                for mlp3, mlp4, lin in zip(self.mlp3, self.mlp4,
+                                           self.lin_out)
+            ], dim=-1)
+        e = self._edge_features(aggregated, skip, self.mlp3, edge_index)
+        if self.split_point == 1:
+            return torch.cat(
+                [lin(mlp4(e)) for mlp4, lin in zip(self.mlp4, self.lin_out)],
+                dim=-1)
+        return self.lin_out(self.mlp4(e))  # [E, sum(out_channels)]
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.in_channels}, '
                 f'{self.out_channels}, hidden_channels='
-                f'{self.hidden_channels}, factor={self.factor})')
+                f'{self.hidden_channels}, factor={self.factor}, '
+                f'split_point={self.split_point})')
