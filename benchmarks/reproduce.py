@@ -10,7 +10,8 @@ Every (system, model, mode, seed) is one run directory
 ``<out>/<system>/<model>-<mode>-seed<seed>/`` trained by
 :class:`~torch_geometric_fnri.training.Trainer`. Rerunning the command skips
 finished runs and resumes unfinished ones from their last checkpoint, so a
-killed protocol loses at most one epoch. The wall time of every run
+killed protocol loses at most one epoch. Every finished epoch prints one
+line with its time and validation figures. The wall time of every run
 (summed over resumptions) and the machine are kept in ``run_info.json``.
 
 At the end (or with ``--report-only``) the finished runs are collected into
@@ -191,7 +192,17 @@ def run_one(protocol: Protocol, out: str, system: str, model: str,
                           'protocol': asdict(protocol), 'system': system,
                           'model': model
                       })
-    results = trainer.fit()
+    label = f'{system} {model} {mode} seed {seed}'
+
+    def print_epoch(row: Dict) -> None:
+        accuracy = row.get('valid_acc_combined')
+        print(f"{label}: epoch {int(row['epoch']) + 1}/{protocol.epochs} "
+              f"in {row['time']:.1f} s, valid M-step MSE "
+              f"{row.get('valid_mse_m', float('nan')):.3e}" +
+              (f', valid combined accuracy {accuracy:.3f}'
+               if accuracy is not None else ''), flush=True)
+
+    results = trainer.fit(on_epoch_end=print_epoch)
     trainer.close()
     info['seconds'] += time.perf_counter() - start
     info['machine'] = machine()

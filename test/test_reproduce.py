@@ -1,5 +1,6 @@
 import json
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -26,6 +27,10 @@ def test_reproduce_tiny_protocol_and_resume(tmp_path):
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary['runs'] == 4  # 2 seeds x (learned + static)
+    # One line per trained epoch, with its time.
+    assert len(re.findall(r'I\+C fnri learned seed \d: epoch 1/1 in '
+                          r'[\d.]+ s, valid M-step MSE [\d.e+-]+, valid '
+                          r'combined accuracy [\d.]+\n', result.stdout)) == 2
     with open(out / 'results.json') as f:
         results = json.load(f)
     rows = {(r['model'], r['mode']): r for r in results['rows']}

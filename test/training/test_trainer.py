@@ -83,7 +83,12 @@ def test_resume_gives_identical_weights(tmp_path, tiny_splits):
     second = Trainer(_model(seed=5), config, *tiny_splits[:2],
                      run_dir=str(tmp_path / 'cut'), resume=True)
     assert second.epoch == 2
-    second.fit()
+    rows = []
+    second.fit(on_epoch_end=rows.append)
+    # The hook sees the resumed epochs only, as written to log.csv.
+    assert [row['epoch'] for row in rows] == [2, 3]
+    assert all(row['time'] > 0 and 'valid_nll_m' in row for row in rows)
+    assert rows == second.history[-2:]
 
     a = load_checkpoint(str(tmp_path / 'full' / 'checkpoints' / 'last.pt'))
     b = load_checkpoint(str(tmp_path / 'cut' / 'checkpoints' / 'last.pt'))

@@ -2,7 +2,7 @@ r"""The training loop: epochs, validation, checkpoints, resume, DDP."""
 import copy
 import os.path as osp
 import time
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -342,11 +342,21 @@ class Trainer:
         return {f'valid_{k}': v for k, v in out.items()}
 
     # ------------------------------------------------------------------
-    def fit(self) -> Dict[str, Any]:
+    def fit(
+        self,
+        on_epoch_end: Optional[Callable[[Dict[str, Any]], None]] = None,
+    ) -> Dict[str, Any]:
         r"""Trains until :obj:`config.epochs` (or early stopping), then
         runs :meth:`test`; a run stopped by :obj:`config.max_epochs`
         returns after its last checkpoint with :obj:`'completed': False`
         (resume it later).
+
+        Args:
+            on_epoch_end (callable, optional): Called on the main process
+                with each finished epoch's ``log.csv`` row (a dict with
+                :obj:`'epoch'`, :obj:`'time'` in seconds, the training
+                losses and the validation metrics) after its checkpoint
+                is written. (default: :obj:`None`)
 
         Returns:
             The final metrics (also written to ``metrics.json``), or the
@@ -387,6 +397,8 @@ class Trainer:
                 if self.run_dir is not None and self.dist.is_main:
                     self.run_dir.log_epoch(row)
                 self._save(improved)
+                if on_epoch_end is not None and self.dist.is_main:
+                    on_epoch_end(row)
                 epoch_bar.update(1, {'loss': row['train_loss'],
                                      metric: value})
                 if config.patience is not None and \
