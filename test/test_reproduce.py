@@ -71,16 +71,19 @@ def _import_reproduce():
     return reproduce
 
 
-def _write_log(root, model, accuracies, seconds):
+def _write_log(root, model, accuracies, seconds, system='I+C'):
     """A learned run's ``log.csv`` with the columns the curve reports
-    read: springs 0.6, charges 0.5, M-step MSE 1e-3 at every epoch."""
-    run = root / 'I+C' / f'{model}-learned-seed1'
+    read: springs 0.6, charges 0.5, finite springs 0.4 (I+C+F only),
+    M-step MSE 1e-3 at every epoch."""
+    run = root / system / f'{model}-learned-seed1'
     run.mkdir(parents=True)
     key = 'valid_acc_batch_optimal_'
+    layers = {'I+C': ',0.6,0.5', 'I+C+F': ',0.6,0.5,0.4'}[system]
     lines = [f'epoch,{key}combined,{key}ideal_springs,{key}charges,'
-             'valid_mse_m,time']
+             + (f'{key}finite_springs,' if system == 'I+C+F' else '')
+             + 'valid_mse_m,time']
     for epoch, acc in enumerate(accuracies):
-        lines.append(f'{epoch},{acc},0.6,0.5,0.001,{seconds}')
+        lines.append(f'{epoch},{acc}{layers},0.001,{seconds}')
     (run / 'log.csv').write_text('\n'.join(lines) + '\n')
 
 
@@ -106,9 +109,9 @@ def test_models_curve_report_puts_models_side_by_side(tmp_path):
     reproduce = _import_reproduce()
     _write_log(tmp_path, 'fnri', [0.25, 0.30, 0.45], 200)
     # Only one model: nothing to compare.
-    assert reproduce.models_curve_report(str(tmp_path), 1) == ''
+    assert reproduce.models_curve_report(str(tmp_path), 'I+C', 1) == ''
     _write_log(tmp_path, 'nri', [0.20, 0.35], 300)  # 5 min each, 2 epochs
-    text = reproduce.models_curve_report(str(tmp_path), 1)
+    text = reproduce.models_curve_report(str(tmp_path), 'I+C', 1)
     rows = [line for line in text.splitlines() if line.startswith('| ')]
     assert rows[0] == ('| epoch | nri: minutes | combined | springs | '
                        'charges | fnri: minutes | combined | springs | '
@@ -120,3 +123,17 @@ def test_models_curve_report_puts_models_side_by_side(tmp_path):
     # NRI has no epoch 2: its four cells are empty.
     assert rows[3] == '| 2 | | | | | 10.0 | 0.450 | 0.600 | 0.500 |'
     assert all(row.count('|') == 10 for row in rows)
+    # Another system: its own runs, with a column for every layer.
+    assert reproduce.models_curve_report(str(tmp_path), 'I+C+F', 1) == ''
+    _write_log(tmp_path, 'nri', [0.15], 400, system='I+C+F')
+    _write_log(tmp_path, 'sfnri', [0.10, 0.20], 120, system='I+C+F')
+    text = reproduce.models_curve_report(str(tmp_path), 'I+C+F', 1)
+    assert '(I+C+F, validation)' in text
+    rows = [line for line in text.splitlines() if line.startswith('| ')]
+    assert rows[0] == ('| epoch | nri: minutes | combined | springs | '
+                       'charges | finite_springs | sfnri: minutes | '
+                       'combined | springs | charges | finite_springs |')
+    assert rows[1] == ('| 0 | 6.7 | 0.150 | 0.600 | 0.500 | 0.400 | 2.0 | '
+                       '0.100 | 0.600 | 0.500 | 0.400 |')
+    assert rows[2] == '| 1 | | | | | | 4.0 | 0.200 | 0.600 | 0.500 | 0.400 |'
+    assert all(row.count('|') == 12 for row in rows)
