@@ -4,6 +4,7 @@ import os.path as osp
 import pytest
 import torch
 
+from torch_geometric_fnri.metrics import mapped_accuracy
 from torch_geometric_fnri.nn import build_model
 from torch_geometric_fnri.training import (
     NonFiniteLossError,
@@ -48,6 +49,18 @@ def test_modes_end_to_end(tmp_path, tiny_splits, mode, variant):
                     'acc_batch_optimal_combined'):
             assert 0 <= test[key] <= 1
         assert test['edge_mapping'] == result['valid']['edge_mapping']
+        # The confusion matrix: predicted combinations x label
+        # combinations, its columns the test split's label counts, and the
+        # accuracy under the mapping read back from it.
+        confusion = torch.tensor(test['edge_confusion'])
+        assert confusion.shape == (4, 4)
+        labels = torch.cat([data.edge_type for data in tiny_splits[2]])
+        assert confusion.sum(0).tolist() == torch.bincount(
+            labels[:, 0] * 2 + labels[:, 1], minlength=4).tolist()
+        assert mapped_accuracy(confusion, test['edge_mapping'],
+                               model.pred_num_classes, [2, 2])['combined'] \
+            == pytest.approx(test['acc_combined'])
+        assert 'valid_edge_confusion' not in trainer.history[0]
     if mode != 'supervised':
         for key in ('nll_1', 'nll_m', 'mse_block_1', 'mse_block_1_physical',
                     'mse_step_1', 'mse_step_1_physical',

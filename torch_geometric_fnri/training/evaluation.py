@@ -60,7 +60,12 @@ def evaluate(
       :obj:`acc_batch_optimal_<layer>`: the reference's optimistic figure,
       the mapping re-chosen with the labels for every batch of
       :obj:`config.accuracy_batch_size` simulations (plain mean over
-      batches, like the reference).
+      batches, like the reference). With :obj:`full=True` also
+      :obj:`edge_confusion`, the edge counts as a nested list of shape
+      :math:`(\prod_p C_p, \prod_l K_l)`: rows the predicted class
+      combinations (factor 0 most significant), columns the label
+      combinations (layer 0 most significant), to see which label
+      combinations the encoder merges or splits.
     * with :obj:`full=True`, for every :math:`s` in (1, 10, 20):
       :obj:`mse_block_<s>` (fNRI definition: the MSE over all predicted
       decoder frames of a rollout re-anchored on ground truth every
@@ -205,6 +210,8 @@ def evaluate(
             out[f'acc_batch_optimal_{name}'] = float(
                 totals[f'acc_opt_{name}']) / batches
         out['edge_mapping'] = result['mapping']
+        if full:
+            out['edge_confusion'] = accuracy.confusion.tolist()
     if uses_decoder:
         for metric in mse.values():
             metric.sum_squared_error = all_reduce_sum(
