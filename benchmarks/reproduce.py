@@ -1,6 +1,6 @@
 """Reproduce the fNRI paper's Tables 1 and 2 with one command.
 
-    python benchmarks/reproduce.py --protocol cpu            # ~2 h, 2 cores
+    python benchmarks/reproduce.py --protocol cpu            # ~3 h, 2 cores
     python benchmarks/reproduce.py --protocol paper --device cuda
     python benchmarks/reproduce.py --protocol cpu --systems I+C \\
         --models fnri --modes learned --seeds 0               # a subset
@@ -38,6 +38,7 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 
+from torch_geometric_fnri.metrics import mapping_table
 from torch_geometric_fnri.training import (
     TrainConfig,
     Trainer,
@@ -395,6 +396,43 @@ def models_curve_report(out: str, system: str, seed: int) -> str:
     return '\n'.join(lines)
 
 
+def confusion_report(out: str, system: str, seed: int) -> str:
+    """Each learned model's test edges: for every true type combination
+    (a column, one digit per layer, layer 0 first) the share predicted as
+    each class (a row, named by the combination the validation mapping
+    gives it). Shows which combinations an encoder merges; empty for runs
+    without ``edge_confusion`` in their ``metrics.json``."""
+    layers = LAYERS[system]
+    combos = [''.join(str(d) for d in digits) for digits in
+              itertools.product((0, 1), repeat=len(layers))]
+    parts = []
+    for model in MODELS:
+        metrics = read_json(osp.join(run_dir(out, system, model, 'learned',
+                                             seed), 'metrics.json'))
+        test = (metrics or {}).get('test', {})
+        if 'edge_confusion' not in test:
+            continue
+        confusion = torch.tensor(test['edge_confusion'], dtype=torch.float64)
+        pred_num_classes = ([confusion.size(0)] if model == 'nri' else
+                            [2] * len(layers))
+        table = mapping_table(test['edge_mapping'], pred_num_classes,
+                              [2] * len(layers))
+        share = 100 * confusion / confusion.sum(0).clamp(min=1)
+        parts += [f'### {model}: test edges of each true combination by '
+                  f'predicted class ({system}, %)', '',
+                  f"Combinations: one digit per layer ({', '.join(layers)})"
+                  '; the row is the predicted class, named by the '
+                  'combination it is mapped to.', '',
+                  '| predicted as | ' + ' | '.join(combos) + ' |',
+                  '|' + '---|' * (1 + len(combos))]
+        for index, mapped in enumerate(table):
+            name = combos[mapped] if mapped >= 0 else f'class {index} (none)'
+            parts.append(f'| {name} | ' + ' | '.join(
+                f'{v:.1f}' for v in share[index].tolist()) + ' |')
+        parts.append('')
+    return '\n'.join(parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description='Reproduce the fNRI paper tables (resumable).')
@@ -460,7 +498,8 @@ def main() -> None:
     if args.protocol == 'reference-curve':
         text += '\n' + '\n'.join(
             curve_report(out, seed) + ''.join(
-                models_curve_report(out, system, seed)
+                models_curve_report(out, system, seed) +
+                confusion_report(out, system, seed)
                 for system in protocol.systems)
             for seed in protocol.seeds)
     with open(osp.join(out, 'results.md'), 'w') as f:

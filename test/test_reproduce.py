@@ -137,3 +137,43 @@ def test_models_curve_report_puts_models_side_by_side(tmp_path):
                        '0.100 | 0.600 | 0.500 | 0.400 |')
     assert rows[2] == '| 1 | | | | | | 4.0 | 0.200 | 0.600 | 0.500 | 0.400 |'
     assert all(row.count('|') == 12 for row in rows)
+
+
+def test_confusion_report_names_rows_by_their_mapped_combination(tmp_path):
+    reproduce = _import_reproduce()
+    run = tmp_path / 'I+C' / 'nri-learned-seed1'
+    run.mkdir(parents=True)
+    # Predicted class 0 -> labels 11, 1 -> 00, 2 -> 01, 3 -> none. True 00:
+    # 30 edges as class 1, 10 as class 0; true 01 and 10: all class 2
+    # (merged); true 11: all class 0.
+    confusion = [[10, 0, 0, 5], [30, 0, 0, 0], [0, 20, 25, 0], [0, 0, 0, 0]]
+    (run / 'metrics.json').write_text(json.dumps({'test': {
+        'edge_confusion': confusion,
+        'edge_mapping': {'family': 'nri', 'class_map': [3, 0, 1, -1]}}}))
+    # fNRI: factors swapped, layer 0 flipped, so the predicted factor
+    # digits 00/01/10/11 stand for the label combinations 10/00/11/01.
+    run = tmp_path / 'I+C' / 'fnri-learned-seed1'
+    run.mkdir(parents=True)
+    (run / 'metrics.json').write_text(json.dumps({'test': {
+        'edge_confusion': [[0, 0, 4, 0], [4, 0, 0, 0], [0, 0, 0, 4],
+                           [0, 4, 0, 0]],
+        'edge_mapping': {'family': 'fnri', 'factor_of_layer': [1, 0],
+                         'label_maps': [[1, 0], [0, 1]]}}}))
+    # A run without a confusion matrix (older metrics.json) is left out.
+    run = tmp_path / 'I+C' / 'sfnri-learned-seed1'
+    run.mkdir(parents=True)
+    (run / 'metrics.json').write_text(json.dumps({'test': {'acc': 0.3}}))
+    text = reproduce.confusion_report(str(tmp_path), 'I+C', 1)
+    assert 'sfnri' not in text
+    rows = [line for line in text.splitlines() if line.startswith('| ')]
+    assert rows == ['| predicted as | 00 | 01 | 10 | 11 |',
+                    '| 11 | 25.0 | 0.0 | 0.0 | 100.0 |',
+                    '| 00 | 75.0 | 0.0 | 0.0 | 0.0 |',
+                    '| 01 | 0.0 | 100.0 | 100.0 | 0.0 |',
+                    '| class 3 (none) | 0.0 | 0.0 | 0.0 | 0.0 |',
+                    '| predicted as | 00 | 01 | 10 | 11 |',
+                    '| 10 | 0.0 | 0.0 | 100.0 | 0.0 |',
+                    '| 00 | 100.0 | 0.0 | 0.0 | 0.0 |',
+                    '| 11 | 0.0 | 0.0 | 0.0 | 100.0 |',
+                    '| 01 | 0.0 | 100.0 | 0.0 | 0.0 |']
+    assert reproduce.confusion_report(str(tmp_path), 'I+C', 0) == ''
