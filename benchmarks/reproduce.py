@@ -12,7 +12,9 @@ Every (system, model, mode, seed) is one run directory
 finished runs and resumes unfinished ones from their last checkpoint, so a
 killed protocol loses at most one epoch. Every finished epoch prints one
 line with its time and validation figures. The wall time of every run
-(summed over resumptions) and the machine are kept in ``run_info.json``.
+(summed over resumptions, rewritten after every epoch so that a killed
+invocation keeps its finished epochs' time) and the machine are kept in
+``run_info.json``.
 
 At the end (or with ``--report-only``) the finished runs are collected into
 ``<out>/results.md`` and ``<out>/results.json`` in the layout of the
@@ -166,6 +168,25 @@ def write_json(path: str, obj: Dict) -> None:
     os.replace(tmp, path)
 
 
+class RunClock:
+    """The wall time of one run, summed over the invocations that trained
+    it, in ``<run>/run_info.json`` with the machine.
+
+    :meth:`record` rewrites the file with the time so far, so an invocation
+    that is killed keeps the time up to its last record."""
+
+    def __init__(self, path: str):
+        self.path = osp.join(path, 'run_info.json')
+        self.before = (read_json(self.path) or {}).get('seconds', 0.0)
+        self.start = time.perf_counter()
+
+    def record(self) -> None:
+        write_json(self.path, {
+            'seconds': self.before + time.perf_counter() - self.start,
+            'machine': machine()
+        })
+
+
 def run_one(protocol: Protocol, out: str, system: str, model: str,
             mode: str, seed: int, device: str, data_root: str) -> Dict:
     """Trains (or resumes) one run and returns its metrics.json."""
@@ -175,9 +196,7 @@ def run_one(protocol: Protocol, out: str, system: str, model: str,
             mode == 'static' or done['epochs_done'] >= protocol.epochs):
         return done
     os.makedirs(path, exist_ok=True)
-    info_path = osp.join(path, 'run_info.json')
-    info = read_json(info_path) or {'seconds': 0.0}
-    start = time.perf_counter()
+    clock = RunClock(path)
     train, valid, test = load_splits(system, protocol.num_simulations,
                                      num_frames=protocol.num_frames,
                                      seed=protocol.data_seed,
@@ -195,7 +214,8 @@ def run_one(protocol: Protocol, out: str, system: str, model: str,
                       })
     label = f'{system} {model} {mode} seed {seed}'
 
-    def print_epoch(row: Dict) -> None:
+    def end_epoch(row: Dict) -> None:
+        clock.record()
         accuracy = row.get('valid_acc_combined')
         print(f"{label}: epoch {int(row['epoch']) + 1}/{protocol.epochs} "
               f"in {row['time']:.1f} s, valid M-step MSE "
@@ -203,11 +223,9 @@ def run_one(protocol: Protocol, out: str, system: str, model: str,
               (f', valid combined accuracy {accuracy:.3f}'
                if accuracy is not None else ''), flush=True)
 
-    results = trainer.fit(on_epoch_end=print_epoch)
+    results = trainer.fit(on_epoch_end=end_epoch)
     trainer.close()
-    info['seconds'] += time.perf_counter() - start
-    info['machine'] = machine()
-    write_json(info_path, info)
+    clock.record()
     return results
 
 
@@ -496,12 +514,13 @@ def main() -> None:
                     'seconds_this_invocation': time.perf_counter() - start})
     text = report(protocol, args.protocol, results)
     if args.protocol == 'reference-curve':
-        text += '\n' + '\n'.join(
-            curve_report(out, seed) + ''.join(
-                models_curve_report(out, system, seed) +
-                confusion_report(out, system, seed)
-                for system in protocol.systems)
-            for seed in protocol.seeds)
+        sections = []
+        for seed in protocol.seeds:
+            sections.append(curve_report(out, seed))
+            for system in protocol.systems:
+                sections += [models_curve_report(out, system, seed),
+                             confusion_report(out, system, seed)]
+        text += '\n' + '\n'.join(s for s in sections if s)
     with open(osp.join(out, 'results.md'), 'w') as f:
         f.write(text + '\n')
     write_json(osp.join(out, 'results.json'), results)

@@ -1,4 +1,5 @@
 import json
+import os
 import os.path as osp
 import re
 import subprocess
@@ -44,7 +45,8 @@ def test_reproduce_tiny_protocol_and_resume(tmp_path):
     assert '94.0' in text  # The paper's fNRI I+C accuracy beside ours.
     run = out / 'I+C' / 'fnri-learned-seed0'
     with open(run / 'run_info.json') as f:
-        assert json.load(f)['seconds'] > 0
+        first_seconds = json.load(f)['seconds']
+    assert first_seconds > 0
 
     # A second invocation with more epochs resumes every run.
     result = _run(args[:args.index('--epochs')] + ['--epochs', '2'] +
@@ -52,6 +54,8 @@ def test_reproduce_tiny_protocol_and_resume(tmp_path):
     assert result.returncode == 0, result.stderr
     with open(run / 'metrics.json') as f:
         assert json.load(f)['epochs_done'] == 2
+    with open(run / 'run_info.json') as f:  # Both invocations' time.
+        assert json.load(f)['seconds'] > first_seconds
 
 
 def test_reproduce_bad_arguments(tmp_path):
@@ -69,6 +73,23 @@ def _import_reproduce():
     finally:
         sys.path.pop(0)
     return reproduce
+
+
+def test_run_clock_keeps_the_time_of_a_killed_invocation(tmp_path):
+    reproduce = _import_reproduce()
+    clock = reproduce.RunClock(str(tmp_path))
+    assert not (tmp_path / 'run_info.json').exists()
+    clock.start -= 30.0  # As if the first epoch took 30 s.
+    clock.record()
+    info = json.loads((tmp_path / 'run_info.json').read_text())
+    assert 30.0 <= info['seconds'] < 40.0
+    assert info['machine']['cpus'] == str(os.cpu_count())
+    # The invocation dies here; the next one continues from the record.
+    resumed = reproduce.RunClock(str(tmp_path))
+    resumed.start -= 20.0
+    resumed.record()
+    seconds = json.loads((tmp_path / 'run_info.json').read_text())['seconds']
+    assert 50.0 <= seconds < 60.0
 
 
 def _write_log(root, model, accuracies, seconds, system='I+C'):
