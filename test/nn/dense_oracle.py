@@ -32,19 +32,24 @@ def edge2node(e, num_nodes):
     return rel_rec.t() @ e / num_nodes
 
 
+def _heads(enc, node_mlp, edge_mlp):
+    # (node MLP, edge MLP, output layer) of every layer-graph head: the
+    # shared module or the head's own copy (split_point 1: the edge MLP and
+    # the output layer; 2: also the node MLP).
+    split = enc.split_point
+    for head in range(len(enc.lin_out) if split else 1):
+        yield (node_mlp[head] if split == 2 else node_mlp,
+               edge_mlp[head] if split else edge_mlp,
+               enc.lin_out[head] if split else enc.lin_out)
+
+
 def mlp_encoder(enc, x):
-    # x: [B, N, T, D] -> [B, E, K]; one pass per layer-graph head, each
-    # through the shared module or its own copy (split_point 1: f_4 and the
-    # output layer; 2: also f_3).
+    # x: [B, N, T, D] -> [B, E, K]; node MLP f_3, edge MLP f_4.
     B, N = x.shape[:2]
     h = enc.mlp1(x.reshape(B, N, -1))
     skip = enc.node_to_edge1.nn(node2edge(h, N))
-    split = enc.split_point
     outs = []
-    for head in range(len(enc.lin_out) if split else 1):
-        mlp3 = enc.mlp3[head] if split == 2 else enc.mlp3
-        mlp4 = enc.mlp4[head] if split else enc.mlp4
-        lin_out = enc.lin_out[head] if split else enc.lin_out
+    for mlp3, mlp4, lin_out in _heads(enc, enc.mlp3, enc.mlp4):
         if enc.factor:
             e = node2edge(mlp3(edge2node(skip, N)), N)
         else:
@@ -54,6 +59,7 @@ def mlp_encoder(enc, x):
 
 
 def cnn_encoder(enc, x):
+    # x: [B, N, T, D] -> [B, E, K]; node MLP f_2, edge MLP f_3.
     B, N, T, D = x.shape
     rel_rec, rel_send = rel_matrices(N)
     flat = x.reshape(B, N, T * D)
@@ -64,9 +70,23 @@ def cnn_encoder(enc, x):
     e = enc.node_to_edge1.nn(pairs.reshape(-1, T, 2 * D))
     e = e.view(B, -1, enc.hidden_channels)
     e = enc.mlp1(e)
-    h = enc.mlp2(edge2node(e, N))
-    e = enc.mlp3(torch.cat([node2edge(h, N), e], dim=-1))
-    return enc.lin_out(e)
+    if not enc.factor:
+        return enc.lin_out(e)
+    outs = []
+    for mlp2, mlp3, lin_out in _heads(enc, enc.mlp2, enc.mlp3):
+        h = mlp2(edge2node(e, N))
+        outs.append(lin_out(mlp3(torch.cat([node2edge(h, N), e], dim=-1))))
+    return torch.cat(outs, dim=-1)
+
+
+def assert_second_head_isolated(enc, out, edge_mlp):
+    # With heads [3, 2, 2], the second layer-graph's logits (columns 3-4)
+    # reach its own edge MLP and the shared trunk, never another head's.
+    out[:, 3:5].sum().backward()
+    for other in (edge_mlp[0].lin1, enc.lin_out[2]):
+        assert other.weight.grad is None or not other.weight.grad.any()
+    assert edge_mlp[1].lin1.weight.grad.abs().sum() > 0
+    assert enc.mlp1.lin1.weight.grad.abs().sum() > 0
 
 
 def _active_types(conv):

@@ -40,10 +40,11 @@ def test_split_point_heads():
     assert [lin.out_features for lin in sfnri.encoder.lin_out] == [1, 1]
     x = torch.randn(5, 49, 4)
     assert sfnri.encoder(x, fully_connected_edge_index(5)).shape == (20, 2)
+    cnn = build_model('sfnri', [2, 2, 2], encoder='cnn', split_point=2)
+    assert [lin.out_features for lin in cnn.encoder.lin_out] == [1, 1, 1]
+    assert cnn.encoder(x, fully_connected_edge_index(5)).shape == (20, 3)
     with pytest.raises(ValueError, match='needs fNRI or sfNRI'):
         build_model('nri', [2, 2], split_point=1)
-    with pytest.raises(ValueError, match='with the MLP encoder'):
-        build_model('fnri', [2, 2], encoder='cnn', split_point=1)
 
 
 def test_build_model_errors():

@@ -54,9 +54,10 @@ def build_model(variant: str, num_edge_types: List[int],
         decoder_dropout (float, optional): (default: :obj:`0.`)
         sharpness (float, optional): sfNRI sigmoid sharpness.
             (default: :obj:`1.0`)
-        split_point (int, optional): Where the MLP encoder's per-layer-graph
-            heads branch off (fNRI and sfNRI, see :class:`MLPEncoder`); the
-            paper's Table 3 counts are :obj:`0`. (default: :obj:`0`)
+        split_point (int, optional): Where the encoder's per-layer-graph
+            heads branch off (fNRI and sfNRI, see :class:`MLPEncoder` and
+            :class:`CNNEncoder`); the paper's Table 3 counts are :obj:`0`.
+            (default: :obj:`0`)
     """
     if variant not in VARIANTS:
         raise ValueError(f"'variant' must be one of {list(VARIANTS)} "
@@ -70,20 +71,20 @@ def build_model(variant: str, num_edge_types: List[int],
         model_types = [len(layers)]
         skip_first = False
     width = sum(model_types)
-    if split_point != 0 and (variant == 'nri' or encoder != 'mlp'):
-        raise ValueError(f"'split_point={split_point}' needs fNRI or sfNRI "
-                         f"with the MLP encoder (got {variant!r} with "
-                         f"{encoder!r}); NRI has a single layer-graph")
+    if split_point != 0 and variant == 'nri':
+        raise ValueError(f"'split_point={split_point}' needs fNRI or sfNRI; "
+                         f"NRI has a single layer-graph")
 
+    # sfNRI's heads have one logit per factor.
+    heads = [1] * width if variant == 'sfnri' else model_types
+    out_channels = heads if split_point else width
     if encoder == 'mlp':
-        # sfNRI's heads have one logit per factor.
-        heads = [1] * width if variant == 'sfnri' else model_types
         enc = MLPEncoder(num_timesteps * in_channels, hidden_channels,
-                         heads if split_point else width,
-                         dropout=encoder_dropout, split_point=split_point)
+                         out_channels, dropout=encoder_dropout,
+                         split_point=split_point)
     elif encoder == 'cnn':
-        enc = CNNEncoder(in_channels, hidden_channels, width,
-                         dropout=encoder_dropout)
+        enc = CNNEncoder(in_channels, hidden_channels, out_channels,
+                         dropout=encoder_dropout, split_point=split_point)
     else:
         raise ValueError(f"'encoder' must be 'mlp' or 'cnn' "
                          f"(got {encoder!r})")

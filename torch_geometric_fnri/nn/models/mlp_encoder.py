@@ -8,6 +8,14 @@ from torch_geometric_fnri.nn._validation import (
     check_node_features,
 )
 from torch_geometric_fnri.nn.conv import EdgeToNodeConv, NodeToEdgeConv
+from torch_geometric_fnri.nn.models._split_heads import (
+    copies,
+    head_sizes,
+    output_layer,
+    reset_output_layer,
+    shared_or_per_head,
+    split_logits,
+)
 from torch_geometric_fnri.nn.models.nri_mlp import NRIMLP
 
 
@@ -67,17 +75,7 @@ class MLPEncoder(torch.nn.Module):
                  out_channels: Union[int, List[int]], dropout: float = 0.,
                  factor: bool = True, split_point: int = 0):
         super().__init__()
-        if split_point not in (0, 1, 2):
-            raise ValueError(f"'split_point' must be 0, 1 or 2 "
-                             f"(got {split_point!r})")
-        heads = ([out_channels] if isinstance(out_channels, int) else
-                 list(out_channels))
-        if not heads or any(not isinstance(k, int) or k < 1 for k in heads):
-            raise ValueError(f"'out_channels' must be a positive int or a "
-                             f"list of them (got {out_channels!r})")
-        if split_point > 0 and isinstance(out_channels, int):
-            raise ValueError(f"'split_point={split_point}' needs the "
-                             f"per-layer-graph 'out_channels' as a list")
+        heads = head_sizes(out_channels, split_point)
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
         self.out_channels = out_channels
@@ -87,48 +85,24 @@ class MLPEncoder(torch.nn.Module):
         self.mlp1 = NRIMLP(in_channels, hid, hid, dropout)
         self.node_to_edge1 = NodeToEdgeConv(NRIMLP(2 * hid, hid, hid,
                                                    dropout))
-
-        def mlp3():
-            return NRIMLP(hid, hid, hid, dropout)
-
-        def mlp4():
-            return NRIMLP(3 * hid if factor else 2 * hid, hid, hid, dropout)
-
         # Shared modules before the split point, one per layer-graph after.
-        per_layer = torch.nn.ModuleList
-        self.mlp3 = (per_layer([mlp3() for _ in heads]) if split_point == 2
-                     else mlp3())
-        self.mlp4 = (per_layer([mlp4() for _ in heads]) if split_point >= 1
-                     else mlp4())
-        self.lin_out = (per_layer([torch.nn.Linear(hid, k) for k in heads])
-                        if split_point >= 1 else torch.nn.Linear(
-                            hid, sum(heads)))
+        self.mlp3 = shared_or_per_head(
+            lambda: NRIMLP(hid, hid, hid, dropout), len(heads),
+            split_point == 2)
+        self.mlp4 = shared_or_per_head(
+            lambda: NRIMLP(3 * hid if factor else 2 * hid, hid, hid, dropout),
+            len(heads), split_point >= 1)
+        self.lin_out = output_layer(hid, heads, split_point)
         self.node_to_edge2 = NodeToEdgeConv()
         self.edge_to_node = EdgeToNodeConv(normalize=True)
         self.reset_parameters()
 
     def reset_parameters(self):
         r"""Resets all learnable parameters of the module."""
-        for module in (self.mlp1, self.node_to_edge1, *self._all(self.mlp3),
-                       *self._all(self.mlp4)):
+        for module in (self.mlp1, self.node_to_edge1, *copies(self.mlp3),
+                       *copies(self.mlp4)):
             module.reset_parameters()
-        for lin in self._all(self.lin_out):
-            torch.nn.init.xavier_normal_(lin.weight)
-            torch.nn.init.constant_(lin.bias, 0.1)
-
-    @staticmethod
-    def _all(module: torch.nn.Module) -> List[torch.nn.Module]:
-        # The per-layer-graph copies of a module, or the shared one.
-        return (list(module) if isinstance(module, torch.nn.ModuleList) else
-                [module])
-
-    def _edge_features(self, aggregated: Tensor, skip: Tensor,
-                       mlp3: torch.nn.Module, edge_index: Tensor) -> Tensor:
-        # [N, H] node (factor) or [E, H] edge features -> [E, 3H] or [E, 2H].
-        h = mlp3(aggregated)
-        if self.factor:
-            h = self.node_to_edge2(h, edge_index)
-        return torch.cat([h, skip], dim=-1)
+        reset_output_layer(self.lin_out)
 
     def forward(self, x: Tensor, edge_index: Tensor,
                 batch: Optional[Tensor] = None) -> Tensor:
@@ -144,19 +118,11 @@ class MLPEncoder(torch.nn.Module):
         skip = self.node_to_edge1(h, edge_index)  # [E, H]
         aggregated = (self.edge_to_node(skip, edge_index, num_nodes, batch)
                       if self.factor else skip)  # [N, H] or [E, H]
-        if self.split_point == 2:
-            return torch.cat([
-                lin(mlp4(self._edge_features(aggregated, skip, mlp3,
-                                             edge_index)))
-                for mlp3, mlp4, lin in zip(self.mlp3, self.mlp4,
-                                           self.lin_out)
-            ], dim=-1)
-        e = self._edge_features(aggregated, skip, self.mlp3, edge_index)
-        if self.split_point == 1:
-            return torch.cat(
-                [lin(mlp4(e)) for mlp4, lin in zip(self.mlp4, self.lin_out)],
-                dim=-1)
-        return self.lin_out(self.mlp4(e))  # [E, sum(out_channels)]
+        to_edges = ((lambda n: self.node_to_edge2(n, edge_index))
+                    if self.factor else None)
+        return split_logits(aggregated, skip, self.mlp3, self.mlp4,
+                            self.lin_out, self.split_point,
+                            to_edges)  # [E, sum(out_channels)]
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.in_channels}, '
