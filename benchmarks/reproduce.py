@@ -504,8 +504,13 @@ def main() -> None:
                         res = run_one(protocol, out, system, model, mode,
                                       seed, args.device, args.data_root)
                         acc = res['test'].get('acc_combined')
+                        info = read_json(osp.join(
+                            run_dir(out, system, model, mode, seed),
+                            'run_info.json')) or {}
                         print(f'{system} {model} {mode} seed {seed}: '
-                              f'{time.perf_counter() - t:.0f} s, '
+                              f"{info.get('seconds', 0.0):.0f} s in all "
+                              f'({time.perf_counter() - t:.0f} s in this '
+                              f'invocation), '
                               f'test combined accuracy {acc}, '
                               f"mse_block_10 {res['test'].get('mse_block_10')}",
                               flush=True)

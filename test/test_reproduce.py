@@ -54,6 +54,15 @@ def test_reproduce_tiny_protocol_and_resume(tmp_path):
     assert result.returncode == 0, result.stderr
     with open(run / 'metrics.json') as f:
         assert json.load(f)['epochs_done'] == 2
+    # Each run's line gives its time in all and in this invocation: the
+    # resumed run's total includes the first invocation's time.
+    line = (r'I\+C fnri (\w+ seed \d): (\d+) s in all \((\d+) s in this '
+            r'invocation\), test combined')
+    times = {m.group(1): (int(m.group(2)), int(m.group(3)))
+             for m in re.finditer(line, result.stdout)}
+    assert len(times) == 4
+    assert times['learned seed 0'][0] >= round(first_seconds)
+    assert times['static seed 0'][1] == 0  # finished: skipped
     with open(run / 'run_info.json') as f:  # Both invocations' time.
         assert json.load(f)['seconds'] > first_seconds
 
