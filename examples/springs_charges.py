@@ -12,6 +12,7 @@ few minutes on two CPU cores and still show learning.
     python examples/springs_charges.py                     # small fNRI run
     python examples/springs_charges.py --model nri --epochs 30
     python examples/springs_charges.py --mode supervised
+    python examples/springs_charges.py --encoder cnn       # NRI's CNN encoder
     python examples/springs_charges.py --resume            # continue a run
     torchrun --nproc_per_node=2 examples/springs_charges.py
 
@@ -26,6 +27,7 @@ import time
 import torch
 
 from torch_geometric_fnri.metrics import EdgeAccuracy
+from torch_geometric_fnri.nn import CNNEncoder
 from torch_geometric_fnri.training import (
     SYSTEM_NAMES,
     TrainConfig,
@@ -78,6 +80,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-frames', type=positive_int, default=99,
                         help='frames per simulation (encoder: first half)')
     parser.add_argument('--hidden', type=positive_int, default=64)
+    parser.add_argument('--encoder', choices=['mlp', 'cnn'], default='mlp',
+                        help="the paper's fNRI uses the MLP encoder")
     parser.add_argument('--split-point', type=int, choices=[0, 1, 2],
                         default=0, help='fNRI/sfNRI encoder: where the '
                         'per-layer-graph heads branch off (paper: 0)')
@@ -115,6 +119,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.num_frames < 8:
         parser.error(f'--num-frames: need at least 8 frames, got '
                      f'{args.num_frames}')
+    if (args.encoder == 'cnn' and args.mode in ('learned', 'supervised')
+            and args.num_frames // 2 < CNNEncoder.min_timesteps):
+        parser.error(f'--encoder cnn: the encoder sees the first '
+                     f'{args.num_frames // 2} frames but needs at least '
+                     f'{CNNEncoder.min_timesteps}; use --num-frames '
+                     f'{2 * CNNEncoder.min_timesteps} or more')
     if args.prediction_steps > (args.num_frames - 1) // 2:
         parser.error(f'--prediction-steps must be at most '
                      f'{(args.num_frames - 1) // 2} for {args.num_frames} '
@@ -202,7 +212,7 @@ def main(argv=None) -> int:
     torch.manual_seed(args.seed)
     model = make_model(args.model, args.mode, train.num_edge_types,
                        args.num_frames, args.hidden,
-                       split_point=args.split_point)
+                       encoder=args.encoder, split_point=args.split_point)
     config = TrainConfig(mode=args.mode, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr,
                          prediction_steps=args.prediction_steps,

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 EXAMPLE = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                    'examples', 'springs_charges.py')
@@ -44,11 +45,32 @@ def test_springs_charges_smoke(tmp_path):
         assert json.load(f)['epochs_done'] == 2
 
 
+def test_springs_charges_cnn_encoder(tmp_path):
+    out = tmp_path / 'run'
+    args = ['--encoder', 'cnn', '--split-point', '1', '--num-train', '8',
+            '--num-valid', '4', '--num-test', '4', '--num-particles', '3',
+            '--num-frames', '36', '--hidden', '8', '--batch-size', '4',
+            '--epochs', '1', '--prediction-steps', '2', '--no-plots',
+            '--out', str(out), '--data-root', str(tmp_path / 'data'),
+            '--device', 'cpu']
+    result = _run(args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    state = torch.load(out / 'checkpoints' / 'last.pt', weights_only=False)
+    keys = state['model'].keys()
+    # The CNN's temporal convolutions and split point 1's two output heads.
+    assert any('conv1.weight' in key for key in keys)
+    assert {'encoder.lin_out.0.weight', 'encoder.lin_out.1.weight'} <= keys
+    with open(out / 'metrics.json') as f:
+        assert json.load(f)['test']['num_graphs'] == 4
+
+
 @pytest.mark.parametrize('args,message', [
     (['--model', 'gnn'], 'invalid choice'),
     (['--num-frames', '25', '--prediction-steps', '20'],
      '--prediction-steps must be at most'),
     (['--model', 'nri', '--split-point', '1'], 'NRI has a single'),
+    (['--encoder', 'cnn', '--num-frames', '35'],
+     'first 17 frames but needs at least 18; use --num-frames 36'),
 ])
 def test_springs_charges_bad_arguments(tmp_path, args, message):
     result = _run(args, tmp_path)

@@ -19,8 +19,6 @@ from torch_geometric_fnri.nn.models._split_heads import (
 from torch_geometric_fnri.nn.models.nri_mlp import NRIMLP
 from torch_geometric_fnri.nn.models.temporal_cnn import TemporalCNN
 
-_MIN_TIMESTEPS = 18
-
 
 class CNNEncoder(torch.nn.Module):
     r"""The CNN encoder of the `"Neural Relational Inference for Interacting
@@ -62,6 +60,8 @@ class CNNEncoder(torch.nn.Module):
           batch vector :math:`(|\mathcal{V}|)` *(optional)*
         - **output:** logits :math:`(|\mathcal{E}|, \sum \text{out\_channels})`
     """
+    min_timesteps: int = 18  # The fewest frames T the encoder accepts.
+
     def __init__(self, in_channels: int, hidden_channels: int,
                  out_channels: Union[int, List[int]], dropout: float = 0.,
                  factor: bool = True, split_point: int = 0):
@@ -105,10 +105,10 @@ class CNNEncoder(torch.nn.Module):
     def forward(self, x: Tensor, edge_index: Tensor,
                 batch: Optional[Tensor] = None) -> Tensor:
         check_node_features(x, allowed_dims=(3, ))
-        if x.size(-1) != self.in_channels or x.size(1) < _MIN_TIMESTEPS:
+        if x.size(-1) != self.in_channels or x.size(1) < self.min_timesteps:
             raise ValueError(
                 f"'x' must have shape [N, T, {self.in_channels}] with "
-                f"T >= {_MIN_TIMESTEPS} (got {tuple(x.shape)})")
+                f"T >= {self.min_timesteps} (got {tuple(x.shape)})")
         num_nodes = x.size(0)
         check_edge_index(edge_index, num_nodes)
         e = self.mlp1(self.node_to_edge1(x, edge_index))  # [E, H]
