@@ -49,7 +49,7 @@ def test_springs_charges_cnn_encoder(tmp_path):
     out = tmp_path / 'run'
     args = ['--encoder', 'cnn', '--split-point', '1', '--num-train', '8',
             '--num-valid', '4', '--num-test', '4', '--num-particles', '3',
-            '--num-frames', '36', '--hidden', '8', '--batch-size', '4',
+            '--num-frames', '28', '--hidden', '8', '--batch-size', '4',
             '--epochs', '1', '--prediction-steps', '2', '--no-plots',
             '--out', str(out), '--data-root', str(tmp_path / 'data'),
             '--device', 'cpu']
@@ -69,8 +69,8 @@ def test_springs_charges_cnn_encoder(tmp_path):
     (['--num-frames', '25', '--prediction-steps', '20'],
      '--prediction-steps must be at most'),
     (['--model', 'nri', '--split-point', '1'], 'NRI has a single'),
-    (['--encoder', 'cnn', '--num-frames', '35'],
-     'first 17 frames but needs at least 18; use --num-frames 36'),
+    (['--encoder', 'cnn', '--num-frames', '27'],
+     'first 13 frames but needs at least 14; use --num-frames 28'),
 ])
 def test_springs_charges_bad_arguments(tmp_path, args, message):
     result = _run(args, tmp_path)

@@ -25,10 +25,10 @@ def test_cnn_encoder_params_and_errors():
         == 933379
     enc = CNNEncoder(4, 8, 2, factor=False)
     assert not hasattr(enc, 'mlp2')
-    out = enc(torch.randn(3, 18, 4), fully_connected_edge_index(3))
+    out = enc(torch.randn(3, 14, 4), fully_connected_edge_index(3))
     assert out.size() == (6, 2)
-    with pytest.raises(ValueError, match='T >= 18'):
-        enc(torch.randn(3, 17, 4), fully_connected_edge_index(3))
+    with pytest.raises(ValueError, match='T >= 14'):
+        enc(torch.randn(3, 13, 4), fully_connected_edge_index(3))
 
 
 @pytest.mark.parametrize('split_point', [1, 2])

@@ -56,11 +56,13 @@ class CNNEncoder(torch.nn.Module):
 
     Shapes:
         - **input:** node trajectories :math:`(|\mathcal{V}|, T, D)` with
-          :math:`T \geq 18`, edge indices :math:`(2, |\mathcal{E}|)`,
+          :math:`T \geq 14`, edge indices :math:`(2, |\mathcal{E}|)`,
           batch vector :math:`(|\mathcal{V}|)` *(optional)*
         - **output:** logits :math:`(|\mathcal{E}|, \sum \text{out\_channels})`
     """
-    min_timesteps: int = 18  # The fewest frames T the encoder accepts.
+    # The fewest frames T the temporal CNN accepts: two convolutions of
+    # width 5 around a max-pool of 2 leave floor((T - 4) / 2) - 4 >= 1.
+    min_timesteps: int = 14
 
     def __init__(self, in_channels: int, hidden_channels: int,
                  out_channels: Union[int, List[int]], dropout: float = 0.,

@@ -23,7 +23,7 @@ class TemporalCNN(torch.nn.Module):
         dropout (float, optional): Dropout probability. (default: :obj:`0.`)
 
     Shapes:
-        - **input:** :math:`(E, T, C_{in})` with :math:`T \geq 18`
+        - **input:** :math:`(E, T, C_{in})` with :math:`T \geq 14`
         - **output:** :math:`(E, C_{out})`
     """
     def __init__(self, in_channels: int, hidden_channels: int,
