@@ -60,9 +60,7 @@ class CNNEncoder(torch.nn.Module):
           batch vector :math:`(|\mathcal{V}|)` *(optional)*
         - **output:** logits :math:`(|\mathcal{E}|, \sum \text{out\_channels})`
     """
-    # The fewest frames T the temporal CNN accepts: two convolutions of
-    # width 5 around a max-pool of 2 leave floor((T - 4) / 2) - 4 >= 1.
-    min_timesteps: int = 14
+    min_timesteps: int = TemporalCNN.min_timesteps
 
     def __init__(self, in_channels: int, hidden_channels: int,
                  out_channels: Union[int, List[int]], dropout: float = 0.,

@@ -26,6 +26,10 @@ class TemporalCNN(torch.nn.Module):
         - **input:** :math:`(E, T, C_{in})` with :math:`T \geq 14`
         - **output:** :math:`(E, C_{out})`
     """
+    # The fewest frames T accepted: two convolutions of width 5 around a
+    # max-pool of 2 leave floor((T - 4) / 2) - 4 >= 1.
+    min_timesteps: int = 14
+
     def __init__(self, in_channels: int, hidden_channels: int,
                  out_channels: int, dropout: float = 0.):
         super().__init__()
