@@ -64,7 +64,24 @@ def test_reproduce_tiny_protocol_and_resume(tmp_path):
     assert times['learned seed 0'][0] >= round(first_seconds)
     assert times['static seed 0'][1] == 0  # finished: skipped
     with open(run / 'run_info.json') as f:  # Both invocations' time.
-        assert json.load(f)['seconds'] > first_seconds
+        seconds = json.load(f)['seconds']
+    assert seconds > first_seconds
+
+    # --reevaluate tests the finished runs again from their checkpoints:
+    # no epoch is trained and the training time stays as it was.
+    with open(run / 'metrics.json') as f:
+        before = json.load(f)
+    (run / 'metrics.json').write_text(json.dumps(
+        {**before, 'test': {**before['test'], 'acc_combined': -1.0}}))
+    result = _run(args[:args.index('--epochs')] + ['--epochs', '2',
+                  '--reevaluate'] + args[args.index('--epochs') + 2:],
+                  tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 'epoch 2/2 in' not in result.stdout
+    with open(run / 'metrics.json') as f:
+        assert json.load(f) == before
+    with open(run / 'run_info.json') as f:
+        assert json.load(f)['seconds'] == seconds
 
 
 def test_reproduce_bad_arguments(tmp_path):
@@ -82,6 +99,26 @@ def _import_reproduce():
     finally:
         sys.path.pop(0)
     return reproduce
+
+
+def test_paper_protocol_puts_the_papers_l2_on_sfnri_for_i_c():
+    reproduce = _import_reproduce()
+    paper, cpu = reproduce.PROTOCOLS['paper'], reproduce.PROTOCOLS['cpu']
+
+    def decay(protocol, system, model, mode):
+        return reproduce.train_config(protocol, system, model, mode, 0,
+                                      'cpu').weight_decay
+
+    assert decay(paper, 'I+C', 'sfnri', 'learned') == 5e-8
+    assert decay(paper, 'I+C', 'sfnri', 'supervised') == 2e-5
+    assert decay(paper, 'I+C', 'sfnri', 'true_graph') == 0.0
+    assert decay(paper, 'I+C+F', 'sfnri', 'learned') == 0.0
+    assert decay(paper, 'I+C', 'fnri', 'learned') == 0.0
+    assert decay(cpu, 'I+C', 'sfnri', 'learned') == 0.0
+    config = reproduce.train_config(paper, 'I+C', 'nri', 'learned', 2,
+                                    'cpu')
+    assert (config.epochs, config.batch_size, config.lr, config.seed) == \
+        (500, 128, 5e-4, 2)
 
 
 def test_run_clock_keeps_the_time_of_a_killed_invocation(tmp_path):

@@ -78,3 +78,21 @@ def test_two_processes_match_one(tmp_path):
         assert row['valid_num_graphs'] == 8
     assert (tmp_path / 'run' / 'checkpoints' / 'last.pt').is_file()
     assert (tmp_path / 'run' / 'metrics.json').is_file()
+
+
+@pytest.mark.skipif(
+    not (torch.cuda.is_available() and dist.is_nccl_available()),
+    reason='needs CUDA and nccl')
+def test_all_reduce_sum_of_a_cpu_tensor_under_nccl():
+    # EdgeAccuracy keeps its confusion matrix on the CPU; nccl reduces CUDA
+    # tensors only.
+    from torch_geometric_fnri.training.distributed import all_reduce_sum
+
+    dist.init_process_group('nccl', init_method=f'tcp://127.0.0.1:'
+                            f'{_free_port()}', rank=0, world_size=1)
+    try:
+        confusion = torch.arange(16).view(4, 4)
+        out = all_reduce_sum(confusion)
+        assert out.device.type == 'cpu' and torch.equal(out, confusion)
+    finally:
+        dist.destroy_process_group()

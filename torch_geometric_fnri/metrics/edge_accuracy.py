@@ -214,8 +214,13 @@ def per_batch_optimal_accuracy(
     This is what the fNRI paper reports (batches of 128 simulations). It
     over-estimates the accuracy of a model evaluated with one mapping
     (:class:`EdgeAccuracy` fitted on validation data), most for small
-    batches. The per-batch optimum is exact (see :class:`EdgeAccuracy`), so
-    it can only be higher than or equal to the reference's enumeration.
+    batches. It equals the reference's figure when :obj:`family` and
+    :obj:`allow_label_permutation` give the reference's search, which
+    depends on the model (see
+    :func:`torch_geometric_fnri.training.reference_batch_search`): the
+    fNRI search with a skip-first decoder keeps labels fixed
+    (:obj:`allow_label_permutation=False`), so the default here is more
+    permissive than the reference for such models.
 
     Args:
         batches (Iterable[Tuple[torch.Tensor, torch.Tensor]]): Pairs

@@ -9,7 +9,7 @@ from .checkpoint import (
 )
 from .config import TrainConfig
 from .distributed import DistributedInfo, init_distributed
-from .evaluation import evaluate, identity_mapping
+from .evaluation import evaluate, identity_mapping, reference_batch_search
 from .experiment import SYSTEM_NAMES, load_splits, make_model
 from .loaders import TensorBatchLoader, make_loader
 from .objective import TrainingObjective
@@ -23,6 +23,7 @@ __all__ = [
     'NonFiniteLossError',
     'evaluate',
     'identity_mapping',
+    'reference_batch_search',
     'RunDirectory',
     'save_checkpoint',
     'load_checkpoint',

@@ -66,11 +66,16 @@ def init_distributed(device: str = 'auto') -> DistributedInfo:
 
 def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
     r"""Sums :obj:`tensor` over all processes (identity when not
-    distributed); returns a new tensor."""
+    distributed); returns a new tensor on :obj:`tensor`'s device. Under
+    ``nccl``, which reduces CUDA tensors only, a CPU tensor (*e.g.* a
+    confusion matrix) is reduced through this process's CUDA device."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return tensor.clone()
     out = tensor.clone()
-    if dist.is_available() and dist.is_initialized():
-        dist.all_reduce(out, op=dist.ReduceOp.SUM)
-    return out
+    if dist.get_backend() == 'nccl' and out.device.type != 'cuda':
+        out = out.to(torch.device('cuda', torch.cuda.current_device()))
+    dist.all_reduce(out, op=dist.ReduceOp.SUM)
+    return out.to(tensor.device)
 
 
 def all_gather_objects(obj: Any) -> List[Any]:

@@ -21,6 +21,34 @@ def identity_mapping(model: torch.nn.Module) -> Dict:
             'label_maps': [list(range(k)) for k in model.num_edge_types]}
 
 
+def reference_batch_search(model: torch.nn.Module) -> Dict[str, object]:
+    r"""The mapping search of the reference's per-batch accuracy for
+    :obj:`model` (fNRI ``utils.py``), as the :obj:`family` and
+    :obj:`allow_label_permutation` arguments of
+    :func:`~torch_geometric_fnri.metrics.per_batch_optimal_accuracy`:
+
+    * NRI: any bijection of the combined classes;
+    * fNRI whose decoder skips the first type of every layer-graph
+      (a :class:`~torch_geometric_fnri.nn.MultiplexMessageConv` with
+      :obj:`skip_first=True`) and whose layers are all binary: the layer
+      order only, type 0 pinned as the non-edge;
+    * any other fNRI: any bijection of the combined classes (the reference
+      ignores the factorisation there);
+    * sfNRI: the factor order only.
+    """
+    from torch_geometric_fnri.nn import MultiplexMessageConv
+
+    if model.variant == 'sfnri':
+        return {'family': 'sfnri', 'allow_label_permutation': False}
+    skip_first = any(
+        isinstance(module, MultiplexMessageConv) and module.skip_first
+        for module in model.decoder.modules())
+    if model.variant == 'fnri' and skip_first and all(
+            k == 2 for k in model.num_edge_types):
+        return {'family': 'fnri', 'allow_label_permutation': False}
+    return {'family': 'nri', 'allow_label_permutation': True}
+
+
 @torch.no_grad()
 def evaluate(
     model: torch.nn.Module,
@@ -59,8 +87,9 @@ def evaluate(
       the mapping. :obj:`acc_batch_optimal_combined`,
       :obj:`acc_batch_optimal_<layer>`: the reference's optimistic figure,
       the mapping re-chosen with the labels for every batch of
-      :obj:`config.accuracy_batch_size` simulations (plain mean over
-      batches, like the reference). With :obj:`full=True` also
+      :obj:`config.accuracy_batch_size` simulations by the reference's
+      search for this model (:func:`reference_batch_search`; plain mean
+      over batches, like the reference). With :obj:`full=True` also
       :obj:`edge_confusion`, the edge counts as a nested list of shape
       :math:`(\prod_p C_p, \prod_l K_l)`: rows the predicted class
       combinations (factor 0 most significant), columns the label
@@ -116,10 +145,11 @@ def evaluate(
     block_steps = sorted({1, config.prediction_steps} |
                          (set(TRAJECTORY_STEPS) if full else set()))
     step_count = max(TRAJECTORY_STEPS)
-    accuracy = None
+    accuracy = search = None
     if uses_encoder:
         accuracy = EdgeAccuracy(model.pred_num_classes, model.num_edge_types,
                                 family=model.variant)
+        search = reference_batch_search(model)
     mse = defaultdict(TrajectoryMSE)
     sums: Dict[str, Tensor] = {}
 
@@ -150,7 +180,7 @@ def evaluate(
                 if edge_type is not None:
                     accuracy.update(pred_types, edge_type)
                     _add_batch_optimal(add, pred_types, edge_type, batch,
-                                       model, config, names,
+                                       model, config, names, search,
                                        per_batch_optimal_accuracy)
             elif edge_type is not None:
                 edge_weight = model.edge_weight_from_labels(edge_type)
@@ -254,16 +284,18 @@ def _put_mse(out: Dict, key: str, read, scale: Optional[Tensor]) -> None:
 
 def _add_batch_optimal(add, pred: Tensor, target: Tensor, batch, model,
                        config: TrainConfig, names: List[str],
+                       search: Dict[str, object],
                        per_batch_optimal_accuracy) -> None:
     # Re-chooses the mapping for every group of accuracy_batch_size graphs
-    # (the reference's per-batch optimum), accumulating sums of accuracies.
+    # (the reference's per-batch optimum with its search), accumulating sums
+    # of accuracies.
     edge_batch = batch.batch[batch.edge_index[1]]
     group = edge_batch // config.accuracy_batch_size
     for g in torch.unique(group).tolist():
         mask = group == g
         result = per_batch_optimal_accuracy(
             [(pred[mask], target[mask])], model.pred_num_classes,
-            model.num_edge_types, family=model.variant)
+            model.num_edge_types, **search)
         add('acc_batches', torch.tensor(1.0))
         add('acc_opt_combined', torch.tensor(result['combined']))
         for name, value in zip(names, result['per_layer']):
