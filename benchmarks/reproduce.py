@@ -245,7 +245,7 @@ def run_one(protocol: Protocol, out: str, system: str, model: str,
     label = f'{system} {model} {mode} seed {seed}'
 
     def end_epoch(row: Dict) -> None:
-        clock.record()  # Never called when re-evaluating: no epoch runs.
+        clock.record()
         accuracy = row.get('valid_acc_combined')
         print(f"{label}: epoch {int(row['epoch']) + 1}/{protocol.epochs} "
               f"in {row['time']:.1f} s, valid M-step MSE "
@@ -253,7 +253,11 @@ def run_one(protocol: Protocol, out: str, system: str, model: str,
               (f', valid combined accuracy {accuracy:.3f}'
                if accuracy is not None else ''), flush=True)
 
-    results = trainer.fit(on_epoch_end=end_epoch)
+    if finished:  # Re-evaluating: no epoch to train, config.json kept.
+        trainer.load_best()
+        results = trainer.test(stopped_early=done['stopped_early'])
+    else:
+        results = trainer.fit(on_epoch_end=end_epoch)
     trainer.close()
     if clock is not None:
         clock.record()

@@ -71,6 +71,7 @@ def test_reproduce_tiny_protocol_and_resume(tmp_path):
     # no epoch is trained and the training time stays as it was.
     with open(run / 'metrics.json') as f:
         before = json.load(f)
+    config = (run / 'config.json').read_text()
     (run / 'metrics.json').write_text(json.dumps(
         {**before, 'test': {**before['test'], 'acc_combined': -1.0}}))
     result = _run(args[:args.index('--epochs')] + ['--epochs', '2',
@@ -80,6 +81,7 @@ def test_reproduce_tiny_protocol_and_resume(tmp_path):
     assert 'epoch 2/2 in' not in result.stdout
     with open(run / 'metrics.json') as f:
         assert json.load(f) == before
+    assert (run / 'config.json').read_text() == config
     with open(run / 'run_info.json') as f:
         assert json.load(f)['seconds'] == seconds
 
