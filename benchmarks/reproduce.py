@@ -196,6 +196,13 @@ class RunClock:
         })
 
 
+def finished(metrics: Optional[Dict], mode: str, epochs: int) -> bool:
+    """Whether a run's metrics.json is the final test after :obj:`epochs`
+    epochs (the static baseline trains none)."""
+    return metrics is not None and bool(metrics.get('completed')) and (
+        mode == 'static' or metrics['epochs_done'] >= epochs)
+
+
 def train_config(protocol: Protocol, system: str, model: str, mode: str,
                  seed: int, device: str) -> TrainConfig:
     """The training configuration of one run of :obj:`protocol`."""
@@ -218,17 +225,16 @@ def run_one(protocol: Protocol, out: str, system: str, model: str,
     left as it was."""
     path = run_dir(out, system, model, mode, seed)
     done = read_json(osp.join(path, 'metrics.json'))
-    finished = done is not None and done.get('completed') and (
-        mode == 'static' or done['epochs_done'] >= protocol.epochs)
-    if finished and not reevaluate:
+    trained = finished(done, mode, protocol.epochs)
+    if trained and not reevaluate:
         return done
-    if finished and mode != 'static' and not all(
+    if trained and mode != 'static' and not all(
             osp.isfile(osp.join(path, 'checkpoints', name))
             for name in ('last.pt', 'best.pt')):
         print(f'{path}: no checkpoints, not re-evaluated', flush=True)
         return done
     os.makedirs(path, exist_ok=True)
-    clock = None if finished else RunClock(path)
+    clock = None if trained else RunClock(path)
     train, valid, test = load_splits(system, protocol.num_simulations,
                                      num_frames=protocol.num_frames,
                                      seed=protocol.data_seed,
@@ -253,7 +259,7 @@ def run_one(protocol: Protocol, out: str, system: str, model: str,
               (f', valid combined accuracy {accuracy:.3f}'
                if accuracy is not None else ''), flush=True)
 
-    if finished:  # Re-evaluating: no epoch to train, config.json kept.
+    if trained:  # Re-evaluating: no epoch to train, config.json kept.
         trainer.load_best()
         results = trainer.test(stopped_early=done['stopped_early'])
     else:
@@ -282,7 +288,8 @@ def fmt(values: List[float], scale: float, digits: int) -> str:
 
 
 def collect(protocol: Protocol, out: str) -> Dict:
-    """Gathers the finished runs of a protocol into table rows."""
+    """Gathers the runs of a protocol finished at its number of epochs
+    into table rows."""
     rows = []
     for system in protocol.systems:
         for model in protocol.models:
@@ -291,7 +298,7 @@ def collect(protocol: Protocol, out: str) -> Dict:
                 for seed in protocol.seeds:
                     path = run_dir(out, system, model, mode, seed)
                     metrics = read_json(osp.join(path, 'metrics.json'))
-                    if metrics is None or not metrics.get('completed'):
+                    if not finished(metrics, mode, protocol.epochs):
                         continue
                     info = read_json(osp.join(path, 'run_info.json')) or {}
                     runs.append((seed, metrics['test'],
@@ -449,12 +456,13 @@ def models_curve_report(out: str, system: str, seed: int) -> str:
     return '\n'.join(lines)
 
 
-def confusion_report(out: str, system: str, seed: int) -> str:
-    """Each learned model's test edges: for every true type combination
-    (a column, one digit per layer, layer 0 first) the share predicted as
-    each class (a row, named by the combination the validation mapping
-    gives it). Shows which combinations an encoder merges; empty for runs
-    without ``edge_confusion`` in their ``metrics.json``."""
+def confusion_report(out: str, system: str, seed: int, epochs: int) -> str:
+    """Each learned model's test edges after :obj:`epochs` epochs: for every
+    true type combination (a column, one digit per layer, layer 0 first)
+    the share predicted as each class (a row, named by the combination the
+    validation mapping gives it). Shows which combinations an encoder
+    merges; leaves out runs not finished at :obj:`epochs` and runs without
+    ``edge_confusion`` in their ``metrics.json``."""
     layers = LAYERS[system]
     combos = [''.join(str(d) for d in digits) for digits in
               itertools.product((0, 1), repeat=len(layers))]
@@ -462,7 +470,9 @@ def confusion_report(out: str, system: str, seed: int) -> str:
     for model in MODELS:
         metrics = read_json(osp.join(run_dir(out, system, model, 'learned',
                                              seed), 'metrics.json'))
-        test = (metrics or {}).get('test', {})
+        if not finished(metrics, 'learned', epochs):
+            continue
+        test = metrics['test']
         if 'edge_confusion' not in test:
             continue
         confusion = torch.tensor(test['edge_confusion'], dtype=torch.float64)
@@ -564,7 +574,8 @@ def main() -> None:
             sections.append(curve_report(out, seed))
             for system in protocol.systems:
                 sections += [models_curve_report(out, system, seed),
-                             confusion_report(out, system, seed)]
+                             confusion_report(out, system, seed,
+                                              protocol.epochs)]
         text += '\n' + '\n'.join(s for s in sections if s)
     with open(osp.join(out, 'results.md'), 'w') as f:
         f.write(text + '\n')

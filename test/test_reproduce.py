@@ -123,6 +123,23 @@ def test_paper_protocol_puts_the_papers_l2_on_sfnri_for_i_c():
         (500, 128, 5e-4, 2)
 
 
+def test_collect_leaves_out_runs_with_fewer_epochs(tmp_path):
+    reproduce = _import_reproduce()
+    protocol = reproduce.replace(reproduce.PROTOCOLS['reference-curve'],
+                                 seeds=(1, 2, 3), epochs=30)
+    for seed, epochs, completed in ((1, 30, True), (2, 15, True),
+                                    (3, 29, False)):
+        run = tmp_path / 'I+C' / f'fnri-learned-seed{seed}'
+        run.mkdir(parents=True)
+        (run / 'metrics.json').write_text(json.dumps({
+            'completed': completed, 'epochs_done': epochs,
+            'test': {'acc_combined': seed / 10}}))
+    rows = reproduce.collect(protocol, str(tmp_path))['rows']
+    assert len(rows) == 1
+    assert rows[0]['seeds'] == [1] and rows[0]['acc_combined'] == [0.1]
+    assert rows[0]['epochs'] == [30]
+
+
 def test_run_clock_keeps_the_time_of_a_killed_invocation(tmp_path):
     reproduce = _import_reproduce()
     clock = reproduce.RunClock(str(tmp_path))
@@ -216,14 +233,15 @@ def test_confusion_report_names_rows_by_their_mapped_combination(tmp_path):
     # 30 edges as class 1, 10 as class 0; true 01 and 10: all class 2
     # (merged); true 11: all class 0.
     confusion = [[10, 0, 0, 5], [30, 0, 0, 0], [0, 20, 25, 0], [0, 0, 0, 0]]
-    (run / 'metrics.json').write_text(json.dumps({'test': {
+    done = {'completed': True, 'epochs_done': 15}
+    (run / 'metrics.json').write_text(json.dumps({**done, 'test': {
         'edge_confusion': confusion,
         'edge_mapping': {'family': 'nri', 'class_map': [3, 0, 1, -1]}}}))
     # fNRI: factors swapped, layer 0 flipped, so the predicted factor
     # digits 00/01/10/11 stand for the label combinations 10/00/11/01.
     run = tmp_path / 'I+C' / 'fnri-learned-seed1'
     run.mkdir(parents=True)
-    (run / 'metrics.json').write_text(json.dumps({'test': {
+    (run / 'metrics.json').write_text(json.dumps({**done, 'test': {
         'edge_confusion': [[0, 0, 4, 0], [4, 0, 0, 0], [0, 0, 0, 4],
                            [0, 4, 0, 0]],
         'edge_mapping': {'family': 'fnri', 'factor_of_layer': [1, 0],
@@ -231,8 +249,9 @@ def test_confusion_report_names_rows_by_their_mapped_combination(tmp_path):
     # A run without a confusion matrix (older metrics.json) is left out.
     run = tmp_path / 'I+C' / 'sfnri-learned-seed1'
     run.mkdir(parents=True)
-    (run / 'metrics.json').write_text(json.dumps({'test': {'acc': 0.3}}))
-    text = reproduce.confusion_report(str(tmp_path), 'I+C', 1)
+    (run / 'metrics.json').write_text(json.dumps({**done,
+                                                  'test': {'acc': 0.3}}))
+    text = reproduce.confusion_report(str(tmp_path), 'I+C', 1, 15)
     assert 'sfnri' not in text
     rows = [line for line in text.splitlines() if line.startswith('| ')]
     assert rows == ['| predicted as | 00 | 01 | 10 | 11 |',
@@ -245,4 +264,6 @@ def test_confusion_report_names_rows_by_their_mapped_combination(tmp_path):
                     '| 00 | 100.0 | 0.0 | 0.0 | 0.0 |',
                     '| 11 | 0.0 | 0.0 | 0.0 | 100.0 |',
                     '| 01 | 0.0 | 100.0 | 0.0 | 0.0 |']
-    assert reproduce.confusion_report(str(tmp_path), 'I+C', 0) == ''
+    assert reproduce.confusion_report(str(tmp_path), 'I+C', 0, 15) == ''
+    # Runs finished at fewer epochs than asked for are left out.
+    assert reproduce.confusion_report(str(tmp_path), 'I+C', 1, 30) == ''
