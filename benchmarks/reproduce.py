@@ -470,11 +470,10 @@ def confusion_report(out: str, system: str, seed: int, epochs: int) -> str:
     for model in MODELS:
         metrics = read_json(osp.join(run_dir(out, system, model, 'learned',
                                              seed), 'metrics.json'))
-        if not finished(metrics, 'learned', epochs):
+        if not finished(metrics, 'learned', epochs) or \
+                'edge_confusion' not in metrics['test']:
             continue
         test = metrics['test']
-        if 'edge_confusion' not in test:
-            continue
         confusion = torch.tensor(test['edge_confusion'], dtype=torch.float64)
         pred_num_classes = ([confusion.size(0)] if model == 'nri' else
                             [2] * len(layers))

@@ -71,9 +71,10 @@ def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
     confusion matrix) is reduced through this process's CUDA device."""
     if not (dist.is_available() and dist.is_initialized()):
         return tensor.clone()
-    out = tensor.clone()
-    if dist.get_backend() == 'nccl' and out.device.type != 'cuda':
-        out = out.to(torch.device('cuda', torch.cuda.current_device()))
+    if dist.get_backend() == 'nccl' and tensor.device.type != 'cuda':
+        out = tensor.to(torch.device('cuda', torch.cuda.current_device()))
+    else:
+        out = tensor.clone()
     dist.all_reduce(out, op=dist.ReduceOp.SUM)
     return out.to(tensor.device)
 
