@@ -1,4 +1,5 @@
 import json
+import math
 import os.path as osp
 
 import pytest
@@ -153,3 +154,35 @@ def test_trainer_errors(tiny_splits):
         Trainer(_model(), _config())
     with pytest.raises(ValueError, match="'resume=True' needs"):
         Trainer(_model(), _config(), *tiny_splits, resume=True)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+@pytest.mark.parametrize('mode', ['learned', 'supervised', 'true_graph'])
+def test_trainer_on_cuda(tmp_path, tiny_splits, mode):
+    # Two epochs with the model and the data on a CUDA device; the best
+    # checkpoint loads on the CPU. Without Gumbel noise (supervised, true
+    # graph) the run equals the CPU run: the shuffle's generator is a CPU
+    # one on both.
+    runs = {}
+    for device in ('cpu', 'cuda'):
+        trainer = Trainer(_model(), _config(epochs=2, mode=mode,
+                                            device=device),
+                          *tiny_splits, run_dir=str(tmp_path / device))
+        assert next(trainer.model.parameters()).device.type == device
+        runs[device] = (trainer.fit(), trainer.history)
+    result, history = runs['cuda']
+    assert result['completed'] and result['epochs_done'] == 2
+    numbers = [v for values in history + [result['test']]
+               for v in values.values() if isinstance(v, float)]
+    assert numbers and all(math.isfinite(v) for v in numbers)
+    state = load_checkpoint(str(tmp_path / 'cuda' / 'checkpoints' /
+                                'best.pt'))
+    model = _model()
+    model.load_state_dict(state['model'])
+    assert all(p.device.type == 'cpu' for p in model.parameters())
+    if mode != 'learned':
+        assert len(runs['cpu'][1]) == len(history) == 2
+        for cpu, cuda in zip(runs['cpu'][1], history):
+            for key, value in cpu.items():
+                if key != 'time':
+                    assert cuda[key] == pytest.approx(value, rel=1e-4), key

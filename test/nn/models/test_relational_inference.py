@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 import torch
 
@@ -115,3 +117,40 @@ def test_compile(batch_factory):
     compiled = torch.compile(model, dynamic=False)
     out = compiled(batch.x, batch.edge_index, **gen_args)[0]
     assert torch.allclose(out, expected, atol=1e-5)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+@pytest.mark.parametrize('variant,encoder,decoder', [
+    ('nri', 'mlp', 'mlp'),
+    ('fnri', 'mlp', 'mlp'),
+    ('fnri', 'cnn', 'rnn'),
+    ('sfnri', 'mlp', 'mlp'),
+])
+def test_cuda_matches_cpu(batch_factory, variant, encoder, decoder):
+    # The same weights and input on a CUDA device give the CPU's
+    # predictions, logits, edge weights and gradients (TF32 off: exact
+    # float32 products on both).
+    frames = 16 if encoder == 'cnn' else 6  # The CNN needs 14 or more.
+    batch = batch_factory([5, 3], num_frames=frames)
+    torch.manual_seed(0)
+    model = build_model(variant, [2, 2], num_timesteps=frames,
+                        hidden_channels=8, encoder=encoder, decoder=decoder)
+    results = []
+    matmul_tf32 = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        with torch.backends.cudnn.flags(enabled=True, allow_tf32=False):
+            for device in ('cpu', 'cuda'):
+                net = copy.deepcopy(model).to(device)
+                pred, logits, z = net(batch.x.to(device),
+                                      batch.edge_index.to(device),
+                                      pred_steps=2, deterministic=True)
+                (pred.pow(2).sum() + logits.pow(2).sum()).backward()
+                assert pred.device.type == device
+                results.append([pred, logits, z] +
+                               [p.grad for p in net.parameters()])
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = matmul_tf32
+    assert results[0][0].shape == (8, frames - 1, 4)
+    for cpu, cuda in zip(*results):
+        assert torch.allclose(cuda.cpu(), cpu, rtol=1e-4, atol=1e-5)
