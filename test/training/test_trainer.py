@@ -92,7 +92,8 @@ def test_resume_gives_identical_weights(tmp_path, tiny_splits):
 
     first = Trainer(_model(), _config(epochs=4, max_epochs=2),
                     *tiny_splits[:2], run_dir=str(tmp_path / 'cut'))
-    assert first.fit() == {'completed': False, 'epochs_done': 2}
+    assert first.fit() == {'completed': False, 'stopped': 'max_epochs',
+                           'epochs_done': 2, 'updates': 4, 'examples': 32}
     # A fresh process: different initial weights, restored from last.pt.
     second = Trainer(_model(seed=5), config, *tiny_splits[:2],
                      run_dir=str(tmp_path / 'cut'), resume=True)
@@ -111,10 +112,42 @@ def test_resume_gives_identical_weights(tmp_path, tiny_splits):
         assert torch.equal(value, b['model'][key]), key
     assert a['best_epoch'] == b['best_epoch']
     assert len(second.run_dir.read_log()) == 4
+    # The update and example counters continue across the resume.
+    assert second.updates == full.updates == 8
+    assert second.examples == full.examples == 64
 
     with pytest.raises(ValueError, match=r"differs in \['lr'\]"):
         Trainer(_model(), _config(epochs=4, lr=1e-3), *tiny_splits[:2],
                 run_dir=str(tmp_path / 'cut'), resume=True)
+
+
+def test_on_step_end_stops_mid_epoch(tiny_splits):
+    steps = []
+
+    def hook(step):
+        steps.append(step)
+        return step['updates'] == 6
+
+    trainer = Trainer(_model(), _config(epochs=3, batch_size=4),
+                      *tiny_splits)
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    result = trainer.fit(on_step_end=hook)
+    # 16 training simulations in batches of 4: 4 updates per epoch.
+    assert result == {'completed': False, 'stopped': 'on_step_end',
+                      'epochs_done': 1, 'updates': 6, 'examples': 24}
+    assert [(s['epoch'], s['batch'], s['updates'], s['examples'])
+            for s in steps] == [(0, 0, 1, 4), (0, 1, 2, 8), (0, 2, 3, 12),
+                                (0, 3, 4, 16), (1, 0, 5, 20), (1, 1, 6, 24)]
+    assert all(math.isfinite(s['loss']) for s in steps)
+    assert len(trainer.history) == 1  # The second epoch never finished.
+    # The model keeps the weights of update 6, not those of the only
+    # finished (so best) epoch, which a reload would restore.
+    one_epoch = Trainer(_model(), _config(epochs=3, batch_size=4,
+                                          max_epochs=1), *tiny_splits)
+    one_epoch.fit()
+    for reference in (before, one_epoch.model.state_dict()):
+        assert any(not torch.equal(value, reference[key])
+                   for key, value in trainer.model.state_dict().items())
 
 
 def test_non_finite_loss(tiny_splits):

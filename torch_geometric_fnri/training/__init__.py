@@ -13,6 +13,7 @@ from .evaluation import evaluate, identity_mapping, reference_batch_search
 from .experiment import SYSTEM_NAMES, load_splits, make_model
 from .loaders import TensorBatchLoader, make_loader
 from .objective import TrainingObjective
+from .recipes import RECIPES, Recipe, get_recipe
 from .run_directory import RunDirectory
 from .trainer import NonFiniteLossError, Trainer
 
@@ -36,4 +37,7 @@ __all__ = [
     'SYSTEM_NAMES',
     'load_splits',
     'make_model',
+    'Recipe',
+    'RECIPES',
+    'get_recipe',
 ]

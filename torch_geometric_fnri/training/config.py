@@ -43,6 +43,10 @@ class TrainConfig:
         prediction_steps (int, optional): :math:`M`, the length of the
             decoder rollout before it is re-anchored on ground truth.
             (default: :obj:`10`)
+        decoder_window (int, optional): Train the decoder on a random window
+            of this many consecutive decoder frames per batch (at least 2)
+            instead of all of them: cheaper updates. Validation and test
+            use all decoder frames. (default: :obj:`None`)
         epochs (int, optional): Total number of epochs. (default:
             :obj:`500`)
         max_epochs (int, optional): Stop this invocation once this many
@@ -66,6 +70,13 @@ class TrainConfig:
         variance (float, optional): :math:`\sigma^2` of the Gaussian
             likelihood. (default: :obj:`5e-5`)
         beta (float, optional): Weight of the KL term. (default: :obj:`1.0`)
+        cauchy_scale (float, optional): If set, the reconstruction term of
+            the learned and true-graph modes (and sfNRI's :obj:`'nll'`) is
+            the robust :func:`~torch_geometric_fnri.losses.cauchy_nll` of
+            this scale instead of the Gaussian NLL, and the best checkpoint
+            is selected by its validation value (:obj:`valid_cauchy_nll_m`).
+            The Gaussian :obj:`nll_*` metrics are reported either way.
+            (default: :obj:`None`)
         sfnri_loss (str, optional): sfNRI training loss in the
             :obj:`'learned'` mode: :obj:`'mse'` (the reference: mean squared
             error over all elements, no KL) or :obj:`'nll'` (Gaussian NLL).
@@ -100,6 +111,7 @@ class TrainConfig:
     encoder_frames: Optional[int] = None
     decoder_start: Optional[int] = None
     prediction_steps: int = 10
+    decoder_window: Optional[int] = None
     epochs: int = 500
     max_epochs: Optional[int] = None
     batch_size: int = 128
@@ -110,6 +122,7 @@ class TrainConfig:
     reference_lr_schedule: bool = False
     variance: float = 5e-5
     beta: float = 1.0
+    cauchy_scale: Optional[float] = None
     sfnri_loss: str = 'mse'
     grad_clip: Optional[float] = None
     patience: Optional[int] = None
@@ -128,6 +141,8 @@ class TrainConfig:
         for name in ('prediction_steps', 'epochs', 'batch_size',
                      'lr_decay_epochs', 'accuracy_batch_size'):
             _check_int(name, getattr(self, name), minimum=1)
+        if self.decoder_window is not None:
+            _check_int('decoder_window', self.decoder_window, minimum=2)
         for name in ('encoder_frames', 'max_epochs', 'patience'):
             if getattr(self, name) is not None:
                 _check_int(name, getattr(self, name), minimum=1)
@@ -143,6 +158,9 @@ class TrainConfig:
         if self.weight_decay < 0 or self.beta < 0:
             raise ValueError(f"'weight_decay' and 'beta' must be >= 0 (got "
                              f"{self.weight_decay} and {self.beta})")
+        if self.cauchy_scale is not None and not self.cauchy_scale > 0:
+            raise ValueError(f"'cauchy_scale' must be positive or None "
+                             f"(got {self.cauchy_scale})")
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ValueError(f"'grad_clip' must be positive or None "
                              f"(got {self.grad_clip})")
@@ -150,7 +168,8 @@ class TrainConfig:
     @property
     def selection_metric(self) -> Tuple[str, str]:
         r"""The validation metric that selects the best checkpoint and its
-        direction: ``('valid_nll_m', 'min')`` (M-step NLL) for the learned
+        direction: ``('valid_nll_m', 'min')`` (M-step NLL; with
+        :obj:`cauchy_scale`, ``'valid_cauchy_nll_m'``) for the learned
         and true-graph modes, ``('valid_acc_combined', 'max')`` for the
         supervised mode and ``('valid_mse_m', 'min')`` for static.
         """
@@ -158,6 +177,8 @@ class TrainConfig:
             return 'valid_acc_combined', 'max'
         if self.mode == 'static':
             return 'valid_mse_m', 'min'
+        if self.cauchy_scale is not None:
+            return 'valid_cauchy_nll_m', 'min'
         return 'valid_nll_m', 'min'
 
     def frame_split(self, num_frames: int,

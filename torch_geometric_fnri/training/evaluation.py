@@ -5,6 +5,8 @@ from typing import Dict, Iterable, List, Optional, Sequence
 import torch
 from torch import Tensor
 
+from torch_geometric_fnri.losses import cauchy_nll
+
 from .config import TRAJECTORY_STEPS, TrainConfig
 from .distributed import all_reduce_sum
 
@@ -79,7 +81,9 @@ def evaluate(
 
     * :obj:`nll_1`, :obj:`nll_m`: Gaussian NLL of the 1-step and
       :math:`M`-step decoder rollouts over the decoder frames;
-      :obj:`mse_m`: MSE of the :math:`M`-step rollout; :obj:`kl` (NRI/fNRI).
+      :obj:`mse_m`: MSE of the :math:`M`-step rollout; :obj:`kl` (NRI/fNRI);
+      with :obj:`config.cauchy_scale`, :obj:`cauchy_nll_m`, the robust
+      loss of the :math:`M`-step rollout.
     * :obj:`acc_combined`, :obj:`acc_<layer>`: edge accuracy under one
       mapping of predicted factors onto label layers, fitted on this split
       when :obj:`mapping` is :obj:`None` (fit it on validation, pass it for
@@ -197,6 +201,11 @@ def evaluate(
                 pred = model.decode(x_dec, edge_index, edge_weight,
                                     pred_steps=s)
                 mse[f'block_{s}'].update(pred, target)
+                if (s == config.prediction_steps
+                        and config.cauchy_scale is not None):
+                    add('cauchy_nll_m', cauchy_nll(
+                        pred, target, config.cauchy_scale,
+                        variance=config.variance, num_nodes=1))
                 if full:
                     index = (torch.arange(target.size(1), device=device) //
                              s) * s
@@ -255,6 +264,9 @@ def evaluate(
                 out['nll_m'] = _nll(mse[f'block_{s}'], config.variance,
                                     nodes)
                 out['mse_m'] = float(mse[f'block_{s}'].mean())
+                if 'cauchy_nll_m' in totals:
+                    out['cauchy_nll_m'] = float(
+                        totals['cauchy_nll_m']) / nodes
             if full and s in TRAJECTORY_STEPS and f'block_{s}' in mse:
                 for prefix in ('', 'static_'):
                     metric = mse[f'{prefix}block_{s}']

@@ -16,7 +16,7 @@ class TrainingObjective(torch.nn.Module):
 
     * :obj:`'learned'`: encoder on the encoder frames, edges sampled by the
       model's sampler, decoder rollout of :math:`M` steps on the decoder
-      frames; NRI/fNRI: Gaussian NLL + :math:`\beta` KL (per-layer KL to the
+      frames (or a random window of them, see :meth:`decoder_input`); NRI/fNRI: Gaussian NLL + :math:`\beta` KL (per-layer KL to the
       uniform prior, summed over layer-graphs); sfNRI: mean MSE (the
       reference) or NLL (:obj:`sfnri_loss`).
     * :obj:`'supervised'`: encoder only, the model's supervised loss
@@ -41,6 +41,21 @@ class TrainingObjective(torch.nn.Module):
         self.encoder_frames = encoder_frames
         self.decoder_frames = decoder_frames
 
+    def decoder_input(self, x: Tensor) -> Tensor:
+        r"""The decoder frames of :obj:`x` :obj:`[N, T, D]`: all of
+        :attr:`decoder_frames`, or with :obj:`config.decoder_window` a
+        window of that many consecutive frames of them, its start drawn
+        uniformly (from the global torch generator) once per batch."""
+        x_dec = x[:, self.decoder_frames]
+        window = self.config.decoder_window
+        if window is None:
+            return x_dec
+        if window > x_dec.size(1):
+            raise ValueError(f"'decoder_window' ({window}) must be at most "
+                             f"the {x_dec.size(1)} decoder frames")
+        start = int(torch.randint(x_dec.size(1) - window + 1, ()))
+        return x_dec[:, start:start + window]
+
     def forward(self, x: Tensor, edge_index: Tensor,
                 edge_type: Optional[Tensor] = None,
                 batch: Optional[Tensor] = None) -> Dict[str, Tensor]:
@@ -57,7 +72,7 @@ class TrainingObjective(torch.nn.Module):
             batch (torch.Tensor, optional): Graph index of every node
                 :obj:`[N]`, passed to the encoder. (default: :obj:`None`)
         """
-        from torch_geometric_fnri.losses import gaussian_nll
+        from torch_geometric_fnri.losses import cauchy_nll, gaussian_nll
 
         config, model = self.config, self.model
         out: Dict[str, Tensor] = {}
@@ -75,11 +90,15 @@ class TrainingObjective(torch.nn.Module):
             edge_weight = model.sample(logits)
         else:
             edge_weight = model.edge_weight_from_labels(edge_type)
-        x_dec = x[:, self.decoder_frames]
+        x_dec = self.decoder_input(x)
         pred = model.decode(x_dec, edge_index, edge_weight,
                             pred_steps=config.prediction_steps)
         target = x_dec[:, 1:]
-        out['nll'] = gaussian_nll(pred, target, variance=config.variance)
+        if config.cauchy_scale is None:
+            out['nll'] = gaussian_nll(pred, target, variance=config.variance)
+        else:
+            out['nll'] = cauchy_nll(pred, target, config.cauchy_scale,
+                                    variance=config.variance)
         out['mse'] = torch.nn.functional.mse_loss(pred, target).detach()
         if config.mode == 'true_graph':
             out['loss'] = out['nll']

@@ -36,6 +36,11 @@ class NonFiniteLossError(FloatingPointError):
     r"""Raised when a training loss is NaN or infinite."""
 
 
+class _StopRequested(Exception):
+    # Raised inside an epoch when an on_step_end callback returns True.
+    pass
+
+
 class _StepDecay:
     # Picklable learning-rate factor for LambdaLR (state_dict keeps it).
     def __init__(self, step_size: int, gamma: float, shift: int):
@@ -157,6 +162,8 @@ class Trainer:
                 _StepDecay(config.lr_decay_epochs, config.lr_gamma,
                            int(config.reference_lr_schedule)))
         self.epoch = 0
+        self.updates = 0
+        self.examples = 0
         self.best_value: Optional[float] = None
         self.best_epoch: Optional[int] = None
         self._best_state: Optional[Dict[str, Tensor]] = None
@@ -204,6 +211,8 @@ class Trainer:
             'scheduler': (None if self.scheduler is None else
                           self.scheduler.state_dict()),
             'epoch': self.epoch,
+            'updates': self.updates,
+            'examples': self.examples,
             'best_value': self.best_value,
             'best_epoch': self.best_epoch,
             'config': self.config.to_dict(),
@@ -229,6 +238,8 @@ class Trainer:
             self.optimizer.load_state_dict(state['optimizer'])
             self.scheduler.load_state_dict(state['scheduler'])
         self.epoch = state['epoch']
+        self.updates = state.get('updates', 0)
+        self.examples = state.get('examples', 0)
         self.best_value = state['best_value']
         self.best_epoch = state['best_epoch']
         states = state['rng']
@@ -255,10 +266,20 @@ class Trainer:
             save_checkpoint(state, self.run_dir.best_checkpoint)
 
     # ------------------------------------------------------------------
-    def train_epoch(self, epoch: int) -> Dict[str, float]:
+    def train_epoch(
+        self,
+        epoch: int,
+        on_step_end: Optional[Callable[[Dict[str, Any]], Any]] = None,
+    ) -> Dict[str, float]:
         r"""Runs one pass over the training split; returns the epoch means
         (weighted by graphs and all-reduced over processes) of the loss
-        and its parts, prefixed :obj:`train_`."""
+        and its parts, prefixed :obj:`train_`.
+
+        Args:
+            epoch (int): The epoch index (seeds the distributed shuffle).
+            on_step_end (callable, optional): See :meth:`fit`.
+                (default: :obj:`None`)
+        """
         from torch_geometric_fnri.metrics import EdgeAccuracy
 
         config, model = self.config, self.model
@@ -287,6 +308,13 @@ class Trainer:
                         self._trained_parameters(), config.grad_clip)
                 self.optimizer.step()
                 graphs = float(batch.num_graphs)
+                self.updates += 1
+                self.examples += batch.num_graphs * self.dist.world_size
+                if on_step_end is not None and on_step_end({
+                        'epoch': epoch, 'batch': index,
+                        'updates': self.updates, 'examples': self.examples,
+                        'loss': float(loss.detach())}) is True:
+                    raise _StopRequested
                 for key in ('loss', 'nll', 'kl', 'mse', 'ce'):
                     if key in out:
                         value = out[key].detach().double() * graphs
@@ -345,6 +373,7 @@ class Trainer:
     def fit(
         self,
         on_epoch_end: Optional[Callable[[Dict[str, Any]], None]] = None,
+        on_step_end: Optional[Callable[[Dict[str, Any]], Any]] = None,
     ) -> Dict[str, Any]:
         r"""Trains until :obj:`config.epochs` (or early stopping), then
         runs :meth:`test`; a run stopped by :obj:`config.max_epochs`
@@ -357,6 +386,18 @@ class Trainer:
                 :obj:`'epoch'`, :obj:`'time'` in seconds, the training
                 losses and the validation metrics) after its checkpoint
                 is written. (default: :obj:`None`)
+            on_step_end (callable, optional): Called after every optimiser
+                step (in every process) with a dict of :obj:`'epoch'`,
+                :obj:`'batch'` (index in the epoch), :obj:`'updates'` and
+                :obj:`'examples'` (totals of the run, all processes) and
+                :obj:`'loss'`. If it returns :obj:`True`, training stops
+                at once: the model keeps its current weights, nothing of the
+                unfinished epoch is checkpointed, no test runs, and
+                :meth:`fit` returns the progress with
+                :obj:`'stopped': 'on_step_end'` (for budgets counted in
+                updates or minutes; see ``benchmarks/time_to_accuracy.py``).
+                In a distributed run it must return the same value in every
+                process. (default: :obj:`None`)
 
         Returns:
             The final metrics (also written to ``metrics.json``), or the
@@ -380,7 +421,11 @@ class Trainer:
                 start = time.perf_counter()
                 lr = self.optimizer.param_groups[0]['lr']
                 row: Dict[str, Any] = {'epoch': epoch, 'lr': lr}
-                row.update(self.train_epoch(epoch))
+                try:
+                    row.update(self.train_epoch(epoch, on_step_end))
+                except _StopRequested:
+                    stopped = 'on_step_end'
+                    break
                 valid = self.validate()
                 self.scheduler.step()
                 value = valid[metric]
@@ -407,8 +452,10 @@ class Trainer:
                     break
         finally:
             epoch_bar.close()
-        if stopped == 'max_epochs':
-            return {'completed': False, 'epochs_done': self.epoch}
+        if stopped in ('max_epochs', 'on_step_end'):
+            return {'completed': False, 'stopped': stopped,
+                    'epochs_done': self.epoch, 'updates': self.updates,
+                    'examples': self.examples}
         self.load_best()
         return self.test(stopped_early=stopped == 'patience')
 

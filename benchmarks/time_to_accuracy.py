@@ -1,0 +1,363 @@
+r"""Time to accuracy: how fast a training recipe recovers the interaction
+graph, against the paper's routine on the same data.
+
+For each recipe and seed, one run after another, trains a learned model
+(``Trainer`` with the recipe's model and configuration) until the budget
+(``--minutes`` of training time or ``--updates`` optimiser steps) is spent.
+Every ``--eval-every`` updates it measures the edge accuracy of the encoder
+on a fixed validation subset (the first ``--eval-size`` simulations) under
+one label mapping fitted on that subset by exact assignment (the test-time
+metric, not the reference's per-batch search). Evaluation time (these
+probes and the trainer's end-of-epoch validation) is not counted in the
+training minutes. At the end of the budget the final model
+is tested the way ``Trainer.test`` does it: the mapping fitted on the whole
+validation split and applied to the test split, with the trajectory
+errors.
+
+    python benchmarks/time_to_accuracy.py --recipe fast paper --minutes 10 \
+        --seeds 1 2 3 --system I+C
+
+Writes to ``--out`` (default ``results/time_to_accuracy/<system>``):
+``<model>-<recipe>-seed<k>.jsonl`` (one line per evaluation, then one line
+with the final metrics), ``summary.json`` (the figures of the last line
+below) and ``accuracy_vs_minutes.png``. Ends with one JSON line: per recipe
+and seed the minutes and updates to reach 40/50/.../90 % validation
+combined accuracy (null if not reached), the final test accuracy and
+10-step MSE; and the medians over seeds per recipe.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import platform
+import statistics
+import sys
+import time
+from typing import Dict, List, Optional
+
+import torch
+
+from torch_geometric_fnri.metrics import EdgeAccuracy
+from torch_geometric_fnri.training import (
+    SYSTEM_NAMES,
+    RECIPES,
+    Trainer,
+    get_recipe,
+    load_splits,
+)
+from torch_geometric_fnri.training.loaders import make_loader
+
+THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('--recipe', nargs='+', choices=sorted(RECIPES),
+                        default=['fast', 'paper'])
+    parser.add_argument('--model', choices=['nri', 'fnri', 'sfnri'],
+                        default='fnri')
+    parser.add_argument('--system', choices=list(SYSTEM_NAMES),
+                        default='I+C')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument('--minutes', type=float, default=None,
+                        help='training minutes per run (default 10)')
+    budget.add_argument('--updates', type=int, default=None,
+                        help='optimiser steps per run')
+    parser.add_argument('--eval-every', type=int, default=50,
+                        help='updates between validation evaluations')
+    parser.add_argument('--eval-size', type=int, default=1000,
+                        help='validation simulations evaluated every '
+                        '--eval-every updates')
+    parser.add_argument('--num-train', type=int, default=10000)
+    parser.add_argument('--num-valid', type=int, default=2000)
+    parser.add_argument('--num-test', type=int, default=2000)
+    parser.add_argument('--data-seed', type=int, default=42,
+                        help='simulation seed (the same data for every run)')
+    parser.add_argument('--data-root', default='data')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch CPU threads (default: torch decides)')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--note', default='nothing else of ours running',
+                        help='what else was running on the machine')
+    parser.add_argument('--out', default=None)
+    parser.add_argument('--no-plot', action='store_true')
+    args = parser.parse_args(argv)
+    if args.minutes is None and args.updates is None:
+        args.minutes = 10.0
+    for name in ('eval_every', 'eval_size', 'num_train', 'num_valid',
+                 'num_test'):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be positive")
+    if args.eval_size > args.num_valid:
+        parser.error(f'--eval-size ({args.eval_size}) must be at most '
+                     f'--num-valid ({args.num_valid})')
+    if (args.minutes is not None and not args.minutes > 0) or (
+            args.updates is not None and args.updates < 1):
+        parser.error('the budget must be positive')
+    if args.out is None:
+        args.out = osp.join('results', 'time_to_accuracy', args.system)
+    return args
+
+
+def constant_level(dataset, num_edge_types) -> Dict[str, float]:
+    r"""Accuracy of predicting one class for every edge: the most frequent
+    label combination (combined) and each layer's majority label."""
+    from torch_geometric_fnri.metrics.mixed_radix import encode_mixed_radix
+    labels = torch.cat([dataset[i].edge_type for i in range(len(dataset))])
+    combined = torch.bincount(encode_mixed_radix(labels, num_edge_types))
+    out = {'combined': float(combined.max() / labels.size(0))}
+    for layer in range(labels.size(1)):
+        counts = torch.bincount(labels[:, layer])
+        out[f'layer_{layer}'] = float(counts.max() / labels.size(0))
+    return out
+
+
+class EdgeAccuracyProbe:
+    r"""Edge accuracy of a model's encoder on a fixed set of simulations,
+    with the mapping fitted on that set (exact assignment)."""
+    def __init__(self, dataset, batch_size: int, device: torch.device,
+                 encoder_frames: slice):
+        self.loader = make_loader(dataset, batch_size, shuffle=False,
+                                  on_device=True, device=device)
+        self.encoder_frames = encoder_frames
+
+    @torch.no_grad()
+    def __call__(self, model) -> Dict[str, object]:
+        was_training = model.training
+        model.eval()
+        metric = EdgeAccuracy(model.pred_num_classes, model.num_edge_types,
+                              family=model.variant)
+        for batch in self.loader:
+            logits = model.encode(batch.x[:, self.encoder_frames],
+                                  batch.edge_index)
+            metric.update(model.predict_edge_types(logits), batch.edge_type)
+        model.train(was_training)
+        out = metric.compute()
+        return {'combined': out['combined'], 'per_layer': out['per_layer']}
+
+
+def run_one(args, recipe_name: str, seed: int, splits, path: str) -> Dict:
+    r"""Trains one recipe and seed for the budget; writes its log to
+    :obj:`path` and returns its summary."""
+    train, valid, test = splits
+    recipe = get_recipe(recipe_name)
+    num_frames = train[0].x.size(1)
+    torch.manual_seed(seed)
+    model = recipe.build_model(args.model, 'learned', train.num_edge_types,
+                               num_frames)
+    config = recipe.config(seed=seed, epochs=10**6, device=args.device,
+                           progress=False, tensorboard=False)
+    trainer = Trainer(model, config, train, valid, test, run_dir=None)
+    encoder_frames, _ = config.frame_split(num_frames)
+    probe = EdgeAccuracyProbe([valid[i] for i in range(args.eval_size)],
+                              config.accuracy_batch_size, trainer.device,
+                              encoder_frames)
+    rows: List[Dict] = []
+    log = open(path, 'w')
+
+    def write(row):
+        log.write(json.dumps(row) + '\n')
+        log.flush()
+
+    write({'recipe': recipe_name, 'model': args.model, 'seed': seed,
+           'system': args.system, 'config': config.to_dict(),
+           'model_args': dict(recipe.model)})
+    clock = {'train': 0.0, 'since': time.perf_counter(), 'validation': 0.0}
+    validate = trainer.validate
+
+    def untimed_validate():
+        # The trainer's end-of-epoch validation is not training time.
+        clock['train'] += time.perf_counter() - clock['since']
+        start = time.perf_counter()
+        out = validate()
+        clock['validation'] += time.perf_counter() - start
+        clock['since'] = time.perf_counter()
+        return out
+
+    trainer.validate = untimed_validate
+
+    def evaluate_now(step):
+        clock['train'] += time.perf_counter() - clock['since']
+        acc = probe(trainer.model)
+        row = {'updates': step['updates'], 'examples': step['examples'],
+               'epoch': step['epoch'], 'minutes': clock['train'] / 60,
+               'loss': step['loss'], 'valid_combined': acc['combined'],
+               'valid_per_layer': acc['per_layer']}
+        rows.append(row)
+        write(row)
+        print(f"  {recipe_name} seed {seed}: {row['updates']:6d} updates "
+              f"{row['minutes']:6.2f} min  valid combined "
+              f"{row['valid_combined']:.3f}  layers "
+              f"{[round(v, 3) for v in acc['per_layer']]}", flush=True)
+        clock['since'] = time.perf_counter()
+
+    def on_step_end(step):
+        due = step['updates'] % args.eval_every == 0
+        spent = clock['train'] + time.perf_counter() - clock['since']
+        done = (step['updates'] >= args.updates if args.updates else
+                spent >= 60 * args.minutes)
+        if due or done:
+            evaluate_now(step)
+        return done
+
+    trainer.fit(on_step_end=on_step_end)
+    clock['train'] += time.perf_counter() - clock['since']
+    results = trainer.test()
+    final = {
+        'final': True,
+        'updates': trainer.updates,
+        'examples': trainer.examples,
+        'minutes': clock['train'] / 60,
+        'epoch_validation_minutes': clock['validation'] / 60,
+        'test_acc_combined': results['test']['acc_combined'],
+        'test_acc_layers': [results['test'][f'acc_{name}']
+                            for name in trainer.layer_names],
+        'valid_acc_combined': results['valid']['acc_combined'],
+        'test_mse_block_10': results['test'].get('mse_block_10'),
+        'test_mse_step_10': results['test'].get('mse_step_10'),
+        'layer_names': trainer.layer_names,
+    }
+    write(final)
+    log.close()
+    return summarise(recipe_name, seed, rows, final)
+
+
+def summarise(recipe: str, seed: int, rows: List[Dict], final: Dict) -> Dict:
+    reach: Dict[str, Optional[Dict[str, float]]] = {}
+    for threshold in THRESHOLDS:
+        hit = next((r for r in rows if r['valid_combined'] >= threshold),
+                   None)
+        reach[f'{round(100 * threshold)}'] = None if hit is None else {
+            'minutes': round(hit['minutes'], 3), 'updates': hit['updates']}
+    return {'recipe': recipe, 'seed': seed, 'reach': reach,
+            'final_updates': final['updates'],
+            'final_examples': final['examples'],
+            'final_minutes': round(final['minutes'], 3),
+            'test_acc_combined': final['test_acc_combined'],
+            'test_acc_layers': final['test_acc_layers'],
+            'test_mse_block_10': final['test_mse_block_10']}
+
+
+def medians(runs: List[Dict]) -> Dict:
+    r"""Per recipe: median test accuracy and 10-step MSE; the median
+    minutes and updates to each threshold (null when fewer than half of
+    the seeds reached it: an unreached threshold counts as infinite)."""
+    out = {}
+    for recipe in dict.fromkeys(r['recipe'] for r in runs):
+        mine = [r for r in runs if r['recipe'] == recipe]
+        reach = {}
+        for key in mine[0]['reach']:
+            for unit in ('minutes', 'updates'):
+                values = [float('inf') if r['reach'][key] is None else
+                          r['reach'][key][unit] for r in mine]
+                value = statistics.median(values)
+                reach.setdefault(key, {})[unit] = (
+                    None if value == float('inf') else value)
+            if reach[key]['minutes'] is None:
+                reach[key] = None
+        out[recipe] = {
+            'seeds': [r['seed'] for r in mine],
+            'reach': reach,
+            'test_acc_combined': statistics.median(
+                r['test_acc_combined'] for r in mine),
+            'test_acc_layers': [statistics.median(values) for values in zip(
+                *(r['test_acc_layers'] for r in mine))],
+            'test_mse_block_10': statistics.median(
+                r['test_mse_block_10'] for r in mine),
+        }
+    return out
+
+
+def plot(path: str, logs: Dict[str, List[Dict]], level: float,
+         title: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    colours = {}
+    for label, rows in logs.items():
+        recipe = label.split(' ')[0]
+        colour = colours.setdefault(recipe, f'C{len(colours)}')
+        ax.plot([r['minutes'] for r in rows],
+                [r['valid_combined'] for r in rows], color=colour,
+                alpha=0.85, label=label)
+    ax.axhline(level, color='grey', linestyle='--',
+               label=f'constant prediction ({level:.3f})')
+    ax.set_xlabel('training minutes')
+    ax.set_ylabel('validation combined edge accuracy')
+    ax.set_ylim(0, 1)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    splits = load_splits(args.system,
+                         (args.num_train, args.num_valid, args.num_test),
+                         seed=args.data_seed, root=args.data_root)
+    level = constant_level(splits[2], splits[2].num_edge_types)
+    machine = {'cpu': platform.processor() or platform.machine(),
+               'threads': torch.get_num_threads(),
+               'torch': torch.__version__,
+               'cpu_capability': torch.backends.cpu.get_cpu_capability(),
+               'load_average_at_start': os.getloadavg()[0],
+               'other_jobs': args.note}
+    print(f'{args.model} on {args.system}: {args.num_train} training '
+          f'simulations, budget '
+          f'{args.updates} updates' if args.updates else
+          f'{args.model} on {args.system}: {args.num_train} training '
+          f'simulations, budget {args.minutes} minutes', flush=True)
+    runs, logs = [], {}
+    for recipe in args.recipe:
+        for seed in args.seeds:
+            path = osp.join(args.out, f'{args.model}-{recipe}-seed{seed}'
+                            '.jsonl')
+            summary = run_one(args, recipe, seed, splits, path)
+            runs.append(summary)
+            with open(path) as f:
+                logs[f'{recipe} seed {seed}'] = [
+                    row for row in map(json.loads, f)
+                    if 'valid_combined' in row and 'final' not in row]
+    result = {
+        'benchmark': 'time_to_accuracy', 'model': args.model,
+        'system': args.system,
+        'budget': ({'updates': args.updates} if args.updates else
+                   {'minutes': args.minutes}),
+        'data': {'train': args.num_train, 'valid': args.num_valid,
+                 'test': args.num_test, 'seed': args.data_seed},
+        'eval': {'every_updates': args.eval_every,
+                 'valid_subset': args.eval_size,
+                 'metric': 'combined edge accuracy, one mapping fitted by '
+                 'exact assignment'},
+        'constant_level_test': level,
+        'machine': machine,
+        'runs': runs,
+        'medians': medians(runs),
+    }
+    with open(osp.join(args.out, 'summary.json'), 'w') as f:
+        json.dump(result, f, indent=1)
+    if not args.no_plot:
+        try:
+            plot(osp.join(args.out, 'accuracy_vs_minutes.png'), logs,
+                 level['combined'],
+                 f'{args.model} on {args.system}, {args.num_train} training '
+                 f'simulations, {machine["threads"]} CPU threads')
+        except ImportError as error:
+            print(f'no plot: {error}', file=sys.stderr)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

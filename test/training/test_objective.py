@@ -1,0 +1,92 @@
+import pytest
+import torch
+
+from torch_geometric_fnri.losses import cauchy_nll, gaussian_nll
+from torch_geometric_fnri.nn import build_model
+from torch_geometric_fnri.training import (
+    TrainConfig,
+    Trainer,
+    TrainingObjective,
+)
+from torch_geometric_fnri.training.loaders import TensorBatchLoader
+from torch.utils.data import SequentialSampler
+
+ENC, DEC = slice(0, 6), slice(7, 13)
+
+
+def _batch(dataset, size=4):
+    return next(iter(TensorBatchLoader(dataset, size,
+                                       SequentialSampler(dataset))))
+
+
+@pytest.mark.parametrize('cauchy_scale', [None, 0.05])
+def test_true_graph_reconstruction_term(tiny_splits, cauchy_scale):
+    torch.manual_seed(0)
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    config = TrainConfig(mode='true_graph', prediction_steps=2,
+                         cauchy_scale=cauchy_scale)
+    objective = TrainingObjective(model, config, ENC, DEC)
+    batch = _batch(tiny_splits[0])
+    out = objective(batch.x, batch.edge_index, batch.edge_type)
+    x_dec = batch.x[:, DEC]
+    pred = model.decode(x_dec, batch.edge_index,
+                        model.edge_weight_from_labels(batch.edge_type),
+                        pred_steps=2)
+    expected = (gaussian_nll(pred, x_dec[:, 1:]) if cauchy_scale is None
+                else cauchy_nll(pred, x_dec[:, 1:], cauchy_scale))
+    assert torch.allclose(out['loss'], expected)
+    assert torch.allclose(out['nll'], expected)
+    # The two losses differ on these residuals, so the switch is real.
+    assert not torch.allclose(gaussian_nll(pred, x_dec[:, 1:]),
+                              cauchy_nll(pred, x_dec[:, 1:], 0.05))
+
+
+def test_cauchy_scale_selects_by_its_validation_loss(tiny_splits):
+    torch.manual_seed(0)
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    config = TrainConfig(epochs=3, batch_size=8, prediction_steps=3,
+                         accuracy_batch_size=4, progress=False,
+                         cauchy_scale=0.05)
+    assert config.selection_metric == ('valid_cauchy_nll_m', 'min')
+    trainer = Trainer(model, config, *tiny_splits[:2])
+    trainer.fit()
+    values = [row['valid_cauchy_nll_m'] for row in trainer.history]
+    assert all(value > 0 for value in values)
+    assert trainer.best_value == min(values)
+    assert trainer.best_epoch == values.index(min(values))
+    # The Gaussian metric is still reported, and differs.
+    assert all(row['valid_nll_m'] != row['valid_cauchy_nll_m']
+               for row in trainer.history)
+
+
+def test_cauchy_scale_must_be_positive():
+    with pytest.raises(ValueError, match="'cauchy_scale' must be positive"):
+        TrainConfig(cauchy_scale=0.0)
+
+
+def test_decoder_window_draws_only_valid_windows():
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    # Frame t of node n holds the value t, so a window shows its frames.
+    x = torch.arange(13.).view(1, 13, 1).expand(3, 13, 4).contiguous()
+    full = TrainingObjective(model, TrainConfig(), ENC, DEC)
+    assert torch.equal(full.decoder_input(x), x[:, DEC])
+    windowed = TrainingObjective(model, TrainConfig(decoder_window=4), ENC,
+                                 DEC)
+    torch.manual_seed(0)
+    starts = set()
+    for _ in range(200):
+        window = windowed.decoder_input(x)
+        frames = window[0, :, 0]
+        assert window.shape == (3, 4, 4)
+        # Consecutive decoder frames (7..12), the same for every node.
+        assert torch.equal(frames, frames[0] + torch.arange(4.))
+        assert 7 <= frames[0] and frames[-1] <= 12
+        assert torch.equal(window, window[:1].expand_as(window))
+        starts.add(int(frames[0]))
+    assert starts == {7, 8, 9}  # Every valid start, nothing else.
+    too_long = TrainingObjective(model, TrainConfig(decoder_window=7), ENC,
+                                 DEC)
+    with pytest.raises(ValueError, match=r"'decoder_window' \(7\)"):
+        too_long.decoder_input(x)
+    with pytest.raises(ValueError, match="'decoder_window' must be >= 2"):
+        TrainConfig(decoder_window=1)

@@ -1,0 +1,71 @@
+r"""Named training recipes: the paper's routine and a fast one.
+
+A recipe is everything about a run except the data and the model variant:
+the model's sizes and options (:func:`~torch_geometric_fnri.nn.build_model`
+arguments) and the :class:`TrainConfig` fields. ``'paper'`` is the fNRI
+paper's routine; ``'fast'`` is tuned to recover the interaction graph in
+minutes on a CPU (measured by ``benchmarks/time_to_accuracy.py``; every
+difference from the paper is listed in :data:`RECIPES` and the README).
+"""
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping
+
+from .config import TrainConfig
+from .experiment import make_model
+
+
+@dataclass(frozen=True)
+class Recipe:
+    r"""A named training recipe.
+
+    Args:
+        name (str): The recipe's name.
+        description (str): One line on what it is for.
+        model (dict): Arguments of
+            :func:`~torch_geometric_fnri.training.make_model` beyond the
+            variant, mode, edge types and frame count (at least
+            :obj:`'hidden_channels'`).
+        train (dict): :class:`TrainConfig` fields that differ from the
+            defaults (the paper's).
+        differences (List[str]): What differs from the paper's routine, one
+            line each (empty for the paper).
+    """
+    name: str
+    description: str
+    model: Mapping[str, Any]
+    train: Mapping[str, Any]
+    differences: List[str] = field(default_factory=list)
+
+    def config(self, **overrides) -> TrainConfig:
+        r"""The recipe's :class:`TrainConfig`, with :obj:`overrides`
+        (*e.g.* :obj:`epochs`, :obj:`seed`, :obj:`device`) on top."""
+        return TrainConfig(**{**dict(self.train), **overrides})
+
+    def build_model(self, variant: str, mode: str, num_edge_types,
+                    num_frames: int, **overrides):
+        r"""The recipe's model (see
+        :func:`~torch_geometric_fnri.training.make_model`), with
+        :obj:`overrides` of its model arguments on top."""
+        kwargs: Dict[str, Any] = {**dict(self.model), **overrides}
+        hidden = kwargs.pop('hidden_channels')
+        return make_model(variant, mode, num_edge_types, num_frames, hidden,
+                          **kwargs)
+
+
+RECIPES: Dict[str, Recipe] = {
+    'paper': Recipe(
+        name='paper',
+        description="the fNRI paper's routine (Section 7): hidden 256, "
+        'batch 128, Adam 5e-4, M = 10, decoder on all of frames 50-98',
+        model={'hidden_channels': 256},
+        train={},
+    ),
+}
+
+
+def get_recipe(name: str) -> Recipe:
+    r"""Returns the recipe called :obj:`name` (a key of :data:`RECIPES`)."""
+    if name not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}; choose one of "
+                         f"{sorted(RECIPES)}")
+    return RECIPES[name]
