@@ -4,9 +4,11 @@ from .fully_connected import (
     edge_values_to_dense,
     fully_connected_edge_index,
 )
+from .reverse_edges import reverse_edge_permutation
 
 __all__ = [
     'fully_connected_edge_index',
     'dense_to_edge_values',
     'edge_values_to_dense',
+    'reverse_edge_permutation',
 ]

@@ -154,3 +154,24 @@ def test_cuda_matches_cpu(batch_factory, variant, encoder, decoder):
     assert results[0][0].shape == (8, frames - 1, 4)
     for cpu, cuda in zip(*results):
         assert torch.allclose(cuda.cpu(), cpu, rtol=1e-4, atol=1e-5)
+
+
+def test_symmetric_logits_average_each_edge_with_its_reverse():
+    from torch_geometric_fnri.nn import build_model
+    from torch_geometric_fnri.utils import fully_connected_edge_index
+
+    torch.manual_seed(0)
+    plain = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    symmetric = build_model('fnri', [2, 2], num_timesteps=6,
+                            hidden_channels=8, symmetric=True)
+    symmetric.load_state_dict(plain.state_dict())  # Same parameters.
+    edge_index = fully_connected_edge_index(4)
+    x = torch.randn(4, 6, 4)
+    raw = plain.encode(x, edge_index)
+    out = symmetric.encode(x, edge_index)
+    n = 4  # Dense oracle: logits of j -> i at [i, j], symmetrised.
+    dense = torch.zeros(n, n, raw.size(1))
+    dense[edge_index[1], edge_index[0]] = raw
+    expected = 0.5 * (dense + dense.transpose(0, 1))
+    assert torch.allclose(out, expected[edge_index[1], edge_index[0]])
+    assert not torch.allclose(raw, out)

@@ -22,8 +22,8 @@ def build_model(variant: str, num_edge_types: List[int],
                 decoder: str = 'mlp', skip_first: bool = True,
                 tau: float = 0.5, hard: bool = False,
                 encoder_dropout: float = 0., decoder_dropout: float = 0.,
-                sharpness: float = 1.0,
-                split_point: int = 0) -> RelationalInference:
+                sharpness: float = 1.0, split_point: int = 0,
+                symmetric: bool = False) -> RelationalInference:
     r"""Builds NRI, fNRI or sfNRI with the paper's layer sizes as a
     :class:`RelationalInference` model.
 
@@ -58,6 +58,9 @@ def build_model(variant: str, num_edge_types: List[int],
             heads branch off (fNRI and sfNRI, see :class:`MLPEncoder` and
             :class:`CNNEncoder`); the paper's Table 3 counts are :obj:`0`.
             (default: :obj:`0`)
+        symmetric (bool, optional): Average the logits of every edge and
+            its reverse (see :class:`RelationalInference`).
+            (default: :obj:`False`)
     """
     if variant not in VARIANTS:
         raise ValueError(f"'variant' must be one of {list(VARIANTS)} "
@@ -104,4 +107,5 @@ def build_model(variant: str, num_edge_types: List[int],
     mode = 'sigmoid' if variant == 'sfnri' else 'gumbel'
     sampler = MultiplexEdgeSampler(model_types, tau=tau, hard=hard,
                                    mode=mode, sharpness=sharpness)
-    return RelationalInference(enc, dec, sampler, variant, layers)
+    return RelationalInference(enc, dec, sampler, variant, layers,
+                               symmetric=symmetric)

@@ -17,6 +17,7 @@ from torch_geometric_fnri.nn._validation import (
 from torch_geometric_fnri.nn.multiplex_edge_sampler import (
     MultiplexEdgeSampler,
 )
+from torch_geometric_fnri.utils import reverse_edge_permutation
 
 VARIANTS = ('nri', 'fnri', 'sfnri')
 
@@ -50,11 +51,18 @@ class RelationalInference(torch.nn.Module):
         variant (str): :obj:`'nri'`, :obj:`'fnri'` or :obj:`'sfnri'`.
         num_edge_types (List[int]): The data's label layers
             :math:`[K_1, \ldots, K_L]`.
+        symmetric (bool, optional): If set to :obj:`True`, :meth:`encode`
+            averages the logits of every edge :math:`j \to i` with those of
+            its reverse :math:`i \to j` (a symmetric-edge prior, as in
+            NRI-MPM, for systems whose interactions are symmetric, such as
+            springs and charges; every edge needs its reverse).
+            (default: :obj:`False`)
     """
     def __init__(self, encoder: torch.nn.Module, decoder: torch.nn.Module,
                  sampler: MultiplexEdgeSampler, variant: str,
-                 num_edge_types: List[int]):
+                 num_edge_types: List[int], symmetric: bool = False):
         super().__init__()
+        self.symmetric = symmetric
         if variant not in VARIANTS:
             raise ValueError(f"'variant' must be one of {list(VARIANTS)} "
                              f"(got {variant!r})")
@@ -90,10 +98,16 @@ class RelationalInference(torch.nn.Module):
 
     def encode(self, x: Tensor, edge_index: Tensor,
                batch: Optional[Tensor] = None) -> Tensor:
-        r"""Returns edge logits :obj:`[E, W]`."""
+        r"""Returns edge logits :obj:`[E, W]` (averaged over each edge and
+        its reverse when :attr:`symmetric`)."""
         if batch is None:
-            return self.encoder(x, edge_index)
-        return self.encoder(x, edge_index, batch)
+            logits = self.encoder(x, edge_index)
+        else:
+            logits = self.encoder(x, edge_index, batch)
+        if self.symmetric:
+            reverse = reverse_edge_permutation(edge_index, x.size(0))
+            logits = 0.5 * (logits + logits[reverse])
+        return logits
 
     def sample(self, logits: Tensor, deterministic: bool = False,
                generator: Optional[torch.Generator] = None) -> Tensor:
@@ -196,6 +210,7 @@ class RelationalInference(torch.nn.Module):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(variant={self.variant!r}, '
-                f'num_edge_types={self.num_edge_types},\n'
+                f'num_edge_types={self.num_edge_types}, '
+                f'symmetric={self.symmetric},\n'
                 f'  encoder={self.encoder},\n  decoder={self.decoder},\n'
                 f'  sampler={self.sampler})')
