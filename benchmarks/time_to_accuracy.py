@@ -37,7 +37,10 @@ from typing import Dict, List, Optional
 
 import torch
 
-from torch_geometric_fnri.metrics import EdgeAccuracy
+from torch_geometric_fnri.metrics import (
+    EdgeAccuracy,
+    constant_prediction_accuracy,
+)
 from torch_geometric_fnri.training import (
     SYSTEM_NAMES,
     RECIPES,
@@ -100,19 +103,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.out is None:
         args.out = osp.join('results', 'time_to_accuracy', args.system)
     return args
-
-
-def constant_level(dataset, num_edge_types) -> Dict[str, float]:
-    r"""Accuracy of predicting one class for every edge: the most frequent
-    label combination (combined) and each layer's majority label."""
-    from torch_geometric_fnri.metrics.mixed_radix import encode_mixed_radix
-    labels = torch.cat([dataset[i].edge_type for i in range(len(dataset))])
-    combined = torch.bincount(encode_mixed_radix(labels, num_edge_types))
-    out = {'combined': float(combined.max() / labels.size(0))}
-    for layer in range(labels.size(1)):
-        counts = torch.bincount(labels[:, layer])
-        out[f'layer_{layer}'] = float(counts.max() / labels.size(0))
-    return out
 
 
 class EdgeAccuracyProbe:
@@ -306,7 +296,10 @@ def main(argv=None) -> int:
     splits = load_splits(args.system,
                          (args.num_train, args.num_valid, args.num_test),
                          seed=args.data_seed, root=args.data_root)
-    level = constant_level(splits[2], splits[2].num_edge_types)
+    test = splits[2]
+    level = constant_prediction_accuracy(
+        torch.cat([test[i].edge_type for i in range(len(test))]),
+        test.num_edge_types)
     machine = {'cpu': platform.processor() or platform.machine(),
                'threads': torch.get_num_threads(),
                'torch': torch.__version__,

@@ -36,6 +36,13 @@ def test_springs_charges_smoke(tmp_path):
     assert (out / 'plots' / 'trajectories.png').is_file()
     assert (out / 'plots' / 'graph_0.png').is_file()
     assert (out / 'checkpoints' / 'last.pt').is_file()
+    # The default is the fast recipe: its training settings and model.
+    with open(out / 'config.json') as f:
+        config = json.load(f)
+    assert config['example']['recipe'] == 'fast'
+    assert (config['train']['decoder_window'], config['train']['cauchy_scale'],
+            config['train']['prediction_steps']) == (12, 0.01, 3)
+    assert 'constant level' in result.stdout
 
     # Resuming a finished run trains nothing more and reports again.
     result = _run(args + ['--resume', '--epochs', '2', '--no-plots'],
@@ -45,9 +52,9 @@ def test_springs_charges_smoke(tmp_path):
         assert json.load(f)['epochs_done'] == 2
 
 
-def test_springs_charges_cnn_encoder(tmp_path):
+def test_springs_charges_cnn_encoder_paper_recipe(tmp_path):
     out = tmp_path / 'run'
-    args = ['--encoder', 'cnn', '--split-point', '1', '--num-train', '8',
+    args = ['--recipe', 'paper', '--encoder', 'cnn', '--split-point', '1', '--num-train', '8',
             '--num-valid', '4', '--num-test', '4', '--num-particles', '3',
             '--num-frames', '28', '--hidden', '8', '--batch-size', '4',
             '--epochs', '1', '--prediction-steps', '2', '--no-plots',
@@ -62,6 +69,9 @@ def test_springs_charges_cnn_encoder(tmp_path):
     assert {'encoder.lin_out.0.weight', 'encoder.lin_out.1.weight'} <= keys
     with open(out / 'metrics.json') as f:
         assert json.load(f)['test']['num_graphs'] == 4
+    with open(out / 'config.json') as f:
+        train = json.load(f)['train']
+    assert (train['decoder_window'], train['cauchy_scale']) == (None, None)
 
 
 @pytest.mark.parametrize('args,message', [
@@ -69,6 +79,8 @@ def test_springs_charges_cnn_encoder(tmp_path):
     (['--num-frames', '25', '--prediction-steps', '20'],
      '--prediction-steps must be at most'),
     (['--model', 'nri', '--split-point', '1'], 'NRI has a single'),
+    (['--num-frames', '21'], 'trains the decoder on 12-frame windows'),
+    (['--recipe', 'slow'], 'invalid choice'),
     (['--encoder', 'cnn', '--num-frames', '27'],
      'first 13 frames but needs at least 14; use --num-frames 28'),
 ])

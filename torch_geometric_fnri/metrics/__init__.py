@@ -6,6 +6,7 @@ from .linear_assignment import (
 )
 from .mixed_radix import decode_mixed_radix, encode_mixed_radix
 from .confusion_matrix import confusion_matrix
+from .constant_prediction import constant_prediction_accuracy
 from .edge_mapping import fit_edge_mapping, mapped_accuracy, mapping_table
 from .edge_accuracy import EdgeAccuracy, per_batch_optimal_accuracy
 from .trajectory_mse import (
@@ -23,6 +24,7 @@ __all__ = [
     'encode_mixed_radix',
     'decode_mixed_radix',
     'confusion_matrix',
+    'constant_prediction_accuracy',
     'fit_edge_mapping',
     'mapped_accuracy',
     'mapping_table',
