@@ -18,9 +18,10 @@ errors.
         --seeds 1 2 3 --system I+C
 
 Writes to ``--out`` (default ``results/time_to_accuracy/<system>``):
-``<model>-<recipe>-seed<k>.jsonl`` (one line per evaluation, then one line
-with the final metrics), ``summary.json`` (the figures of the last line
-below) and ``accuracy_vs_minutes.png``. Ends with one JSON line: per recipe
+``<model>-<recipe>[-<tag>]-seed<k>.jsonl`` (one line per evaluation, then
+one line with the final metrics), ``<model>-<recipes>[-<tag>]-summary.json``
+(the figures of the last line below) and ``...-accuracy.png``. ``--set`` with
+``--tag`` overrides recipe settings for ablations. Ends with one JSON line: per recipe
 and seed the minutes and updates to reach 40/50/.../90 % validation
 combined accuracy (null if not reached), the final test accuracy and
 10-step MSE; and the medians over seeds per recipe.
@@ -83,6 +84,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--threads', type=int, default=None,
                         help='torch CPU threads (default: torch decides)')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--set', nargs='+', default=[], metavar='KEY=VALUE',
+                        help='override a recipe setting for an ablation: a '
+                        'TrainConfig field or a model argument (e.g. '
+                        'prediction_steps=10 symmetric=False); needs --tag')
+    parser.add_argument('--tag', default=None,
+                        help='names the overridden runs: '
+                        '<model>-<recipe>-<tag>-seed<k>.jsonl')
     parser.add_argument('--note', default='nothing else of ours running',
                         help='what else was running on the machine')
     parser.add_argument('--out', default=None)
@@ -102,7 +110,43 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error('the budget must be positive')
     if args.out is None:
         args.out = osp.join('results', 'time_to_accuracy', args.system)
+    if bool(args.set) != bool(args.tag):
+        parser.error('--set and --tag go together')
+    try:
+        args.overrides = parse_overrides(args.set)
+    except ValueError as error:
+        parser.error(f'--set: {error}')
     return args
+
+
+def parse_overrides(items: List[str]) -> Dict[str, Dict]:
+    r"""Splits :obj:`KEY=VALUE` items into TrainConfig and model
+    overrides; values are Python literals (:obj:`None`, numbers, booleans).
+    """
+    import ast
+    import dataclasses
+
+    from torch_geometric_fnri.training import TrainConfig
+    fields = {field.name for field in dataclasses.fields(TrainConfig)}
+    model_keys = {'hidden_channels', 'symmetric', 'tau', 'hard',
+                  'encoder', 'split_point', 'skip_first'}
+    out: Dict[str, Dict] = {'train': {}, 'model': {}}
+    for item in items:
+        key, sep, text = item.partition('=')
+        if not sep:
+            raise ValueError(f'expected KEY=VALUE, got {item!r}')
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            value = text
+        if key in fields:
+            out['train'][key] = value
+        elif key in model_keys:
+            out['model'][key] = value
+        else:
+            raise ValueError(f'unknown setting {key!r}: a TrainConfig field '
+                             f'or one of {sorted(model_keys)}')
+    return out
 
 
 class EdgeAccuracyProbe:
@@ -137,9 +181,10 @@ def run_one(args, recipe_name: str, seed: int, splits, path: str) -> Dict:
     num_frames = train[0].x.size(1)
     torch.manual_seed(seed)
     model = recipe.build_model(args.model, 'learned', train.num_edge_types,
-                               num_frames)
-    config = recipe.config(seed=seed, epochs=10**6, device=args.device,
-                           progress=False, tensorboard=False)
+                               num_frames, **args.overrides['model'])
+    config = recipe.config(**{**args.overrides['train'], 'seed': seed,
+                              'epochs': 10**6, 'device': args.device,
+                              'progress': False, 'tensorboard': False})
     trainer = Trainer(model, config, train, valid, test, run_dir=None)
     encoder_frames, _ = config.frame_split(num_frames)
     probe = EdgeAccuracyProbe([valid[i] for i in range(args.eval_size)],
@@ -152,9 +197,9 @@ def run_one(args, recipe_name: str, seed: int, splits, path: str) -> Dict:
         log.write(json.dumps(row) + '\n')
         log.flush()
 
-    write({'recipe': recipe_name, 'model': args.model, 'seed': seed,
-           'system': args.system, 'config': config.to_dict(),
-           'model_args': dict(recipe.model)})
+    write({'recipe': recipe_name, 'tag': args.tag, 'model': args.model,
+           'seed': seed, 'system': args.system, 'config': config.to_dict(),
+           'model_args': {**recipe.model, **args.overrides['model']}})
     clock = {'train': 0.0, 'since': time.perf_counter(), 'validation': 0.0}
     validate = trainer.validate
 
@@ -314,12 +359,14 @@ def main(argv=None) -> int:
     runs, logs = [], {}
     for recipe in args.recipe:
         for seed in args.seeds:
-            path = osp.join(args.out, f'{args.model}-{recipe}-seed{seed}'
-                            '.jsonl')
+            name = '-'.join([args.model, recipe] +
+                            ([args.tag] if args.tag else []))
+            path = osp.join(args.out, f'{name}-seed{seed}.jsonl')
             summary = run_one(args, recipe, seed, splits, path)
+            summary['tag'] = args.tag
             runs.append(summary)
             with open(path) as f:
-                logs[f'{recipe} seed {seed}'] = [
+                logs[f'{name} seed {seed}'] = [
                     row for row in map(json.loads, f)
                     if 'valid_combined' in row and 'final' not in row]
     result = {
@@ -338,11 +385,14 @@ def main(argv=None) -> int:
         'runs': runs,
         'medians': medians(runs),
     }
-    with open(osp.join(args.out, 'summary.json'), 'w') as f:
+    stem = '-'.join([args.model] + args.recipe +
+                    ([args.tag] if args.tag else []))
+    result['overrides'] = args.overrides
+    with open(osp.join(args.out, f'{stem}-summary.json'), 'w') as f:
         json.dump(result, f, indent=1)
     if not args.no_plot:
         try:
-            plot(osp.join(args.out, 'accuracy_vs_minutes.png'), logs,
+            plot(osp.join(args.out, f'{stem}-accuracy.png'), logs,
                  level['combined'],
                  f'{args.model} on {args.system}, {args.num_train} training '
                  f'simulations, {machine["threads"]} CPU threads')
