@@ -94,7 +94,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--note', default='nothing else of ours running',
                         help='what else was running on the machine')
     parser.add_argument('--out', default=None)
+    parser.add_argument('--reference', default=None, metavar='JSON',
+                        help='a stored learning curve to draw beside the '
+                        'runs, e.g. results/reference/'
+                        'fnri-reference-code-I+C-cpu.json')
     parser.add_argument('--no-plot', action='store_true')
+    parser.add_argument('--report-only', action='store_true',
+                        help='train nothing: rebuild the summary, the plot '
+                        'and the JSON line from the logs already in --out '
+                        '(to combine recipes run in separate processes)')
     args = parser.parse_args(argv)
     if args.minutes is None and args.updates is None:
         args.minutes = 10.0
@@ -173,9 +181,9 @@ class EdgeAccuracyProbe:
         return {'combined': out['combined'], 'per_layer': out['per_layer']}
 
 
-def run_one(args, recipe_name: str, seed: int, splits, path: str) -> Dict:
-    r"""Trains one recipe and seed for the budget; writes its log to
-    :obj:`path` and returns its summary."""
+def run_one(args, recipe_name: str, seed: int, splits, path: str) -> None:
+    r"""Trains one recipe and seed for the budget and writes its log to
+    :obj:`path`."""
     train, valid, test = splits
     recipe = get_recipe(recipe_name)
     num_frames = train[0].x.size(1)
@@ -199,7 +207,8 @@ def run_one(args, recipe_name: str, seed: int, splits, path: str) -> Dict:
 
     write({'recipe': recipe_name, 'tag': args.tag, 'model': args.model,
            'seed': seed, 'system': args.system, 'config': config.to_dict(),
-           'model_args': {**recipe.model, **args.overrides['model']}})
+           'model_args': {**recipe.model, **args.overrides['model']},
+           'machine': args.machine})
     clock = {'train': 0.0, 'since': time.perf_counter(), 'validation': 0.0}
     validate = trainer.validate
 
@@ -257,7 +266,6 @@ def run_one(args, recipe_name: str, seed: int, splits, path: str) -> Dict:
     }
     write(final)
     log.close()
-    return summarise(recipe_name, seed, rows, final)
 
 
 def summarise(recipe: str, seed: int, rows: List[Dict], final: Dict) -> Dict:
@@ -307,7 +315,7 @@ def medians(runs: List[Dict]) -> Dict:
 
 
 def plot(path: str, logs: Dict[str, List[Dict]], level: float,
-         title: str) -> None:
+         title: str, reference: Optional[str] = None) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -320,6 +328,16 @@ def plot(path: str, logs: Dict[str, List[Dict]], level: float,
         ax.plot([r['minutes'] for r in rows],
                 [r['valid_combined'] for r in rows], color=colour,
                 alpha=0.85, label=label)
+    if reference is not None:
+        with open(reference) as f:
+            stored = json.load(f)
+        columns = stored['columns']
+        minutes = [row[columns.index('wall_minutes')]
+                   for row in stored['curve']]
+        accuracy = [row[columns.index('valid_combined')]
+                    for row in stored['curve']]
+        ax.plot(minutes, accuracy, color='black', marker='o', markersize=3,
+                label='reference fNRI code (its per-batch metric)')
     ax.axhline(level, color='grey', linestyle='--',
                label=f'constant prediction ({level:.3f})')
     ax.set_xlabel('training minutes')
@@ -345,30 +363,33 @@ def main(argv=None) -> int:
     level = constant_prediction_accuracy(
         torch.cat([test[i].edge_type for i in range(len(test))]),
         test.num_edge_types)
-    machine = {'cpu': platform.processor() or platform.machine(),
-               'threads': torch.get_num_threads(),
-               'torch': torch.__version__,
-               'cpu_capability': torch.backends.cpu.get_cpu_capability(),
-               'load_average_at_start': os.getloadavg()[0],
-               'other_jobs': args.note}
+    args.machine = {
+        'cpu': platform.processor() or platform.machine(),
+        'threads': torch.get_num_threads(), 'torch': torch.__version__,
+        'cpu_capability': torch.backends.cpu.get_cpu_capability(),
+        'load_average_at_start': os.getloadavg()[0],
+        'other_jobs': args.note}
+    budget = (f'{args.updates} updates' if args.updates else
+              f'{args.minutes} minutes')
     print(f'{args.model} on {args.system}: {args.num_train} training '
-          f'simulations, budget '
-          f'{args.updates} updates' if args.updates else
-          f'{args.model} on {args.system}: {args.num_train} training '
-          f'simulations, budget {args.minutes} minutes', flush=True)
-    runs, logs = [], {}
+          f'simulations, budget {budget} per run', flush=True)
+    runs, logs, machines = [], {}, {}
     for recipe in args.recipe:
         for seed in args.seeds:
             name = '-'.join([args.model, recipe] +
                             ([args.tag] if args.tag else []))
             path = osp.join(args.out, f'{name}-seed{seed}.jsonl')
-            summary = run_one(args, recipe, seed, splits, path)
+            if not args.report_only:
+                run_one(args, recipe, seed, splits, path)
+            with open(path) as f:
+                rows = [json.loads(line) for line in f]
+            machines[f'{name} seed {seed}'] = rows[0].get('machine')
+            evaluations = [row for row in rows
+                           if 'valid_combined' in row and 'final' not in row]
+            summary = summarise(recipe, seed, evaluations, rows[-1])
             summary['tag'] = args.tag
             runs.append(summary)
-            with open(path) as f:
-                logs[f'{name} seed {seed}'] = [
-                    row for row in map(json.loads, f)
-                    if 'valid_combined' in row and 'final' not in row]
+            logs[f'{name} seed {seed}'] = evaluations
     result = {
         'benchmark': 'time_to_accuracy', 'model': args.model,
         'system': args.system,
@@ -381,7 +402,7 @@ def main(argv=None) -> int:
                  'metric': 'combined edge accuracy, one mapping fitted by '
                  'exact assignment'},
         'constant_level_test': level,
-        'machine': machine,
+        'machine': machines,
         'runs': runs,
         'medians': medians(runs),
     }
@@ -395,7 +416,8 @@ def main(argv=None) -> int:
             plot(osp.join(args.out, f'{stem}-accuracy.png'), logs,
                  level['combined'],
                  f'{args.model} on {args.system}, {args.num_train} training '
-                 f'simulations, {machine["threads"]} CPU threads')
+                 f'simulations',
+                 args.reference)
         except ImportError as error:
             print(f'no plot: {error}', file=sys.stderr)
     print(json.dumps(result))

@@ -58,13 +58,17 @@ def test_overrides_and_errors():
 def test_tiny_run_end_to_end(tmp_path, capsys):
     tta = _module()
     out = tmp_path / 'out'
-    assert tta.main([
-        '--recipe', 'fast', '--updates', '4', '--eval-every', '2',
-        '--seeds', '1', '2', '--num-train', '16', '--num-valid', '8',
-        '--num-test', '8', '--eval-size', '8', '--data-root',
-        str(tmp_path / 'data'), '--out', str(out), '--no-plot',
-        '--set', 'hidden_channels=8', '--tag', 'tiny']) == 0
+    args = ['--recipe', 'fast', '--updates', '4', '--eval-every', '2',
+            '--seeds', '1', '2', '--num-train', '16', '--num-valid', '8',
+            '--num-test', '8', '--eval-size', '8', '--data-root',
+            str(tmp_path / 'data'), '--out', str(out), '--no-plot',
+            '--set', 'hidden_channels=8', '--tag', 'tiny']
+    assert tta.main(args) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    # Rebuilt from the logs alone, the figures are the same.
+    assert tta.main(args + ['--report-only']) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert again['runs'] == result['runs']
     assert result['budget'] == {'updates': 4}
     # 16 training simulations: every batch (of at most 32) holds all 16.
     assert [(r['recipe'], r['seed'], r['final_updates'], r['final_examples'])
