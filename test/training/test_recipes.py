@@ -1,0 +1,50 @@
+import pytest
+
+from torch_geometric_fnri.training import (
+    RECIPES,
+    TrainConfig,
+    get_recipe,
+)
+
+
+def _count(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_paper_recipe_is_the_paper():
+    paper = get_recipe('paper')
+    assert paper.config() == TrainConfig()  # The defaults are the paper's.
+    assert paper.differences == []
+    model = paper.build_model('fnri', 'learned', [2, 2], 99)
+    # The paper's Table 3: fNRI on I+C.
+    assert (_count(model.encoder), _count(model.decoder)) == (710660, 406020)
+    assert not model.symmetric
+
+
+def test_fast_recipe_settings_and_overrides():
+    fast = get_recipe('fast')
+    config = fast.config(epochs=7, lr=3e-3)
+    assert (config.batch_size, config.prediction_steps, config.decoder_window,
+            config.cauchy_scale, config.epochs, config.lr) == (
+                32, 2, 12, 0.01, 7, 3e-3)
+    model = fast.build_model('nri', 'learned', [2, 2], 99)
+    assert model.symmetric and model.decoder.hidden_channels == 64
+    wide = fast.build_model('fnri', 'learned', [2, 2], 99,
+                            hidden_channels=32, symmetric=False)
+    assert wide.decoder.hidden_channels == 32 and not wide.symmetric
+    # Every setting that differs from the paper is listed.
+    assert len(fast.differences) >= len(fast.train) - 1
+    # The recipe's values are copied, not shared with the configs.
+    config.lr = 1.0
+    assert fast.config().lr == 1e-3
+
+
+def test_supervised_model_of_a_recipe_has_the_papers_dropout():
+    model = get_recipe('fast').build_model('fnri', 'supervised', [2, 2], 99)
+    assert model.encoder.mlp1.dropout == 0.5
+
+
+def test_unknown_recipe():
+    assert set(RECIPES) == {'paper', 'fast'}
+    with pytest.raises(ValueError, match="unknown recipe 'slow'"):
+        get_recipe('slow')
