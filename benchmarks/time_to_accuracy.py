@@ -198,7 +198,6 @@ def run_one(args, recipe_name: str, seed: int, splits, path: str) -> None:
     probe = EdgeAccuracyProbe([valid[i] for i in range(args.eval_size)],
                               config.accuracy_batch_size, trainer.device,
                               encoder_frames)
-    rows: List[Dict] = []
     log = open(path, 'w')
 
     def write(row):
@@ -230,7 +229,6 @@ def run_one(args, recipe_name: str, seed: int, splits, path: str) -> None:
                'epoch': step['epoch'], 'minutes': clock['train'] / 60,
                'loss': step['loss'], 'valid_combined': acc['combined'],
                'valid_per_layer': acc['per_layer']}
-        rows.append(row)
         write(row)
         print(f"  {recipe_name} seed {seed}: {row['updates']:6d} updates "
               f"{row['minutes']:6.2f} min  valid combined "

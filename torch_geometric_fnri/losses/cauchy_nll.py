@@ -3,6 +3,8 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from .gaussian_nll import check_reconstruction_inputs
+
 
 def cauchy_nll(pred: Tensor, target: Tensor, scale: float = 0.01,
                variance: float = 5e-5,
@@ -38,15 +40,9 @@ def cauchy_nll(pred: Tensor, target: Tensor, scale: float = 0.01,
     Returns:
         A scalar tensor.
     """
-    if pred.shape != target.shape:
-        raise ValueError(f"'pred' and 'target' must have the same shape "
-                         f"(got {tuple(pred.shape)} and "
-                         f"{tuple(target.shape)})")
-    if not variance > 0:
-        raise ValueError(f"'variance' must be positive (got {variance})")
+    num_nodes = check_reconstruction_inputs(pred, target, variance,
+                                            num_nodes)
     if not scale > 0:
         raise ValueError(f"'scale' must be positive (got {scale})")
-    if num_nodes is None:
-        num_nodes = pred.size(0)
     ratio = (pred - target).pow(2) / scale**2
     return torch.log1p(ratio).sum() * (scale**2 / (2 * variance * num_nodes))

@@ -26,12 +26,20 @@ def gaussian_nll(pred: Tensor, target: Tensor, variance: float = 5e-5,
     Returns:
         A scalar tensor.
     """
+    num_nodes = check_reconstruction_inputs(pred, target, variance,
+                                            num_nodes)
+    return (pred - target).pow(2).sum() / (2 * variance * num_nodes)
+
+
+def check_reconstruction_inputs(pred: Tensor, target: Tensor,
+                                variance: float,
+                                num_nodes: Optional[int]) -> int:
+    r"""Checks the arguments of a reconstruction loss and returns the
+    normaliser (:obj:`num_nodes`, by default :obj:`pred.size(0)`)."""
     if pred.shape != target.shape:
         raise ValueError(f"'pred' and 'target' must have the same shape "
                          f"(got {tuple(pred.shape)} and "
                          f"{tuple(target.shape)})")
     if not variance > 0:
         raise ValueError(f"'variance' must be positive (got {variance})")
-    if num_nodes is None:
-        num_nodes = pred.size(0)
-    return (pred - target).pow(2).sum() / (2 * variance * num_nodes)
+    return pred.size(0) if num_nodes is None else num_nodes
