@@ -89,8 +89,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'TrainConfig field or a model argument (e.g. '
                         'prediction_steps=10 symmetric=False); needs --tag')
     parser.add_argument('--tag', default=None,
-                        help='names the overridden runs: '
-                        '<model>-<recipe>-<tag>-seed<k>.jsonl')
+                        help='names the runs <model>-<recipe>-<tag>-seed<k>'
+                        '.jsonl: required with --set, also for a budget '
+                        'other than the default (e.g. 60min)')
     parser.add_argument('--note', default='nothing else of ours running',
                         help='what else was running on the machine')
     parser.add_argument('--out', default=None)
@@ -118,8 +119,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error('the budget must be positive')
     if args.out is None:
         args.out = osp.join('results', 'time_to_accuracy', args.system)
-    if bool(args.set) != bool(args.tag):
-        parser.error('--set and --tag go together')
+    if args.set and not args.tag:
+        parser.error('--set needs --tag (names the overridden runs)')
     try:
         args.overrides = parse_overrides(args.set)
     except ValueError as error:

@@ -19,6 +19,7 @@ frames 0-48 and the decoder predicts frames 50-98 of 99.
     python examples/springs_charges.py --mode supervised
     python examples/springs_charges.py --encoder cnn       # NRI's CNN encoder
     python examples/springs_charges.py --resume            # continue a run
+    python examples/springs_charges.py --overwrite         # replace a run
     torchrun --nproc_per_node=2 examples/springs_charges.py
 
 Writes to ``--out``: config.json, log.csv, checkpoints/{last,best}.pt,
@@ -117,6 +118,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--resume', action='store_true',
                         help='continue the run in --out from its last '
                         'checkpoint')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace the run already in --out (without '
+                        '--resume or --overwrite, an earlier run is never '
+                        'touched)')
     parser.add_argument('--paper', action='store_true',
                         help="the paper's full configuration: the paper "
                         'recipe, 50k/10k/10k simulations, 500 epochs')
@@ -260,7 +265,8 @@ def main(argv=None) -> int:
                            prediction_steps=args.prediction_steps,
                            seed=args.seed, device=args.device)
     trainer = Trainer(model, config, train, valid, test, run_dir=args.out,
-                      resume=args.resume, extra_config={
+                      resume=args.resume, overwrite=args.overwrite,
+                      extra_config={
                           'example': vars(args)
                       })
     results = trainer.fit()

@@ -1,5 +1,6 @@
+import pytest
 import torch
-from torch.utils.data import RandomSampler
+from torch.utils.data import RandomSampler, SequentialSampler
 from torch_geometric.loader import DataLoader
 
 from torch_geometric_fnri.training import TensorBatchLoader, make_loader
@@ -32,3 +33,22 @@ def test_make_loader(tiny_splits):
     ]
     sizes = [sum(b.num_graphs for b in shard) for shard in shards]
     assert sizes == [8, 8]
+
+
+def test_graphs_with_different_edges_keep_their_own_edges():
+    # Two 4-node graphs with the same number of edges but different edge
+    # sets: the fast loader must not serve graph 0's edges for graph 1.
+    from torch_geometric.data import Data
+    first = torch.tensor([[0, 1, 2], [1, 2, 3]])
+    second = torch.tensor([[3, 0, 1], [0, 2, 3]])
+    graphs = [
+        Data(x=torch.randn(4, 6, 4), edge_index=ei,
+             edge_type=torch.tensor([[0], [1], [0]]))
+        for ei in (first, second)
+    ]
+    with pytest.raises(ValueError, match='same edge_index'):
+        TensorBatchLoader(graphs, 2, SequentialSampler(graphs))
+    loader = make_loader(graphs, 2, shuffle=False, on_device=True)
+    assert isinstance(loader, DataLoader)
+    batch = next(iter(loader))
+    assert torch.equal(batch.edge_index[:, 3:], second + 4)

@@ -29,7 +29,7 @@ class TensorBatchLoader:
 
     Args:
         dataset (Sequence[Data]): The split; every graph needs the same
-            number of nodes and edges.
+            number of nodes and the same :obj:`edge_index`.
         batch_size (int): Graphs per batch.
         sampler (Sampler): Yields dataset indices (e.g.
             :class:`RandomSampler` with a seeded generator,
@@ -49,6 +49,15 @@ class TensorBatchLoader:
                                                  != data.edge_index.size(1)):
             raise ValueError(
                 "TensorBatchLoader needs graphs of equal size; use "
+                "torch_geometric.loader.DataLoader (data_on_device=False)")
+        # Every graph must have graph 0's edges (up to its node offset):
+        # the batches rebuild edge_index from graph 0's alone.
+        local = data.edge_index - data.ptr[data.batch[data.edge_index[0]]]
+        local = local.view(2, len(dataset), num_edges)
+        if bool((local != local[:, :1]).any()):
+            raise ValueError(
+                "TensorBatchLoader needs every graph to have the same "
+                "edge_index (e.g. fully connected); use "
                 "torch_geometric.loader.DataLoader (data_on_device=False)")
         self.batch_size = batch_size
         self.sampler = sampler
@@ -112,7 +121,8 @@ def make_loader(dataset: Sequence[Data], batch_size: int, shuffle: bool,
         generator (torch.Generator, optional): Shuffling generator.
             (default: :obj:`None`)
         on_device (bool, optional): Use :class:`TensorBatchLoader` when the
-            graphs have equal size (falls back to PyG's loader otherwise).
+            graphs have equal size and the same edges (falls back to PyG's
+            loader otherwise).
             (default: :obj:`False`)
         device (torch.device, optional): Device of :class:`TensorBatchLoader`.
             (default: :obj:`None`)

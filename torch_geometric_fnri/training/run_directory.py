@@ -54,6 +54,32 @@ class RunDirectory:
     def best_checkpoint(self) -> str:
         return osp.join(self.path, 'checkpoints', 'best.pt')
 
+    def run_files(self) -> List[str]:
+        r"""Returns the files of an earlier run in this directory
+        (configuration, log, checkpoints, metrics) that exist."""
+        paths = [self.config_path, self.log_path, self.last_checkpoint,
+                 self.best_checkpoint, self.metrics_path]
+        return [path for path in paths if osp.isfile(path)]
+
+    def clear_temporary_files(self) -> List[str]:
+        r"""Deletes the temporary files of writes that never finished (a
+        killed process): ``*.tmp`` here and in ``checkpoints/``. Returns
+        their paths."""
+        found = []
+        for folder in (self.path, osp.join(self.path, 'checkpoints')):
+            found += [osp.join(folder, name) for name in os.listdir(folder)
+                      if name.endswith('.tmp')]
+        for path in found:
+            os.remove(path)
+        return sorted(found)
+
+    def clear(self) -> None:
+        r"""Deletes the files of an earlier run (see :meth:`run_files`) and
+        temporary files."""
+        for path in self.run_files():
+            os.remove(path)
+        self.clear_temporary_files()
+
     def write_json(self, name: str, values: Dict[str, Any]) -> str:
         r"""Writes :obj:`values` to :obj:`<path>/<name>` atomically; returns
         the file path."""

@@ -1,7 +1,9 @@
 r"""The training loop: epochs, validation, checkpoints, resume, DDP."""
 import copy
+import math
 import os.path as osp
 import time
+import warnings
 from typing import Any, Callable, Dict, Optional, Sequence
 
 import torch
@@ -18,8 +20,10 @@ from .distributed import (
     all_gather_objects,
     all_reduce_sum,
     barrier,
+    broadcast_object,
     init_distributed,
 )
+from .dataset_identity import dataset_identity
 from .evaluation import evaluate, identity_mapping
 from .loaders import make_loader, set_loader_epoch
 from .objective import TrainingObjective
@@ -86,6 +90,10 @@ class Trainer:
             best weights in memory. (default: :obj:`None`)
         resume (bool, optional): Continue from ``last.pt`` in
             :obj:`run_dir` if it exists. (default: :obj:`False`)
+        overwrite (bool, optional): Delete the files of an earlier run in
+            :obj:`run_dir`. Without :obj:`resume` or :obj:`overwrite`, a
+            :obj:`run_dir` that holds a run raises :class:`FileExistsError`
+            instead of being overwritten. (default: :obj:`False`)
         layer_names (Sequence[str], optional): Label-layer names for the
             metrics, by default the dataset's :obj:`interaction_names`.
             (default: :obj:`None`)
@@ -105,6 +113,7 @@ class Trainer:
         test_dataset: Optional[Sequence] = None,
         run_dir: Optional[str] = None,
         resume: bool = False,
+        overwrite: bool = False,
         layer_names: Optional[Sequence[str]] = None,
         scale: Optional[Tensor] = None,
         extra_config: Optional[Dict[str, Any]] = None,
@@ -118,6 +127,8 @@ class Trainer:
                              f"and 'valid_dataset'")
         if resume and run_dir is None:
             raise ValueError("'resume=True' needs a 'run_dir'")
+        if resume and overwrite:
+            raise ValueError("'resume' and 'overwrite' exclude each other")
         self.config = config
         self.dist = init_distributed(config.device)
         self.device = self.dist.device
@@ -142,10 +153,12 @@ class Trainer:
         self.scale = None if scale is None else torch.as_tensor(
             scale, dtype=torch.float32)
         self.extra_config = dict(extra_config or {})
+        self.data_identity = dataset_identity(train_dataset)
         self.run_dir = None
         if run_dir is not None:
             self.run_dir = RunDirectory(
                 run_dir, tensorboard=config.tensorboard and self.dist.is_main)
+            self._claim_run_dir(resume, overwrite)
         self.progress = progress_enabled(
             config.progress) and self.dist.is_main
 
@@ -185,6 +198,25 @@ class Trainer:
             self._resume()
 
     # ------------------------------------------------------------------
+    def _claim_run_dir(self, resume: bool, overwrite: bool) -> None:
+        # Rank 0 decides, so that no rank sees files another one wrote.
+        error = None
+        if self.dist.is_main:
+            earlier = self.run_dir.run_files()
+            if earlier and not (resume or overwrite):
+                names = [osp.relpath(p, self.run_dir.path) for p in earlier]
+                error = (f"'{self.run_dir.path}' already holds a run "
+                         f"({names}): pass resume=True (--resume) to "
+                         f"continue it, overwrite=True (--overwrite) to "
+                         f"replace it, or another run directory")
+            elif overwrite:
+                self.run_dir.clear()
+            else:
+                self.run_dir.clear_temporary_files()
+        error = broadcast_object(error)
+        if error is not None:
+            raise FileExistsError(error)
+
     def _trained_parameters(self):
         mode = self.config.mode
         if mode == 'static':
@@ -217,13 +249,26 @@ class Trainer:
             'best_epoch': self.best_epoch,
             'config': self.config.to_dict(),
             'extra_config': self.extra_config,
+            'data': self.data_identity,
         }
 
     def _resume(self) -> None:
         path = self.run_dir.last_checkpoint
         if not osp.isfile(path):
+            # Nothing to continue: drop the rows of an earlier attempt.
+            if self.dist.is_main:
+                self.run_dir.truncate_log(0)
             return
-        state = load_checkpoint(path, map_location=self.device)
+        try:
+            state = load_checkpoint(path, map_location=self.device)
+        except Exception as error:
+            raise RuntimeError(
+                f"cannot resume: '{path}' is not a readable checkpoint "
+                f"({type(error).__name__}: {error}). Checkpoints are written "
+                f"atomically, so the file was damaged after it was written: "
+                f"start again with overwrite=True (--overwrite), or replace "
+                f"it by a copy of '{self.run_dir.best_checkpoint}' to "
+                f"continue from the best epoch") from error
         saved = state['config']
         current = self.config.to_dict()
         differ = sorted(k for k in current
@@ -233,6 +278,11 @@ class Trainer:
                 f"cannot resume from '{path}': the configuration differs in "
                 f"{differ} (checkpoint: {[saved.get(k) for k in differ]}, "
                 f"now: {[current[k] for k in differ]})")
+        saved_data = state.get('data')
+        if saved_data is not None and saved_data != self.data_identity:
+            raise ValueError(
+                f"cannot resume from '{path}': it was trained on other data "
+                f"(checkpoint: {saved_data}, now: {self.data_identity})")
         self.model.load_state_dict(state['model'])
         if self.optimizer is not None:
             self.optimizer.load_state_dict(state['optimizer'])
@@ -251,6 +301,15 @@ class Trainer:
         if self.dist.is_main:
             self.run_dir.truncate_log(self.epoch)
 
+    def _improves(self, value: float, direction: str) -> bool:
+        # A non-finite value never improves, and never blocks a finite one.
+        if not math.isfinite(value):
+            return False
+        if self.best_value is None or not math.isfinite(self.best_value):
+            return True
+        return (value < self.best_value if direction == 'min' else
+                value > self.best_value)
+
     def _save(self, improved: bool) -> None:
         states = all_gather_objects(rng_state(self.generator))
         if self.run_dir is None:
@@ -261,9 +320,12 @@ class Trainer:
             return
         state = self._state()
         state['rng'] = states
-        save_checkpoint(state, self.run_dir.last_checkpoint)
+        # best.pt first: a kill between the two writes leaves last.pt one
+        # epoch behind (that epoch is trained again), never a last.pt whose
+        # best epoch is newer than best.pt.
         if improved:
             save_checkpoint(state, self.run_dir.best_checkpoint)
+        save_checkpoint(state, self.run_dir.last_checkpoint)
 
     # ------------------------------------------------------------------
     def train_epoch(
@@ -429,9 +491,13 @@ class Trainer:
                 valid = self.validate()
                 self.scheduler.step()
                 value = valid[metric]
-                improved = self.best_value is None or (
-                    value < self.best_value if direction == 'min' else
-                    value > self.best_value)
+                improved = self._improves(value, direction)
+                if not math.isfinite(value):
+                    warnings.warn(
+                        f"epoch {epoch}: the selection metric {metric!r} is "
+                        f"{value}; this epoch cannot become the best one "
+                        f"(check the data for non-finite values and the "
+                        f"learning rate)", RuntimeWarning)
                 if improved:
                     self.best_value, self.best_epoch = value, epoch
                 row.update({k: v for k, v in valid.items()

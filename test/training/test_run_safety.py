@@ -1,0 +1,154 @@
+import math
+import os
+import os.path as osp
+
+import pytest
+import torch
+
+from torch_geometric_fnri.nn import build_model
+from torch_geometric_fnri.training import TrainConfig, Trainer, load_checkpoint
+from torch_geometric_fnri.training.dataset_identity import dataset_identity
+
+
+def _model(seed=0):
+    torch.manual_seed(seed)
+    return build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+
+
+def _config(**kwargs):
+    defaults = dict(epochs=2, batch_size=8, prediction_steps=3,
+                    accuracy_batch_size=4, progress=False, seed=1)
+    defaults.update(kwargs)
+    return TrainConfig(**defaults)
+
+
+def _finished_run(path, splits):
+    Trainer(_model(), _config(), *splits, run_dir=str(path)).fit()
+    return path
+
+
+def test_existing_run_is_never_overwritten_silently(tmp_path, tiny_splits):
+    run = _finished_run(tmp_path / 'run', tiny_splits)
+    before = {name: os.stat(run / name).st_mtime_ns
+              for name in ('metrics.json', 'log.csv')}
+    with pytest.raises(FileExistsError, match='--resume.*--overwrite'):
+        Trainer(_model(), _config(), *tiny_splits, run_dir=str(run))
+    assert {name: os.stat(run / name).st_mtime_ns
+            for name in before} == before
+
+    with pytest.raises(ValueError, match='exclude each other'):
+        Trainer(_model(), _config(), *tiny_splits, run_dir=str(run),
+                resume=True, overwrite=True)
+
+    # Overwriting starts a clean run: the old log rows are gone.
+    (run / 'checkpoints' / '.last.pt.123.tmp').write_bytes(b'x')
+    trainer = Trainer(_model(), _config(epochs=1), *tiny_splits,
+                      run_dir=str(run), overwrite=True)
+    assert not osp.exists(run / 'metrics.json')
+    assert not osp.exists(run / 'checkpoints' / '.last.pt.123.tmp')
+    trainer.fit()
+    assert [row['epoch'] for row in trainer.run_dir.read_log()] == ['0']
+
+
+def test_stale_temporary_files_are_removed(tmp_path, tiny_splits):
+    (tmp_path / 'checkpoints').mkdir()
+    stale = [tmp_path / 'metrics.json.99.tmp',
+             tmp_path / 'checkpoints' / '.best.pt.99.tmp']
+    for path in stale:
+        path.write_bytes(b'partial')
+    Trainer(_model(), _config(), *tiny_splits, run_dir=str(tmp_path))
+    assert not any(path.exists() for path in stale)
+
+
+def test_resume_without_last_checkpoint_starts_a_clean_log(
+        tmp_path, tiny_splits):
+    run = _finished_run(tmp_path / 'run', tiny_splits)
+    os.remove(run / 'checkpoints' / 'last.pt')
+    trainer = Trainer(_model(), _config(), *tiny_splits, run_dir=str(run),
+                      resume=True)
+    assert trainer.epoch == 0
+    trainer.fit()
+    # Two epochs, logged once each (not four rows).
+    assert [row['epoch'] for row in trainer.run_dir.read_log()] == \
+        ['0', '1']
+
+
+@pytest.mark.parametrize('content', [b'', b'PK\x03\x04 truncated'])
+def test_resume_from_damaged_checkpoint_says_what_to_do(
+        tmp_path, tiny_splits, content):
+    run = _finished_run(tmp_path / 'run', tiny_splits)
+    last = run / 'checkpoints' / 'last.pt'
+    last.write_bytes(content)
+    with pytest.raises(RuntimeError) as info:
+        Trainer(_model(), _config(), *tiny_splits, run_dir=str(run),
+                resume=True)
+    message = str(info.value)
+    assert str(last) in message and '--overwrite' in message
+    assert 'best.pt' in message
+
+
+def test_resume_on_other_data_is_refused(tmp_path, tiny_splits):
+    train, valid, test = tiny_splits
+    run = tmp_path / 'run'
+    Trainer(_model(), _config(epochs=2, max_epochs=1), train, valid,
+            run_dir=str(run)).fit()
+    other = [valid[i] for i in range(len(valid))] * 2  # 16 other graphs.
+    with pytest.raises(ValueError, match='trained on other data'):
+        Trainer(_model(), _config(epochs=2), other, valid, run_dir=str(run),
+                resume=True)
+    # The same data resumes.
+    trainer = Trainer(_model(), _config(epochs=2), train, valid,
+                      run_dir=str(run), resume=True)
+    assert trainer.epoch == 1
+
+
+def test_dataset_identity(tiny_splits):
+    train, valid, _ = tiny_splits
+    identity = dataset_identity(train)
+    assert identity == dataset_identity(train)
+    assert identity['size'] == 16 and identity['split'] == 'train'
+    assert identity['generation_parameters']['num_particles'] == 3
+    assert identity['sha256'] != dataset_identity(valid)['sha256']
+    graphs = [train[i] for i in range(len(train))]
+    changed = [data.clone() for data in graphs]
+    changed[-1].x = changed[-1].x + 1e-3
+    plain = dataset_identity(graphs)
+    assert 'generation_parameters' not in plain
+    assert plain['sha256'] == identity['sha256']
+    assert dataset_identity(changed)['sha256'] != plain['sha256']
+    assert dataset_identity(None) is None
+
+
+def test_best_checkpoint_is_written_before_last(tmp_path, tiny_splits,
+                                                monkeypatch):
+    import torch_geometric_fnri.training.trainer as trainer_module
+    order = []
+    real = trainer_module.save_checkpoint
+
+    def record(state, path):
+        order.append(osp.basename(path))
+        real(state, path)
+
+    monkeypatch.setattr(trainer_module, 'save_checkpoint', record)
+    Trainer(_model(), _config(epochs=1), *tiny_splits[:2],
+            run_dir=str(tmp_path)).fit()
+    assert order == ['best.pt', 'last.pt']
+
+
+def test_non_finite_selection_metric_does_not_freeze_selection(
+        tiny_splits, monkeypatch):
+    trainer = Trainer(_model(), _config(epochs=3), *tiny_splits[:2])
+    values = iter([float('nan'), 2.0, 1.0])
+    real = trainer.validate
+
+    def validate():
+        result = real()
+        result['valid_nll_m'] = next(values)
+        return result
+
+    monkeypatch.setattr(trainer, 'validate', validate)
+    with pytest.warns(RuntimeWarning, match="'valid_nll_m' is nan"):
+        trainer.fit()
+    # The NaN epoch never became the best; later finite epochs did.
+    assert trainer.best_epoch == 2 and trainer.best_value == 1.0
+    assert math.isfinite(trainer.best_value)
