@@ -76,3 +76,16 @@ def test_batch_optimal_accuracy_is_the_reference_search(tiny_splits):
     # the oracle pins type 0 as the non-edge, as the reference does.
     permissive = per_batch_optimal_accuracy(groups, [2, 2], [2, 2], 'fnri')
     assert permissive['combined'] > combined
+
+
+@pytest.mark.parametrize('bad', [float('inf'), float('nan')])
+def test_non_finite_trajectories_raise(tiny_splits, bad):
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    graphs = [tiny_splits[2][i] for i in range(4)]
+    graphs[2] = graphs[2].clone()
+    graphs[2].x[1, 9, 0] = bad  # One value in a decoder frame.
+    loader = DataLoader(graphs, batch_size=4)
+    config = TrainConfig(batch_size=4, prediction_steps=3)
+    with pytest.raises(ValueError, match=r'non-finite.*first node indices: '
+                       r'\[7\]'):
+        evaluate(model, loader, config, slice(0, 6), slice(7, 13))

@@ -152,3 +152,27 @@ def test_non_finite_selection_metric_does_not_freeze_selection(
     # The NaN epoch never became the best; later finite epochs did.
     assert trainer.best_epoch == 2 and trainer.best_value == 1.0
     assert math.isfinite(trainer.best_value)
+
+
+def test_splits_the_model_cannot_use_raise_clear_errors(tiny_splits):
+    train, valid, test = tiny_splits
+    with pytest.raises(ValueError, match="'train_dataset' is empty"):
+        Trainer(_model(), _config(), [], valid)
+    three_layers = build_model('fnri', [2, 2, 2], num_timesteps=6,
+                               hidden_channels=8)
+    with pytest.raises(ValueError, match=r'num_edge_types=\[2, 2, 2\] but '
+                       r"'train_dataset' has num_edge_types=\[2, 2\]"):
+        Trainer(three_layers, _config(), train, valid)
+    # A plain list has no num_edge_types: the label columns are checked.
+    with pytest.raises(ValueError, match="3 layer-graph.*2 column"):
+        Trainer(three_layers, _config(), [train[i] for i in range(16)],
+                valid)
+    empty = train[0].clone()
+    empty.x = empty.x[:0]
+    with pytest.raises(ValueError, match=r'num_nodes >= 1.*\(0, 13, 4\)'):
+        Trainer(_model(), _config(), train, [empty])
+
+
+def test_negative_seed_is_rejected():
+    with pytest.raises(ValueError, match="'seed'"):
+        TrainConfig(seed=-1)

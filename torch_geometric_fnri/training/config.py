@@ -146,6 +146,7 @@ class TrainConfig:
         for name in ('encoder_frames', 'max_epochs', 'patience'):
             if getattr(self, name) is not None:
                 _check_int(name, getattr(self, name), minimum=1)
+        _check_int('seed', self.seed, minimum=0)
         if self.decoder_start is not None:
             _check_int('decoder_start', self.decoder_start, minimum=0)
         for name in ('lr', 'variance'):

@@ -167,6 +167,13 @@ def evaluate(
         for batch in loader:
             batch = batch.to(device)
             x, edge_index = batch.x, batch.edge_index
+            if not bool(torch.isfinite(x).all()):
+                nodes = (~torch.isfinite(x).flatten(1).all(1)).nonzero()
+                raise ValueError(
+                    f"the trajectories hold non-finite values (NaN or inf) "
+                    f"at {nodes.numel()} node(s) of this batch (first node "
+                    f"indices: {nodes.flatten().tolist()[:10]}); clean or "
+                    f"drop those simulations before evaluating")
             edge_type = getattr(batch, 'edge_type', None)
             num_nodes = x.size(0)
             add('graphs', torch.tensor(float(batch.num_graphs)))

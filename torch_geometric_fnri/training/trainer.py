@@ -129,6 +129,9 @@ class Trainer:
             raise ValueError("'resume=True' needs a 'run_dir'")
         if resume and overwrite:
             raise ValueError("'resume' and 'overwrite' exclude each other")
+        _check_splits(model, {'train_dataset': train_dataset,
+                              'valid_dataset': valid_dataset,
+                              'test_dataset': test_dataset})
         self.config = config
         self.dist = init_distributed(config.device)
         self.device = self.dist.device
@@ -582,3 +585,32 @@ class Trainer:
         if self.run_dir is not None:
             self.run_dir.close()
 
+
+def _check_splits(model: torch.nn.Module, splits: Dict[str, Any]) -> None:
+    # Clear errors for splits the model cannot train or evaluate on.
+    layers = getattr(model, 'num_edge_types', None)
+    for name, split in splits.items():
+        if split is None:
+            continue
+        if len(split) == 0:
+            raise ValueError(f"'{name}' is empty")
+        stated = getattr(split, 'num_edge_types', None)
+        if layers is not None and stated is not None and \
+                list(stated) != list(layers):
+            raise ValueError(
+                f"the model was built for num_edge_types={list(layers)} but "
+                f"'{name}' has num_edge_types={list(stated)}")
+        first = split[0]
+        if first.x is None or first.x.dim() != 3 or first.x.size(0) == 0:
+            shape = None if first.x is None else tuple(first.x.shape)
+            raise ValueError(
+                f"graphs of '{name}' need 'x' of shape [num_nodes >= 1, "
+                f"num_frames, num_features] (got {shape} in graph 0)")
+        edge_type = getattr(first, 'edge_type', None)
+        if layers is not None and edge_type is not None:
+            columns = 1 if edge_type.dim() == 1 else edge_type.size(-1)
+            if columns != len(layers):
+                raise ValueError(
+                    f"the model has {len(layers)} layer-graph(s) "
+                    f"(num_edge_types={list(layers)}) but 'edge_type' of "
+                    f"'{name}' has {columns} column(s)")
