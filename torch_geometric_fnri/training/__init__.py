@@ -15,6 +15,7 @@ from .loaders import TensorBatchLoader, make_loader
 from .objective import TrainingObjective
 from .recipes import RECIPES, Recipe, get_recipe
 from .run_directory import RunDirectory
+from .trained_run import TrainedRun, load_trained
 from .trainer import NonFiniteLossError, Trainer
 
 __all__ = [
@@ -40,4 +41,6 @@ __all__ = [
     'Recipe',
     'RECIPES',
     'get_recipe',
+    'TrainedRun',
+    'load_trained',
 ]

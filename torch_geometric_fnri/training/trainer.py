@@ -157,6 +157,18 @@ class Trainer:
             scale, dtype=torch.float32)
         self.extra_config = dict(extra_config or {})
         self.data_identity = dataset_identity(train_dataset)
+        num_frames = reference[0].x.size(1)
+        encoder_frames = config.frame_split(num_frames)[0]
+        stats = getattr(reference, 'stats', None)
+        # What load_trained needs to rebuild and use the model.
+        self.run_record = {
+            'model_arguments': getattr(model, 'build_arguments', None),
+            'num_frames': num_frames,
+            'encoder_frames': [encoder_frames.start, encoder_frames.stop],
+            'normalizer': (stats.to_dict() if hasattr(stats, 'to_dict')
+                           else None),
+            'layer_names': self.layer_names,
+        }
         self.run_dir = None
         if run_dir is not None:
             self.run_dir = RunDirectory(
@@ -253,6 +265,7 @@ class Trainer:
             'config': self.config.to_dict(),
             'extra_config': self.extra_config,
             'data': self.data_identity,
+            'run': self.run_record,
         }
 
     def _resume(self) -> None:
@@ -578,6 +591,7 @@ class Trainer:
         if self.run_dir is not None and self.dist.is_main:
             self.run_dir.write_json('config.json', {
                 'train': self.config.to_dict(),
+                'run': self.run_record,
                 **self.extra_config
             })
 

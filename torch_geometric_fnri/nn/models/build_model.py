@@ -61,6 +61,10 @@ def build_model(variant: str, num_edge_types: List[int],
         symmetric (bool, optional): Average the logits of every edge and
             its reverse (see :class:`RelationalInference`).
             (default: :obj:`False`)
+
+    The returned model's :obj:`build_arguments` holds these arguments, so
+    that a trained run can rebuild it
+    (:func:`~torch_geometric_fnri.training.load_trained`).
     """
     if variant not in VARIANTS:
         raise ValueError(f"'variant' must be one of {list(VARIANTS)} "
@@ -107,5 +111,15 @@ def build_model(variant: str, num_edge_types: List[int],
     mode = 'sigmoid' if variant == 'sfnri' else 'gumbel'
     sampler = MultiplexEdgeSampler(model_types, tau=tau, hard=hard,
                                    mode=mode, sharpness=sharpness)
-    return RelationalInference(enc, dec, sampler, variant, layers,
-                               symmetric=symmetric)
+    model = RelationalInference(enc, dec, sampler, variant, layers,
+                                symmetric=symmetric)
+    # What rebuilds this model (stored with trained runs, see
+    # torch_geometric_fnri.training.load_trained).
+    model.build_arguments = dict(
+        variant=variant, num_edge_types=list(layers),
+        num_timesteps=num_timesteps, in_channels=in_channels,
+        hidden_channels=hidden_channels, encoder=encoder, decoder=decoder,
+        skip_first=skip_first, tau=tau, hard=hard,
+        encoder_dropout=encoder_dropout, decoder_dropout=decoder_dropout,
+        sharpness=sharpness, split_point=split_point, symmetric=symmetric)
+    return model

@@ -1,0 +1,146 @@
+import json
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from torch_geometric_fnri import infer
+from torch_geometric_fnri.nn import build_model
+from torch_geometric_fnri.training import (
+    TrainConfig,
+    Trainer,
+    load_trained,
+)
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory, tiny_splits):
+    run_dir = tmp_path_factory.mktemp('trained') / 'run'
+    torch.manual_seed(0)
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8,
+                        symmetric=True, tau=0.7)
+    config = TrainConfig(epochs=3, batch_size=8, prediction_steps=3,
+                         accuracy_batch_size=4, progress=False, seed=1)
+    trainer = Trainer(model, config, *tiny_splits, run_dir=str(run_dir))
+    result = trainer.fit()
+    return run_dir, trainer, result
+
+
+def _raw_arrays(dataset, normalizer):
+    # The test split back in physical units, with [receiver, sender] labels.
+    features = torch.stack([dataset[i].x for i in range(len(dataset))])
+    edge_index = dataset[0].edge_index
+    labels = torch.stack([dataset[i].edge_type for i in range(len(dataset))])
+    num_nodes = features.size(1)
+    edges = np.zeros((len(dataset), labels.size(-1), num_nodes, num_nodes),
+                     dtype=np.int64)
+    for e, (sender, receiver) in enumerate(edge_index.t().tolist()):
+        edges[:, :, receiver, sender] = labels[:, e].numpy()
+    return normalizer.denormalize(features.numpy()), edges
+
+
+def _short(data):
+    data = data.clone()
+    data.x = data.x[:, :5]
+    return data
+
+
+def test_load_trained_rebuilds_the_selected_model(trained):
+    run_dir, trainer, _ = trained
+    run = load_trained(str(run_dir))
+    assert run.model.build_arguments == trainer.model.build_arguments
+    assert run.model.symmetric and run.model.sampler.tau == 0.7
+    reference = trainer.model.state_dict()
+    for key, value in run.model.state_dict().items():
+        assert torch.equal(value, reference[key]), key
+    assert run.normalizer == trainer.test_dataset.stats
+    assert run.encoder_frames == slice(0, 6) and run.num_frames == 13
+    assert run.layer_names == ['ideal_springs', 'charges']
+    assert run.config == trainer.config
+    assert run.edge_mapping is not None and not run.model.training
+    last = load_trained(str(run_dir), checkpoint='last')
+    assert last.epoch == 3
+
+
+def test_inference_equals_the_trainers_evaluation(trained, tiny_splits):
+    run_dir, _, result = trained
+    run = load_trained(str(run_dir))
+    test = tiny_splits[2]
+    graphs = run.infer_graphs(test, batch_size=3)
+    num_edges = 6  # 3 particles.
+    assert graphs['edge_index'].shape == (2, num_edges)
+    assert [p.shape for p in graphs['probabilities']] == \
+        [(8, num_edges, 2), (8, num_edges, 2)]
+    for probs in graphs['probabilities']:
+        assert torch.allclose(probs.sum(-1), torch.ones(8, num_edges))
+    assert graphs['predicted'].shape == (8, num_edges, 2)
+    assert torch.equal(graphs['predicted'],
+                       torch.stack([p.argmax(-1)
+                                    for p in graphs['probabilities']], -1))
+    accuracy = infer.edge_accuracy(run, graphs, test)
+    assert accuracy['combined'] == pytest.approx(
+        result['test']['acc_combined'])
+    assert accuracy['charges'] == pytest.approx(result['test']['acc_charges'])
+    # The mapped labels agree with the ground truth as often as that.
+    labels = torch.stack([test[i].edge_type for i in range(len(test))])
+    right = (graphs['edge_type'] == labels).all(-1).float().mean()
+    assert float(right) == pytest.approx(result['test']['acc_combined'])
+
+
+def test_command_line_on_raw_arrays(trained, tiny_splits, tmp_path, capsys):
+    run_dir, _, result = trained
+    run = load_trained(str(run_dir))
+    features, edges = _raw_arrays(tiny_splits[2], run.normalizer)
+    data = tmp_path / 'systems.npz'
+    np.savez(data, features=features, edges=edges)
+    out = tmp_path / 'out'
+    assert infer.main([str(run_dir), str(data), '--out', str(out),
+                       '--max-systems', '2', '--no-plots']) == 0
+    with open(out / 'summary.json') as f:
+        summary = json.load(f)
+    assert summary['num_simulations'] == 8
+    assert summary['edge_accuracy']['combined'] == pytest.approx(
+        result['test']['acc_combined'])
+    with np.load(out / 'graphs.npz') as arrays:
+        assert arrays['edge_type'].shape == (8, 6, 2)
+        assert arrays['probabilities_0'].shape == (8, 6, 2)
+    with open(out / 'graphs.json') as f:
+        systems = json.load(f)['systems']
+    assert len(systems) == 8 and len(systems[0]['edges']) == 6
+    assert sorted(p.name for p in (out / 'graphml').iterdir()) == \
+        ['system_0.graphml', 'system_1.graphml']
+    assert 'edge accuracy: combined' in capsys.readouterr().out
+
+
+def test_command_line_rejects_bad_input(trained, tiny_splits, tmp_path,
+                                        capsys):
+    run_dir, _, _ = trained
+    run = load_trained(str(run_dir))
+    features, _ = _raw_arrays(tiny_splits[2], run.normalizer)
+    cases = {
+        'short.npz': (dict(features=features[:, :, :4]), r'T >= 6'),
+        'features.npz': (dict(features=features[..., :3]), 'must have 4 features'),
+        'nan.npz': (dict(features=np.where(
+            np.arange(features.shape[2])[None, None, :, None] == 2,
+            np.nan, features)), 'must be finite'),
+        'nothing.npz': (dict(other=features), "must hold 'loc' and 'vel'"),
+    }
+    for name, (arrays, message) in cases.items():
+        np.savez(tmp_path / name, **arrays)
+        code = infer.main([str(run_dir), str(tmp_path / name), '--out',
+                           str(tmp_path / 'out')])
+        assert code == 2, name
+        assert re.search(message, capsys.readouterr().err), name
+    # Through the API, without from_arrays' own checks.
+    graphs = [tiny_splits[2][i].clone() for i in range(2)]
+    graphs[1].x[0, 3, 1] = float('inf')
+    with pytest.raises(ValueError, match='non-finite'):
+        run.infer_graphs(graphs)
+    with pytest.raises(ValueError, match=r'T >= 6'):
+        run.infer_graphs([_short(tiny_splits[2][0])])
+    empty = tmp_path / 'empty_run'
+    empty.mkdir()
+    assert infer.main([str(empty), str(tmp_path / 'short.npz'), '--out',
+                       str(tmp_path / 'out')]) == 2
+    assert 'no best checkpoint' in capsys.readouterr().err

@@ -1,0 +1,214 @@
+r"""Infers interaction graphs on new trajectories with a trained run.
+
+    python -m torch_geometric_fnri.infer RUN_DIR DATA --out DIR
+
+``RUN_DIR`` is a run directory written by
+:class:`~torch_geometric_fnri.training.Trainer` (for example by
+``examples/springs_charges.py``). ``DATA`` is either
+
+* a ``.npz`` file with ``loc`` and ``vel`` of shape ``[S, T, 2, N]`` (the
+  layout of the NRI and fNRI generators), or ``features`` of shape
+  ``[S, N, T, D]`` (the library's layout), and optionally integer labels
+  ``edges`` ``[S, L, N, N]`` (indexed ``[receiver, sender]``); or
+* a folder written by the NRI or fNRI generation scripts
+  (``loc_<split>*.npy``, ``vel_...``, ``edges_...``; ``--split`` picks
+  the split).
+
+The trajectories are normalised with the run's training statistics and the
+encoder reads the run's encoder frames. Writes to ``--out``:
+
+* ``graphs.npz``: ``edge_index`` ``[2, E]`` (sender, receiver) of one
+  simulation, ``probabilities_<p>`` ``[S, E, C_p]`` per predicted factor,
+  ``predicted`` ``[S, E, P]`` (the model's classes), ``edge_type``
+  ``[S, E, L]`` (predicted labels in the data's layers, through the mapping
+  fitted on the run's validation split);
+* ``graphs.json``: the same per simulation and edge, readable;
+* ``graphml/system_<i>.graphml``: the predicted multiplex graph of the first
+  ``--max-systems`` simulations as :mod:`networkx` GraphML;
+* ``plots/system_<i>.png``: their pictures (beside the ground truth when the
+  data has labels; needs matplotlib; ``--no-plots`` skips them);
+* ``summary.json``: the run, the data, and the edge accuracy when the data
+  has labels.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+from typing import Any, Dict, List, Optional
+
+import networkx as nx
+import numpy as np
+import torch
+
+from torch_geometric_fnri.datasets import from_arrays, load_reference_files
+from torch_geometric_fnri.metrics import EdgeAccuracy
+from torch_geometric_fnri.training import TrainedRun, load_trained
+
+
+def load_data(path: str, run: TrainedRun, split: str = 'test'):
+    r"""Reads ``DATA`` (see the module docstring), normalised with the
+    run's statistics."""
+    if run.normalizer is None:
+        raise ValueError(f"the run in '{run.path}' stores no normalisation "
+                         f"statistics: its training data had none")
+    if osp.isdir(path):
+        return load_reference_files(path, split=split, stats=run.normalizer)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f"no data at '{path}'")
+    if not path.endswith('.npz'):
+        raise ValueError(f"'{path}': DATA must be a .npz file or a folder "
+                         f"of NRI/fNRI .npy files")
+    with np.load(path) as arrays:
+        names = set(arrays.files)
+        edges = arrays['edges'] if 'edges' in names else None
+        if 'features' in names:
+            return from_arrays(features=arrays['features'], edges=edges,
+                               stats=run.normalizer)
+        if {'loc', 'vel'} <= names:
+            return from_arrays(arrays['loc'], arrays['vel'], edges,
+                               stats=run.normalizer)
+    raise ValueError(f"'{path}' must hold 'loc' and 'vel' (or 'features'); "
+                     f"it holds {sorted(names)}")
+
+
+def edge_accuracy(run: TrainedRun, result: Dict[str, Any],
+                  dataset) -> Optional[Dict[str, float]]:
+    r"""The edge accuracy of the inferred graphs under the run's mapping,
+    when the data has labels."""
+    if run.edge_mapping is None or getattr(dataset[0], 'edge_type',
+                                           None) is None:
+        return None
+    labels = torch.cat([dataset[i].edge_type for i in range(len(dataset))])
+    model = run.model
+    metric = EdgeAccuracy(model.pred_num_classes, model.num_edge_types,
+                          family=model.variant)
+    metric.update(result['predicted'].flatten(0, 1), labels)
+    accuracy = metric.compute(run.edge_mapping)
+    out = {'combined': float(accuracy['combined'])}
+    for name, value in zip(run.layer_names, accuracy['per_layer']):
+        out[name] = float(value)
+    return out
+
+
+def write_outputs(out: str, run: TrainedRun, result: Dict[str, Any],
+                  dataset, max_systems: int, plots: bool) -> List[str]:
+    r"""Writes the files listed in the module docstring; returns their
+    paths."""
+    os.makedirs(out, exist_ok=True)
+    arrays = {'edge_index': result['edge_index'].numpy(),
+              'predicted': result['predicted'].numpy()}
+    for p, probs in enumerate(result['probabilities']):
+        arrays[f'probabilities_{p}'] = probs.numpy()
+    if result['edge_type'] is not None:
+        arrays['edge_type'] = result['edge_type'].numpy()
+    paths = [osp.join(out, 'graphs.npz')]
+    np.savez(paths[0], **arrays)
+
+    sender, receiver = result['edge_index'].tolist()
+    systems = []
+    for s in range(result['predicted'].size(0)):
+        edges = []
+        for e in range(len(sender)):
+            edge = {'sender': sender[e], 'receiver': receiver[e],
+                    'probabilities': [
+                        [round(v, 6) for v in probs[s, e].tolist()]
+                        for probs in result['probabilities']],
+                    'predicted': result['predicted'][s, e].tolist()}
+            if result['edge_type'] is not None:
+                edge['edge_type'] = dict(zip(
+                    result['layer_names'], result['edge_type'][s, e].tolist()))
+            edges.append(edge)
+        systems.append({'system': s, 'edges': edges})
+    paths.append(osp.join(out, 'graphs.json'))
+    with open(paths[-1], 'w') as f:
+        json.dump({'layer_names': result['layer_names'], 'systems': systems},
+                  f)
+
+    if result['edge_type'] is None:
+        return paths
+    from torch_geometric_fnri.visualization import to_networkx_multiplex
+    num_nodes = dataset[0].x.size(0)
+    os.makedirs(osp.join(out, 'graphml'), exist_ok=True)
+    for s in range(min(max_systems, result['edge_type'].size(0))):
+        graph = to_networkx_multiplex(
+            result['edge_index'], result['edge_type'][s].clamp(min=0),
+            num_nodes, result['layer_names'])
+        paths.append(osp.join(out, 'graphml', f'system_{s}.graphml'))
+        nx.write_graphml(graph, paths[-1])
+        if plots:
+            try:
+                from torch_geometric_fnri.visualization import (
+                    plot_multiplex_graph,
+                )
+                truth = getattr(dataset[s], 'edge_type', None)
+                paths.append(plot_multiplex_graph(
+                    osp.join(out, 'plots', f'system_{s}.png'),
+                    result['edge_index'],
+                    result['edge_type'][s].clamp(min=0), truth,
+                    num_nodes, result['layer_names'],
+                    title=f'system {s}'))
+            except ImportError as error:
+                print(f'no plots: {error}', file=sys.stderr)
+                plots = False
+    return paths
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog='python -m torch_geometric_fnri.infer',
+        description='Infer interaction graphs with a trained run.')
+    parser.add_argument('run_dir', help='a run directory written by Trainer')
+    parser.add_argument('data', help='a .npz file (loc and vel, or '
+                        'features; optional edges) or a folder of NRI/fNRI '
+                        '.npy files')
+    parser.add_argument('--out', required=True, help='output folder')
+    parser.add_argument('--split', default='test',
+                        choices=['train', 'valid', 'test'],
+                        help='the split of an NRI/fNRI folder')
+    parser.add_argument('--checkpoint', default='best',
+                        choices=['best', 'last'])
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--batch-size', type=int, default=128)
+    parser.add_argument('--max-systems', type=int, default=10,
+                        help='simulations exported as GraphML and plots')
+    parser.add_argument('--no-plots', action='store_true')
+    args = parser.parse_args(argv)
+    if args.batch_size < 1 or args.max_systems < 0:
+        parser.error('--batch-size must be positive and --max-systems '
+                     'non-negative')
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        run = load_trained(args.run_dir, args.checkpoint, args.device)
+        dataset = load_data(args.data, run, args.split)
+        result = run.infer_graphs(dataset, args.batch_size)
+    except (FileNotFoundError, ValueError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    accuracy = edge_accuracy(run, result, dataset)
+    paths = write_outputs(args.out, run, result, dataset, args.max_systems,
+                          not args.no_plots)
+    summary = {'run_dir': args.run_dir, 'checkpoint': args.checkpoint,
+               'epoch': run.epoch, 'data': args.data,
+               'num_simulations': len(dataset),
+               'num_particles': int(dataset[0].x.size(0)),
+               'encoder_frames': [run.encoder_frames.start,
+                                  run.encoder_frames.stop],
+               'edge_mapping': run.edge_mapping,
+               'edge_accuracy': accuracy}
+    with open(osp.join(args.out, 'summary.json'), 'w') as f:
+        json.dump(summary, f, indent=2)
+    print(f'{len(dataset)} simulations, graphs written to {args.out} '
+          f'({len(paths) + 1} files)')
+    if accuracy is not None:
+        print('edge accuracy: ' + ', '.join(
+            f'{name} {value:.3f}' for name, value in accuracy.items()))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
