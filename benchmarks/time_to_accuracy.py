@@ -20,11 +20,12 @@ errors.
 Writes to ``--out`` (default ``results/time_to_accuracy/<system>``):
 ``<model>-<recipe>[-<tag>]-seed<k>.jsonl`` (one line per evaluation, then
 one line with the final metrics), ``<model>-<recipes>[-<tag>]-summary.json``
-(the figures of the last line below) and ``...-accuracy.png``. ``--set`` with
-``--tag`` overrides recipe settings for ablations. Ends with one JSON line: per recipe
-and seed the minutes and updates to reach 40/50/.../90 % validation
-combined accuracy (null if not reached), the final test accuracy and
-10-step MSE; and the medians over seeds per recipe.
+(the figures of the last line below) and ``...-accuracy.png``. ``--set``
+with ``--tag`` overrides recipe settings for ablations; ``--tag`` alone names
+runs with another budget. Ends with one JSON line: per recipe and seed
+the minutes and updates to reach 40/50/.../90 % validation combined
+accuracy (null if not reached), the final test accuracy and 10-step MSE;
+and the medians over seeds per recipe.
 """
 import argparse
 import json

@@ -162,9 +162,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     window = recipe.config().decoder_window
     if window is not None and window > decoder_frames:
         parser.error(f'--num-frames: the {args.recipe} recipe trains the '
-                     f'decoder on {window}-frame windows, but {args.num_frames}'
-                     f' frames leave only {decoder_frames} decoder frames; use '
-                     f'--num-frames {2 * window + 1} or more')
+                     f'decoder on {window}-frame windows, but '
+                     f'{args.num_frames} frames leave only {decoder_frames} '
+                     f'decoder frames; use --num-frames {2 * window + 1} or '
+                     f'more')
     limit = decoder_frames if window is None else window - 1
     if args.prediction_steps > limit:
         parser.error(f'--prediction-steps must be at most {limit} for '

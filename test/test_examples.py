@@ -54,7 +54,8 @@ def test_springs_charges_smoke(tmp_path):
 
 def test_springs_charges_cnn_encoder_paper_recipe(tmp_path):
     out = tmp_path / 'run'
-    args = ['--recipe', 'paper', '--encoder', 'cnn', '--split-point', '1', '--num-train', '8',
+    args = ['--recipe', 'paper', '--encoder', 'cnn', '--split-point', '1',
+            '--num-train', '8',
             '--num-valid', '4', '--num-test', '4', '--num-particles', '3',
             '--num-frames', '28', '--hidden', '8', '--batch-size', '4',
             '--epochs', '1', '--prediction-steps', '2', '--no-plots',

@@ -90,3 +90,25 @@ def test_decoder_window_draws_only_valid_windows():
         too_long.decoder_input(x)
     with pytest.raises(ValueError, match="'decoder_window' must be >= 2"):
         TrainConfig(decoder_window=1)
+
+
+@pytest.mark.parametrize('sfnri_loss', ['mse', 'nll'])
+def test_sfnri_loss(tiny_splits, sfnri_loss):
+    # sfNRI has no KL term: the loss is the decoder's MSE (the reference)
+    # or its NLL, computed on the decoder input of the sampled sigmoids.
+    torch.manual_seed(0)
+    model = build_model('sfnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    config = TrainConfig(prediction_steps=2, sfnri_loss=sfnri_loss)
+    objective = TrainingObjective(model, config, ENC, DEC)
+    batch = _batch(tiny_splits[0])
+    out = objective(batch.x, batch.edge_index)
+    logits = model.encode(batch.x[:, ENC], batch.edge_index)
+    x_dec = batch.x[:, DEC]
+    pred = model.decode(x_dec, batch.edge_index, model.sample(logits),
+                        pred_steps=2)
+    mse = torch.nn.functional.mse_loss(pred, x_dec[:, 1:])
+    nll = gaussian_nll(pred, x_dec[:, 1:])
+    expected = mse if sfnri_loss == 'mse' else nll
+    assert torch.allclose(out['loss'], expected)
+    assert 'kl' not in out
+    assert not torch.allclose(mse, nll)

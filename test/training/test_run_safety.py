@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from torch_geometric_fnri.nn import build_model
-from torch_geometric_fnri.training import TrainConfig, Trainer, load_checkpoint
+from torch_geometric_fnri.training import TrainConfig, Trainer
 from torch_geometric_fnri.training.dataset_identity import dataset_identity
 
 

@@ -120,7 +120,8 @@ def test_command_line_rejects_bad_input(trained, tiny_splits, tmp_path,
     features, _ = _raw_arrays(tiny_splits[2], run.normalizer)
     cases = {
         'short.npz': (dict(features=features[:, :, :4]), r'T >= 6'),
-        'features.npz': (dict(features=features[..., :3]), 'must have 4 features'),
+        'features.npz': (dict(features=features[..., :3]),
+                         'must have 4 features'),
         'nan.npz': (dict(features=np.where(
             np.arange(features.shape[2])[None, None, :, None] == 2,
             np.nan, features)), 'must be finite'),

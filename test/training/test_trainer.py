@@ -12,6 +12,7 @@ from torch_geometric_fnri.training import (
     TrainConfig,
     Trainer,
     load_checkpoint,
+    load_trained,
 )
 
 ENC_FRAMES = 6  # 13 frames: encoder 0..5, decoder 7..12.
@@ -103,7 +104,11 @@ def test_resume_gives_identical_weights(tmp_path, tiny_splits):
     # The hook sees the resumed epochs only, as written to log.csv.
     assert [row['epoch'] for row in rows] == [2, 3]
     assert all(row['time'] > 0 and 'valid_nll_m' in row for row in rows)
-    assert rows == second.history[-2:]
+    logged = second.run_dir.read_log()[-2:]
+    for row, line in zip(rows, logged):
+        assert int(line['epoch']) == row['epoch']
+        for key in ('train_loss', 'valid_nll_m', 'valid_acc_combined'):
+            assert float(line[key]) == row[key], key
 
     a = load_checkpoint(str(tmp_path / 'full' / 'checkpoints' / 'last.pt'))
     b = load_checkpoint(str(tmp_path / 'cut' / 'checkpoints' / 'last.pt'))
@@ -171,13 +176,42 @@ def test_learning_rate_schedule(tiny_splits):
             [1e-3 * factor for factor in expected])
 
 
-def test_patience_and_grad_clip(tiny_splits):
-    config = _config(epochs=6, patience=1, grad_clip=0.5, lr=1e-9,
-                     mode='true_graph')
-    trainer = Trainer(_model(), config, *tiny_splits)
+def test_patience_stops_at_the_right_epoch(tiny_splits, monkeypatch):
+    # Scripted selection values: the best is epoch 1; with patience 2 the
+    # run stops after epoch 3 (two epochs without improvement).
+    trainer = Trainer(_model(), _config(epochs=6, patience=2), *tiny_splits)
+    values = iter([3.0, 2.0, 2.5, 2.6, 2.7, 1.0])
+    real = trainer.validate
+
+    def validate():
+        result = real()
+        result['valid_nll_m'] = next(values)
+        return result
+
+    monkeypatch.setattr(trainer, 'validate', validate)
     result = trainer.fit()
-    assert result['stopped_early'] == (result['epochs_done'] < 6)
-    assert result['epochs_done'] - result['best_epoch'] <= 2
+    assert result['stopped_early'] and result['epochs_done'] == 4
+    assert result['best_epoch'] == 1 and trainer.best_value == 2.0
+
+
+@pytest.mark.parametrize('clip', [None, 1e-3])
+def test_grad_clip_bounds_the_gradient_norm(tiny_splits, clip):
+    trainer = Trainer(_model(), _config(grad_clip=clip), *tiny_splits[:2])
+    norms = []
+
+    def record(optimizer, args, kwargs):
+        grads = [p.grad for group in optimizer.param_groups
+                 for p in group['params'] if p.grad is not None]
+        norms.append(float(torch.linalg.vector_norm(
+            torch.stack([torch.linalg.vector_norm(g) for g in grads]))))
+
+    trainer.optimizer.register_step_pre_hook(record)
+    trainer.fit()
+    assert len(norms) == 2  # 16 graphs, batch 8.
+    if clip is None:
+        assert min(norms) > 1e-2  # The clip below would bind.
+    else:
+        assert max(norms) <= clip * (1 + 1e-5)
 
 
 def test_trainer_errors(tiny_splits):
@@ -193,7 +227,7 @@ def test_trainer_errors(tiny_splits):
 @pytest.mark.parametrize('mode', ['learned', 'supervised', 'true_graph'])
 def test_trainer_on_cuda(tmp_path, tiny_splits, mode):
     # Two epochs with the model and the data on a CUDA device; the best
-    # checkpoint loads on the CPU. Without Gumbel noise (supervised, true
+    # model loads on the CPU. Without Gumbel noise (supervised, true
     # graph) the run equals the CPU run: the shuffle's generator is a CPU
     # one on both.
     runs = {}
@@ -203,18 +237,59 @@ def test_trainer_on_cuda(tmp_path, tiny_splits, mode):
                           *tiny_splits, run_dir=str(tmp_path / device))
         assert next(trainer.model.parameters()).device.type == device
         runs[device] = (trainer.fit(), trainer.history)
+    cuda_model = trainer.model.eval()  # The last run is the CUDA one.
     result, history = runs['cuda']
     assert result['completed'] and result['epochs_done'] == 2
     numbers = [v for values in history + [result['test']]
                for v in values.values() if isinstance(v, float)]
     assert numbers and all(math.isfinite(v) for v in numbers)
-    state = load_checkpoint(str(tmp_path / 'cuda' / 'checkpoints' /
-                                'best.pt'))
-    assert all(v.device.type == 'cpu' for v in state['model'].values())
-    _model().load_state_dict(state['model'])
+    # The CUDA run's best model, loaded back on the CPU, encodes like the
+    # CUDA model.
+    run = load_trained(str(tmp_path / 'cuda'), device='cpu')
+    assert all(p.device.type == 'cpu' for p in run.model.parameters())
+    data = tiny_splits[2][0]
+    with torch.no_grad():
+        expected = cuda_model.encode(data.x[:, :ENC_FRAMES].cuda(),
+                                     data.edge_index.cuda()).cpu()
+        got = run.model.encode(data.x[:, :ENC_FRAMES], data.edge_index)
+    assert torch.allclose(got, expected, atol=1e-5)
     if mode != 'learned':
         assert len(runs['cpu'][1]) == len(history) == 2
         for cpu, cuda in zip(runs['cpu'][1], history):
             for key, value in cpu.items():
                 if key != 'time':
                     assert cuda[key] == pytest.approx(value, rel=1e-4), key
+
+
+def test_stochastic_eval_samples_the_decoder_edges(tiny_splits):
+    trainer = Trainer(_model(), _config(), *tiny_splits[:2])
+    deterministic = [trainer.validate()['valid_nll_m'] for _ in range(2)]
+    assert deterministic[0] == deterministic[1]
+    sampled = Trainer(_model(), _config(stochastic_eval=True),
+                      *tiny_splits[:2])
+    torch.manual_seed(3)
+    first = sampled.validate()
+    torch.manual_seed(3)
+    again = sampled.validate()
+    third = sampled.validate()
+    assert first['valid_nll_m'] == again['valid_nll_m']
+    assert third['valid_nll_m'] != first['valid_nll_m']
+    assert first['valid_nll_m'] != deterministic[0]
+    # The encoder metrics do not depend on the samples.
+    assert first['valid_acc_combined'] == third['valid_acc_combined']
+
+
+def test_weight_decay_reaches_the_optimiser(tiny_splits):
+    # The same run with and without decay: Adam adds decay * w to every
+    # gradient, so the trained weights differ.
+    weights = {}
+    for decay in (0.0, 0.5):
+        trainer = Trainer(_model(), _config(weight_decay=decay,
+                                            mode='true_graph'),
+                          *tiny_splits[:2])
+        assert trainer.optimizer.param_groups[0]['weight_decay'] == decay
+        trainer.fit()
+        weights[decay] = torch.cat([
+            p.detach().flatten() for p in trainer.model.decoder.parameters()
+        ])
+    assert not torch.allclose(weights[0.0], weights[0.5])

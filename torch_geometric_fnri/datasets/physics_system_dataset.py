@@ -66,7 +66,8 @@ class PhysicsSystemDataset(InMemoryDataset):
     generation parameter and the :obj:`pre_transform` (its :func:`repr`
     without memory addresses: a function's qualified name, a PyG
     transform's name and arguments; a transform whose :func:`repr` does
-    not show what it does needs :obj:`force_reload` when it changes). Files are written atomically and listed with
+    not show what it does needs :obj:`force_reload` when it changes).
+    Files are written atomically and listed with
     their SHA-256 in ``manifest.json``, written last; a partial or corrupt
     cache is rebuilt with a warning. With ``root=None`` the requested split
     (and the training split, for the statistics) is generated in memory.

@@ -10,8 +10,9 @@ import torch
 def dataset_identity(dataset: Optional[Sequence],
                      num_checked: int = 8) -> Optional[Dict[str, Any]]:
     r"""Returns a JSON-able identity of a split: its size, the generation
-    parameters of a :class:`~torch_geometric_fnri.datasets.PhysicsSystemDataset`
-    (its cache key) when it has them, and a SHA-256 digest of the features
+    parameters of a
+    :class:`~torch_geometric_fnri.datasets.PhysicsSystemDataset` (its cache
+    key) when it has them, and a SHA-256 digest of the features
     and labels of its first and last :obj:`num_checked` graphs (any
     :class:`~torch_geometric.data.Data` sequence).
 

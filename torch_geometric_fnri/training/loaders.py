@@ -45,8 +45,8 @@ class TensorBatchLoader:
         sizes = data.ptr.diff()
         num_nodes = int(sizes[0])
         num_edges = data.edge_index.size(1) // len(dataset)
-        if bool((sizes != num_nodes).any()) or (num_edges * len(dataset)
-                                                 != data.edge_index.size(1)):
+        if bool((sizes != num_nodes).any()) or \
+                num_edges * len(dataset) != data.edge_index.size(1):
             raise ValueError(
                 "TensorBatchLoader needs graphs of equal size; use "
                 "torch_geometric.loader.DataLoader (data_on_device=False)")

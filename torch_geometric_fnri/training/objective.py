@@ -16,7 +16,8 @@ class TrainingObjective(torch.nn.Module):
 
     * :obj:`'learned'`: encoder on the encoder frames, edges sampled by the
       model's sampler, decoder rollout of :math:`M` steps on the decoder
-      frames (or a random window of them, see :meth:`decoder_input`); NRI/fNRI: Gaussian NLL + :math:`\beta` KL (per-layer KL to the
+      frames (or a random window of them, see :meth:`decoder_input`);
+      NRI/fNRI: Gaussian NLL + :math:`\beta` KL (per-layer KL to the
       uniform prior, summed over layer-graphs); sfNRI: mean MSE (the
       reference) or NLL (:obj:`sfnri_loss`).
     * :obj:`'supervised'`: encoder only, the model's supervised loss

@@ -4,7 +4,7 @@ import json
 import math
 import os
 import os.path as osp
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 
 class RunDirectory:

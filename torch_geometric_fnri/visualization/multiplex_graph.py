@@ -161,4 +161,3 @@ def _layer_names(layer_names: Optional[Sequence[str]],
 def _shape(value) -> str:
     return str(tuple(value.shape)) if isinstance(value, Tensor) else \
         type(value).__name__
-

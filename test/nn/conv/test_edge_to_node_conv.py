@@ -31,7 +31,7 @@ def test_edge_to_node_conv_mixed_sizes():
     out = conv(e, edge_index, offset)
     assert out.size() == (offset, 2, 4)
     assert torch.allclose(out, conv(e, edge_index, offset, batch))
-    parts, start, node = [], 0, 0
+    parts, start = [], 0
     for n in sizes:
         num_edges = n * (n - 1)
         ref = edge2node(e[start:start + num_edges].reshape(1, num_edges, -1),
