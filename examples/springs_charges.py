@@ -40,6 +40,7 @@ from torch_geometric_fnri.nn import CNNEncoder
 from torch_geometric_fnri.training import (
     RECIPES,
     SYSTEM_NAMES,
+    TrainConfig,
     Trainer,
     get_recipe,
     init_distributed,
@@ -77,6 +78,19 @@ def positive_float(text: str) -> float:
     return value
 
 
+def sparsity_prior(text: str) -> float:
+    kind, _, value = text.partition(':')
+    try:
+        probability = float(value)
+    except ValueError:
+        probability = None
+    if kind != 'sparsity' or probability is None or \
+            not 0 < probability < 1:
+        raise argparse.ArgumentTypeError(
+            f'expected sparsity:P with 0 < P < 1, got {text!r}')
+    return probability
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Train NRI / fNRI / sfNRI on simulated particles.',
@@ -104,6 +118,27 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--split-point', type=int, choices=[0, 1, 2],
                         default=0, help='fNRI/sfNRI encoder: where the '
                         'per-layer-graph heads branch off (paper: 0)')
+    parser.add_argument('--encoder-frames', type=positive_int, default=None,
+                        help='frames the encoder reads (default: the first '
+                        'half); the decoder starts one frame later')
+    parser.add_argument('--decoder', choices=['mlp', 'rnn'], default='mlp',
+                        help="the paper's models use the MLP decoder")
+    parser.add_argument('--burn-in-steps', type=positive_int, default=None,
+                        help='RNN decoder: train with ground truth inputs '
+                        'for this many steps, then its own predictions')
+    parser.add_argument('--checkpoint-decoder', action='store_true',
+                        help='MLP decoder: recompute activations in the '
+                        'backward pass (less memory for large graphs)')
+    parser.add_argument('--tau', type=positive_float, default=0.5,
+                        help='Gumbel-softmax temperature')
+    parser.add_argument('--hard', action='store_true',
+                        help='straight-through hard edge samples')
+    parser.add_argument('--no-skip-first', action='store_true',
+                        help='give the first edge type of every layer-graph '
+                        'a message too (by default it is the non-edge)')
+    parser.add_argument('--prior', type=sparsity_prior, default=None,
+                        metavar='sparsity:P', help='KL to a prior with '
+                        'probability P on the non-edge type (NRI/fNRI)')
     parser.add_argument('--batch-size', type=positive_int, default=None,
                         help='global batch size (fast: 32, paper: 128)')
     parser.add_argument('--epochs', type=positive_int, default=EPOCHS)
@@ -152,13 +187,30 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.num_frames < 8:
         parser.error(f'--num-frames: need at least 8 frames, got '
                      f'{args.num_frames}')
+    try:
+        encoder, decoder = TrainConfig(
+            encoder_frames=args.encoder_frames).frame_split(args.num_frames)
+    except ValueError as error:
+        parser.error(f'--encoder-frames: {error}')
+    encoder_frames = encoder.stop - encoder.start
+    decoder_frames = decoder.stop - decoder.start
     if (args.encoder == 'cnn' and args.mode in ('learned', 'supervised')
-            and args.num_frames // 2 < CNNEncoder.min_timesteps):
+            and encoder_frames < CNNEncoder.min_timesteps):
         parser.error(f'--encoder cnn: the encoder sees the first '
-                     f'{args.num_frames // 2} frames but needs at least '
+                     f'{encoder_frames} frames but needs at least '
                      f'{CNNEncoder.min_timesteps}; use --num-frames '
                      f'{2 * CNNEncoder.min_timesteps} or more')
-    decoder_frames = (args.num_frames - 1) // 2
+    if args.burn_in_steps is not None and args.decoder != 'rnn':
+        parser.error('--burn-in-steps needs --decoder rnn')
+    if args.checkpoint_decoder and (args.decoder != 'mlp'
+                                    or args.mode == 'static'):
+        parser.error('--checkpoint-decoder needs the MLP decoder (--decoder '
+                     'mlp, not the static mode)')
+    if args.decoder == 'rnn' and args.mode == 'static':
+        parser.error('--decoder rnn: the static mode has its own decoder')
+    if args.prior is not None and args.model == 'sfnri':
+        parser.error('--prior: sfNRI has no KL term; use --model nri or '
+                     'fnri')
     window = recipe.config().decoder_window
     if window is not None and window > decoder_frames:
         parser.error(f'--num-frames: the {args.recipe} recipe trains the '
@@ -257,19 +309,29 @@ def main(argv=None) -> int:
         seed=args.seed, root=args.data_root, rank=dist.rank)
     torch.manual_seed(args.seed)
     recipe = get_recipe(args.recipe)
-    model = recipe.build_model(args.model, args.mode, train.num_edge_types,
-                               args.num_frames, hidden_channels=args.hidden,
-                               encoder=args.encoder,
-                               split_point=args.split_point)
     config = recipe.config(mode=args.mode, epochs=args.epochs,
                            batch_size=args.batch_size, lr=args.lr,
                            prediction_steps=args.prediction_steps,
+                           encoder_frames=args.encoder_frames,
+                           non_edge_prior=args.prior,
+                           burn_in_steps=args.burn_in_steps,
                            seed=args.seed, device=args.device)
-    trainer = Trainer(model, config, train, valid, test, run_dir=args.out,
-                      resume=args.resume, overwrite=args.overwrite,
-                      extra_config={
-                          'example': vars(args)
-                      })
+    encoder_frames = config.frame_split(args.num_frames)[0]
+    model = recipe.build_model(
+        args.model, args.mode, train.num_edge_types, args.num_frames,
+        hidden_channels=args.hidden, encoder=args.encoder,
+        split_point=args.split_point,
+        encoder_frames=encoder_frames.stop - encoder_frames.start,
+        tau=args.tau, hard=args.hard, skip_first=not args.no_skip_first,
+        checkpoint_decoder=args.checkpoint_decoder, decoder=args.decoder)
+    try:
+        trainer = Trainer(model, config, train, valid, test,
+                          run_dir=args.out, resume=args.resume,
+                          overwrite=args.overwrite,
+                          extra_config={'example': vars(args)})
+    except FileExistsError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
     results = trainer.fit()
     trainer.close()
     if dist.enabled:

@@ -84,8 +84,51 @@ def test_springs_charges_cnn_encoder_paper_recipe(tmp_path):
     (['--recipe', 'slow'], 'invalid choice'),
     (['--encoder', 'cnn', '--num-frames', '27'],
      'first 13 frames but needs at least 14; use --num-frames 28'),
+    (['--burn-in-steps', '3'], '--burn-in-steps needs --decoder rnn'),
+    (['--decoder', 'rnn', '--checkpoint-decoder'],
+     '--checkpoint-decoder needs the MLP decoder'),
+    (['--model', 'sfnri', '--prior', 'sparsity:0.9'], 'sfNRI has no KL'),
+    (['--prior', 'sparsity:1.5'], 'expected sparsity:P'),
+    (['--prior', 'dense'], 'expected sparsity:P'),
+    (['--encoder-frames', '98'], 'needs at least 2 decoder frames'),
 ])
 def test_springs_charges_bad_arguments(tmp_path, args, message):
     result = _run(args, tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+@pytest.mark.slow
+def test_springs_charges_training_options_reach_the_model(tmp_path):
+    from torch_geometric_fnri.nn import RNNDecoder
+    from torch_geometric_fnri.training import load_trained
+    out = tmp_path / 'run'
+    args = ['--decoder', 'rnn', '--burn-in-steps', '3', '--tau', '1.0',
+            '--hard', '--no-skip-first', '--prior', 'sparsity:0.9',
+            '--encoder-frames', '10', '--num-train', '8', '--num-valid', '4',
+            '--num-test', '4', '--num-particles', '3', '--num-frames', '25',
+            '--hidden', '8', '--batch-size', '4', '--epochs', '1',
+            '--prediction-steps', '2', '--no-plots', '--out', str(out),
+            '--data-root', str(tmp_path / 'data'), '--device', 'cpu',
+            '--recipe', 'paper']
+    result = _run(args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    run = load_trained(str(out))
+    assert isinstance(run.model.decoder, RNNDecoder)
+    assert run.model.sampler.tau == 1.0 and run.model.sampler.hard
+    assert run.model.build_arguments['skip_first'] is False
+    assert run.model.build_arguments['num_timesteps'] == 10
+    assert run.encoder_frames == slice(0, 10)
+    assert (run.config.non_edge_prior, run.config.burn_in_steps) == (0.9, 3)
+
+    # A second run into the same directory is refused, not overwritten.
+    again = _run(args, tmp_path)
+    assert again.returncode != 0
+    assert '--resume' in again.stderr and '--overwrite' in again.stderr
+    assert run.epoch == load_trained(str(out)).epoch
+
+    checkpointed = args[args.index('--num-train'):] + [
+        '--checkpoint-decoder', '--overwrite']
+    result = _run(checkpointed, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert load_trained(str(out)).model.decoder.checkpoint

@@ -4,6 +4,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
+from torch import Tensor
+
 MODES = ('learned', 'supervised', 'true_graph', 'static')
 ROUTINES = ('fnri', 'nri')
 SFNRI_LOSSES = ('mse', 'nll')
@@ -70,6 +72,17 @@ class TrainConfig:
         variance (float, optional): :math:`\sigma^2` of the Gaussian
             likelihood. (default: :obj:`5e-5`)
         beta (float, optional): Weight of the KL term. (default: :obj:`1.0`)
+        non_edge_prior (float, optional): If set, the KL term is taken to a
+            sparsity prior with this probability on the non-edge type of
+            every layer-graph (see
+            :meth:`~torch_geometric_fnri.nn.RelationalInference.sparsity_prior`;
+            NRI/fNRI only) instead of the uniform prior. (default:
+            :obj:`None`)
+        burn_in_steps (int, optional): Train an RNN decoder with ground-truth
+            inputs for the first :obj:`burn_in_steps` steps of the decoder
+            frames and its own predictions afterwards (NRI's burn-in)
+            instead of :math:`M`-step re-anchored rollouts. Evaluation keeps
+            the :math:`M`-step rollouts. (default: :obj:`None`)
         cauchy_scale (float, optional): If set, the reconstruction term of
             the learned and true-graph modes (and sfNRI's :obj:`'nll'`) is
             the robust :func:`~torch_geometric_fnri.losses.cauchy_nll` of
@@ -122,6 +135,8 @@ class TrainConfig:
     reference_lr_schedule: bool = False
     variance: float = 5e-5
     beta: float = 1.0
+    non_edge_prior: Optional[float] = None
+    burn_in_steps: Optional[int] = None
     cauchy_scale: Optional[float] = None
     sfnri_loss: str = 'mse'
     grad_clip: Optional[float] = None
@@ -143,7 +158,8 @@ class TrainConfig:
             _check_int(name, getattr(self, name), minimum=1)
         if self.decoder_window is not None:
             _check_int('decoder_window', self.decoder_window, minimum=2)
-        for name in ('encoder_frames', 'max_epochs', 'patience'):
+        for name in ('encoder_frames', 'max_epochs', 'patience',
+                     'burn_in_steps'):
             if getattr(self, name) is not None:
                 _check_int(name, getattr(self, name), minimum=1)
         _check_int('seed', self.seed, minimum=0)
@@ -159,12 +175,23 @@ class TrainConfig:
         if self.weight_decay < 0 or self.beta < 0:
             raise ValueError(f"'weight_decay' and 'beta' must be >= 0 (got "
                              f"{self.weight_decay} and {self.beta})")
+        if self.non_edge_prior is not None and \
+                not 0 < self.non_edge_prior < 1:
+            raise ValueError(f"'non_edge_prior' must be in (0, 1) or None "
+                             f"(got {self.non_edge_prior})")
         if self.cauchy_scale is not None and not self.cauchy_scale > 0:
             raise ValueError(f"'cauchy_scale' must be positive or None "
                              f"(got {self.cauchy_scale})")
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ValueError(f"'grad_clip' must be positive or None "
                              f"(got {self.grad_clip})")
+
+    def prior(self, model) -> Optional[Tensor]:
+        r"""The KL prior of :obj:`model` under :obj:`non_edge_prior`
+        (:obj:`None`: uniform)."""
+        if self.non_edge_prior is None:
+            return None
+        return model.sparsity_prior(self.non_edge_prior)
 
     @property
     def selection_metric(self) -> Tuple[str, str]:

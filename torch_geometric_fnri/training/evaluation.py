@@ -184,7 +184,8 @@ def evaluate(
                                       batch.batch)
                 pred_types = model.predict_edge_types(logits)
                 if mode == 'learned' and model.variant != 'sfnri':
-                    add('kl', model.kl_loss(logits, num_nodes=num_nodes) *
+                    add('kl', model.kl_loss(logits, num_nodes=num_nodes,
+                                            prior=config.prior(model)) *
                         num_nodes)
                 edge_weight = model.sample(
                     logits, deterministic=not config.stochastic_eval)

@@ -1,7 +1,7 @@
 r"""One experiment of the fNRI paper: a simulated system, a model variant
 and a training mode, wired together the same way by
 ``examples/springs_charges.py`` and ``benchmarks/reproduce.py``."""
-from typing import Tuple
+from typing import Optional, Tuple
 
 from torch_geometric_fnri.datasets import PhysicsSystemDataset
 from torch_geometric_fnri.nn import RelationalInference, build_model
@@ -59,7 +59,8 @@ def load_splits(
 
 
 def make_model(variant: str, mode: str, num_edge_types, num_frames: int,
-               hidden_channels: int, **kwargs) -> RelationalInference:
+               hidden_channels: int, encoder_frames: Optional[int] = None,
+               **kwargs) -> RelationalInference:
     r"""Builds the model of one row of the paper's Tables 1 and 2: the
     encoder sees the first :math:`\lfloor T / 2 \rfloor` frames, the
     supervised baseline uses encoder dropout 0.5 and the static baseline a
@@ -72,13 +73,28 @@ def make_model(variant: str, mode: str, num_edge_types, num_frames: int,
         num_edge_types (List[int]): The data's label layers.
         num_frames (int): Frames per simulation :math:`T`.
         hidden_channels (int): Hidden size of encoder and decoder.
+        encoder_frames (int, optional): Frames the encoder reads, by default
+            :math:`\lfloor T / 2 \rfloor` (pass
+            :obj:`TrainConfig.encoder_frames` when it is set).
         **kwargs (optional): Further arguments of
-            :func:`~torch_geometric_fnri.nn.build_model`.
+            :func:`~torch_geometric_fnri.nn.build_model` (*e.g.*
+            :obj:`decoder='rnn'`; the static mode always has the static
+            decoder).
     """
     kwargs.setdefault('encoder_dropout',
                       SUPERVISED_DROPOUT if mode == 'supervised' else 0.0)
+    decoder = kwargs.pop('decoder', 'mlp')
+    if mode == 'static':
+        if decoder not in ('mlp', 'static'):
+            raise ValueError(f"the 'static' mode uses the static decoder "
+                             f"(got decoder={decoder!r})")
+        decoder = 'static'
+    elif decoder == 'static':
+        raise ValueError(f"the static decoder belongs to the 'static' mode "
+                         f"(got mode={mode!r})")
+    if encoder_frames is None:
+        encoder_frames = num_frames // 2
     return build_model(variant, list(num_edge_types),
-                       num_timesteps=num_frames // 2,
-                       hidden_channels=hidden_channels,
-                       decoder='static' if mode == 'static' else 'mlp',
+                       num_timesteps=encoder_frames,
+                       hidden_channels=hidden_channels, decoder=decoder,
                        **kwargs)

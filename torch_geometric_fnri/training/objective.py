@@ -93,7 +93,8 @@ class TrainingObjective(torch.nn.Module):
             edge_weight = model.edge_weight_from_labels(edge_type)
         x_dec = self.decoder_input(x)
         pred = model.decode(x_dec, edge_index, edge_weight,
-                            pred_steps=config.prediction_steps)
+                            pred_steps=config.prediction_steps,
+                            burn_in_steps=config.burn_in_steps)
         target = x_dec[:, 1:]
         if config.cauchy_scale is None:
             out['nll'] = gaussian_nll(pred, target, variance=config.variance)
@@ -107,6 +108,7 @@ class TrainingObjective(torch.nn.Module):
             out['loss'] = (torch.nn.functional.mse_loss(pred, target)
                            if config.sfnri_loss == 'mse' else out['nll'])
         else:
-            out['kl'] = model.kl_loss(logits, num_nodes=x.size(0))
+            out['kl'] = model.kl_loss(logits, num_nodes=x.size(0),
+                                      prior=config.prior(model))
             out['loss'] = out['nll'] + config.beta * out['kl']
         return out

@@ -9,6 +9,8 @@ from typing import Any, Callable, Dict, Optional, Sequence
 import torch
 from torch import Tensor
 
+from torch_geometric_fnri.nn import RNNDecoder
+
 from .checkpoint import (
     load_checkpoint,
     rng_state,
@@ -159,6 +161,7 @@ class Trainer:
         self.data_identity = dataset_identity(train_dataset)
         num_frames = reference[0].x.size(1)
         encoder_frames = config.frame_split(num_frames)[0]
+        _check_model_options(model, config, encoder_frames)
         stats = getattr(reference, 'stats', None)
         # What load_trained needs to rebuild and use the model.
         self.run_record = {
@@ -628,3 +631,29 @@ def _check_splits(model: torch.nn.Module, splits: Dict[str, Any]) -> None:
                     f"the model has {len(layers)} layer-graph(s) "
                     f"(num_edge_types={list(layers)}) but 'edge_type' of "
                     f"'{name}' has {columns} column(s)")
+
+
+def _check_model_options(model: torch.nn.Module, config: TrainConfig,
+                         encoder_frames: slice) -> None:
+    # Options of the configuration that the model must support.
+    variant = getattr(model, 'variant', None)
+    if config.non_edge_prior is not None and variant == 'sfnri':
+        raise ValueError("'non_edge_prior' needs NRI or fNRI: sfNRI has no "
+                         "KL term")
+    decoder = getattr(model, 'decoder', None)
+    if config.burn_in_steps is not None and \
+            not isinstance(decoder, RNNDecoder):
+        raise ValueError(f"'burn_in_steps' needs the RNN decoder (got "
+                         f"{type(decoder).__name__})")
+    arguments = getattr(model, 'build_arguments', None)
+    if arguments is None or arguments['encoder'] != 'mlp' or \
+            config.mode not in ('learned', 'supervised'):
+        return
+    frames = encoder_frames.stop - encoder_frames.start
+    if arguments['num_timesteps'] != frames:
+        raise ValueError(
+            f"the model's MLP encoder reads {arguments['num_timesteps']} "
+            f"frames but the configuration gives it {frames} (frames "
+            f"{encoder_frames.start}..{encoder_frames.stop - 1}): build the "
+            f"model with num_timesteps={frames} (make_model(..., "
+            f"encoder_frames={frames}))")

@@ -23,7 +23,8 @@ def build_model(variant: str, num_edge_types: List[int],
                 tau: float = 0.5, hard: bool = False,
                 encoder_dropout: float = 0., decoder_dropout: float = 0.,
                 sharpness: float = 1.0, split_point: int = 0,
-                symmetric: bool = False) -> RelationalInference:
+                symmetric: bool = False,
+                checkpoint_decoder: bool = False) -> RelationalInference:
     r"""Builds NRI, fNRI or sfNRI with the paper's layer sizes as a
     :class:`RelationalInference` model.
 
@@ -60,6 +61,10 @@ def build_model(variant: str, num_edge_types: List[int],
             (default: :obj:`0`)
         symmetric (bool, optional): Average the logits of every edge and
             its reverse (see :class:`RelationalInference`).
+            (default: :obj:`False`)
+        checkpoint_decoder (bool, optional): Recompute the MLP decoder's
+            activations in the backward pass instead of storing them (see
+            :class:`MLPDecoder`; less memory for large graphs).
             (default: :obj:`False`)
 
     The returned model's :obj:`build_arguments` holds these arguments, so
@@ -98,7 +103,8 @@ def build_model(variant: str, num_edge_types: List[int],
 
     if decoder == 'mlp':
         dec = MLPDecoder(in_channels, hidden_channels, model_types,
-                         skip_first=skip_first, dropout=decoder_dropout)
+                         skip_first=skip_first, dropout=decoder_dropout,
+                         checkpoint=checkpoint_decoder)
     elif decoder == 'rnn':
         dec = RNNDecoder(in_channels, hidden_channels, model_types,
                          skip_first=skip_first, dropout=decoder_dropout)
@@ -107,6 +113,9 @@ def build_model(variant: str, num_edge_types: List[int],
     else:
         raise ValueError(f"'decoder' must be 'mlp', 'rnn' or 'static' "
                          f"(got {decoder!r})")
+    if checkpoint_decoder and decoder != 'mlp':
+        raise ValueError(f"'checkpoint_decoder' needs the MLP decoder "
+                         f"(got decoder={decoder!r})")
 
     mode = 'sigmoid' if variant == 'sfnri' else 'gumbel'
     sampler = MultiplexEdgeSampler(model_types, tau=tau, hard=hard,
@@ -121,5 +130,6 @@ def build_model(variant: str, num_edge_types: List[int],
         hidden_channels=hidden_channels, encoder=encoder, decoder=decoder,
         skip_first=skip_first, tau=tau, hard=hard,
         encoder_dropout=encoder_dropout, decoder_dropout=decoder_dropout,
-        sharpness=sharpness, split_point=split_point, symmetric=symmetric)
+        sharpness=sharpness, split_point=split_point, symmetric=symmetric,
+        checkpoint_decoder=checkpoint_decoder)
     return model

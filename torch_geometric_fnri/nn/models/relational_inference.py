@@ -19,6 +19,8 @@ from torch_geometric_fnri.nn.multiplex_edge_sampler import (
 )
 from torch_geometric_fnri.utils import reverse_edge_permutation
 
+from .rnn_decoder import RNNDecoder
+
 VARIANTS = ('nri', 'fnri', 'sfnri')
 
 
@@ -116,9 +118,18 @@ class RelationalInference(torch.nn.Module):
         return self.sampler(logits, deterministic, generator)
 
     def decode(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor,
-               pred_steps: int = 1) -> Tensor:
-        r"""Returns predictions :obj:`[N, T - 1, D]` for :obj:`x[:, 1:]`."""
-        return self.decoder(x, edge_index, edge_weight, pred_steps)
+               pred_steps: int = 1,
+               burn_in_steps: Optional[int] = None) -> Tensor:
+        r"""Returns predictions :obj:`[N, T - 1, D]` for :obj:`x[:, 1:]`
+        (:obj:`burn_in_steps`: see :class:`RNNDecoder`, which alone takes
+        it)."""
+        if burn_in_steps is None:
+            return self.decoder(x, edge_index, edge_weight, pred_steps)
+        if not isinstance(self.decoder, RNNDecoder):
+            raise ValueError(f"'burn_in_steps' needs the RNN decoder (got "
+                             f"{type(self.decoder).__name__})")
+        return self.decoder(x, edge_index, edge_weight,
+                            burn_in_steps=burn_in_steps)
 
     def forward(self, x: Tensor, edge_index: Tensor, pred_steps: int = 1,
                 x_decoder: Optional[Tensor] = None,
@@ -192,9 +203,26 @@ class RelationalInference(torch.nn.Module):
         returns zero."""
         if self.variant == 'sfnri':
             return logits.new_zeros(())
-        log_prior = None if prior is None else prior.log()
+        log_prior = None if prior is None else prior.to(logits).log()
         return kl_categorical(self.sampler.probabilities(logits),
                               self.model_edge_types, num_nodes, log_prior)
+
+    def sparsity_prior(self, non_edge: float) -> Tensor:
+        r"""Prior probabilities :obj:`[W]` for :meth:`kl_loss` with
+        :obj:`non_edge` on the first type of every layer-graph (the
+        non-edge; NRI: the combination with no interaction) and the rest
+        shared evenly by the other types."""
+        if self.variant == 'sfnri':
+            raise ValueError('sfNRI has no KL term, so it takes no prior')
+        if not 0 < non_edge < 1:
+            raise ValueError(f"'non_edge' must be in (0, 1) "
+                             f"(got {non_edge})")
+        blocks = []
+        for k in self.model_edge_types:
+            block = torch.full((k, ), (1 - non_edge) / (k - 1))
+            block[0] = non_edge
+            blocks.append(block)
+        return torch.cat(blocks)
 
     def supervised_loss(self, logits: Tensor, edge_type: Tensor) -> Tensor:
         r"""The supervised-encoder loss against labels :obj:`[E, L]`."""

@@ -1,0 +1,104 @@
+import pytest
+import torch
+
+from torch_geometric_fnri.losses import kl_categorical
+from torch_geometric_fnri.nn import RNNDecoder, build_model
+from torch_geometric_fnri.training import (
+    TrainConfig,
+    Trainer,
+    TrainingObjective,
+    make_model,
+)
+from torch_geometric_fnri.training.loaders import TensorBatchLoader
+from torch.utils.data import SequentialSampler
+
+ENC, DEC = slice(0, 6), slice(7, 13)
+
+
+def _batch(dataset, size=4):
+    return next(iter(TensorBatchLoader(dataset, size,
+                                       SequentialSampler(dataset))))
+
+
+def test_sparsity_prior():
+    fnri = build_model('fnri', [2, 3], num_timesteps=6, hidden_channels=8)
+    assert torch.allclose(fnri.sparsity_prior(0.9),
+                          torch.tensor([0.9, 0.1, 0.9, 0.05, 0.05]))
+    nri = build_model('nri', [2, 2], num_timesteps=6, hidden_channels=8)
+    assert torch.allclose(nri.sparsity_prior(0.7),
+                          torch.tensor([0.7, 0.1, 0.1, 0.1]))
+    sfnri = build_model('sfnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    with pytest.raises(ValueError, match='sfNRI has no KL'):
+        sfnri.sparsity_prior(0.9)
+    with pytest.raises(ValueError, match=r"'non_edge' must be in \(0, 1\)"):
+        fnri.sparsity_prior(1.0)
+    with pytest.raises(ValueError, match="'non_edge_prior'"):
+        TrainConfig(non_edge_prior=0.0)
+
+
+def test_non_edge_prior_enters_the_kl_term(tiny_splits):
+    torch.manual_seed(0)
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    batch = _batch(tiny_splits[0])
+    outs = {}
+    for prior in (None, 0.9):
+        config = TrainConfig(prediction_steps=2, non_edge_prior=prior)
+        objective = TrainingObjective(model, config, ENC, DEC)
+        torch.manual_seed(1)
+        outs[prior] = objective(batch.x, batch.edge_index)
+    logits = model.encode(batch.x[:, ENC], batch.edge_index)
+    probs = model.sampler.probabilities(logits)
+    log_prior = torch.tensor([0.9, 0.1, 0.9, 0.1]).log()
+    expected = kl_categorical(probs, [2, 2], batch.x.size(0), log_prior)
+    assert torch.allclose(outs[0.9]['kl'], expected)
+    assert torch.allclose(outs[None]['kl'], kl_categorical(
+        probs, [2, 2], batch.x.size(0)))
+    assert not torch.allclose(outs[0.9]['kl'], outs[None]['kl'])
+
+
+def test_rnn_decoder_with_burn_in_trains(tiny_splits):
+    torch.manual_seed(0)
+    model = make_model('fnri', 'learned', [2, 2], 13, 8, decoder='rnn')
+    assert isinstance(model.decoder, RNNDecoder)
+    config = TrainConfig(epochs=1, batch_size=8, prediction_steps=2,
+                         burn_in_steps=3, accuracy_batch_size=4,
+                         progress=False)
+    objective = TrainingObjective(model, config, ENC, DEC)
+    batch = _batch(tiny_splits[0])
+    torch.manual_seed(1)
+    out = objective(batch.x, batch.edge_index)
+    torch.manual_seed(1)
+    logits = model.encode(batch.x[:, ENC], batch.edge_index)
+    weight = model.sample(logits)
+    x_dec = batch.x[:, DEC]
+    burn_in = model.decoder(x_dec, batch.edge_index, weight, burn_in_steps=3)
+    rollout = model.decoder(x_dec, batch.edge_index, weight, pred_steps=2)
+    assert torch.allclose(out['mse'], torch.nn.functional.mse_loss(
+        burn_in, x_dec[:, 1:]))
+    assert not torch.allclose(burn_in, rollout)
+    result = Trainer(model, config, *tiny_splits).fit()
+    assert result['completed']
+
+
+def test_options_the_model_cannot_take_raise(tiny_splits):
+    mlp = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    with pytest.raises(ValueError, match="'burn_in_steps' needs the RNN"):
+        Trainer(mlp, TrainConfig(burn_in_steps=2), *tiny_splits)
+    with pytest.raises(ValueError, match="'burn_in_steps' needs the RNN"):
+        mlp.decode(tiny_splits[0][0].x, tiny_splits[0][0].edge_index,
+                   torch.rand(6, 4), burn_in_steps=2)
+    sfnri = build_model('sfnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    with pytest.raises(ValueError, match="'non_edge_prior' needs NRI"):
+        Trainer(sfnri, TrainConfig(non_edge_prior=0.9), *tiny_splits)
+    # The encoder reads 6 frames; encoder_frames=4 would feed it 4.
+    with pytest.raises(ValueError, match=r'reads 6 frames but the '
+                       r'configuration gives it 4.*encoder_frames=4'):
+        Trainer(mlp, TrainConfig(encoder_frames=4), *tiny_splits)
+    assert make_model('fnri', 'learned', [2, 2], 13, 8,
+                      encoder_frames=4).build_arguments['num_timesteps'] == 4
+    with pytest.raises(ValueError, match="'checkpoint_decoder' needs"):
+        build_model('fnri', [2, 2], decoder='rnn', checkpoint_decoder=True)
+    with pytest.raises(ValueError, match="static decoder belongs"):
+        make_model('fnri', 'learned', [2, 2], 13, 8, decoder='static')
+    with pytest.raises(ValueError, match="uses the static decoder"):
+        make_model('fnri', 'static', [2, 2], 13, 8, decoder='rnn')
