@@ -45,6 +45,7 @@ from torch_geometric_fnri.training import (
     get_recipe,
     init_distributed,
     load_splits,
+    shutdown_distributed,
 )
 
 #: Defaults of the fast recipe's run: about 3 minutes of training on two
@@ -334,8 +335,7 @@ def main(argv=None) -> int:
         return 2
     results = trainer.fit()
     trainer.close()
-    if dist.enabled:
-        torch.distributed.destroy_process_group()
+    shutdown_distributed()
     if not dist.is_main:
         return 0
     level = constant_prediction_accuracy(

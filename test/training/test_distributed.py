@@ -8,7 +8,11 @@ import torch.multiprocessing as mp
 
 from torch_geometric_fnri.datasets import PhysicsSystemDataset
 from torch_geometric_fnri.nn import build_model
-from torch_geometric_fnri.training import TrainConfig, Trainer
+from torch_geometric_fnri.training import (
+    TrainConfig,
+    Trainer,
+    shutdown_distributed,
+)
 
 
 # The true-graph decoder has no BatchNorm and no dropout, so the gradient of
@@ -44,8 +48,11 @@ def _worker(rank, world_size, port, out_dir):
         torch.save({'model': trainer.model.state_dict(),
                     'history': trainer.history},
                    os.path.join(out_dir, f'rank{rank}.pt'))
-    finally:
-        dist.destroy_process_group()
+        trainer.close()
+        shutdown_distributed()
+    except BaseException:
+        dist.destroy_process_group()  # No barrier: the other rank may hang.
+        raise
 
 
 def _free_port():
@@ -96,3 +103,39 @@ def test_all_reduce_sum_of_a_cpu_tensor_under_nccl():
         assert out.device.type == 'cpu' and torch.equal(out, confusion)
     finally:
         dist.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_torchrun_launches_of_the_example_exit(tmp_path):
+    # The documented launch, several times: every launch must exit (rank 0
+    # used to hang in gloo's threads at exit) and match one process.
+    import json
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    example = os.path.join(root, 'examples', 'springs_charges.py')
+    args = ['--mode', 'true_graph', '--num-train', '16', '--num-valid', '8',
+            '--num-test', '8', '--num-particles', '3', '--num-frames', '25',
+            '--hidden', '8', '--batch-size', '8', '--epochs', '2',
+            '--prediction-steps', '2', '--no-plots', '--device', 'cpu',
+            '--data-root', str(tmp_path / 'data')]
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    single = subprocess.run(
+        [sys.executable, example, *args, '--out', str(tmp_path / 'single')],
+        capture_output=True, text=True, timeout=300, env=env)
+    assert single.returncode == 0, single.stderr
+    with open(tmp_path / 'single' / 'metrics.json') as f:
+        expected = json.load(f)['test']
+    torchrun = [sys.executable, '-m', 'torch.distributed.run', '--standalone',
+                '--nproc_per_node=2', example]
+    for launch in range(3):
+        out = tmp_path / f'ddp{launch}'
+        result = subprocess.run(torchrun + args + ['--out', str(out)],
+                                capture_output=True, text=True, timeout=120,
+                                env=env)
+        assert result.returncode == 0, result.stderr[-2000:]
+        with open(out / 'metrics.json') as f:
+            test = json.load(f)['test']
+        for key in ('nll_m', 'mse_m', 'mse_block_1', 'mse_step_1'):
+            assert test[key] == pytest.approx(expected[key], rel=1e-4), key

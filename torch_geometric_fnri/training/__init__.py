@@ -8,7 +8,11 @@ from .checkpoint import (
     set_rng_state,
 )
 from .config import TrainConfig
-from .distributed import DistributedInfo, init_distributed
+from .distributed import (
+    DistributedInfo,
+    init_distributed,
+    shutdown_distributed,
+)
 from .evaluation import evaluate, identity_mapping, reference_batch_search
 from .experiment import SYSTEM_NAMES, load_splits, make_model
 from .loaders import TensorBatchLoader, make_loader
@@ -35,6 +39,7 @@ __all__ = [
     'make_loader',
     'DistributedInfo',
     'init_distributed',
+    'shutdown_distributed',
     'SYSTEM_NAMES',
     'load_splits',
     'make_model',

@@ -101,3 +101,18 @@ def barrier() -> None:
     r"""Waits for all processes (no-op when not distributed)."""
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
+
+
+def shutdown_distributed() -> None:
+    r"""Leaves the process group: waits for every process, then destroys
+    the group (no-op when not distributed). Call it after
+    :meth:`Trainer.close`, which drops the trainer's
+    :class:`~torch.nn.parallel.DistributedDataParallel` wrapper, so that
+    the group is freed here, on every rank at once. A group freed later, at
+    interpreter exit and after another rank has already exited, can leave
+    gloo's threads waiting for the gone peer: the process never exits and
+    ``torchrun`` never returns.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

@@ -599,8 +599,15 @@ class Trainer:
             })
 
     def close(self) -> None:
+        r"""Closes the run directory's writers and drops the
+        :class:`~torch.nn.parallel.DistributedDataParallel` wrapper (which
+        holds the process group; see
+        :func:`~torch_geometric_fnri.training.shutdown_distributed`). The
+        trainer cannot train after it."""
         if self.run_dir is not None:
             self.run_dir.close()
+        if getattr(self, 'objective', None) is not None:
+            self.step_module = self.objective
 
 
 def _check_splits(model: torch.nn.Module, splits: Dict[str, Any]) -> None:
