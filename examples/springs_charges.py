@@ -57,15 +57,23 @@ PAPER = dict(recipe='paper', num_train=50000, num_valid=10000,
              num_test=10000, epochs=500, num_frames=99)
 
 
-def positive_int(text: str) -> int:
+def _int_at_least(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f'expected an integer, got {text!r}')
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'expected a positive integer, '
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f'expected an integer >= {minimum}, '
                                          f'got {value}')
     return value
+
+
+def positive_int(text: str) -> int:
+    return _int_at_least(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    return _int_at_least(text, 0)
 
 
 def positive_float(text: str) -> float:
@@ -148,7 +156,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--prediction-steps', type=positive_int,
                         default=None, help='M, the training rollout '
                         'length (fast: 2, paper: 10)')
-    parser.add_argument('--seed', type=int, default=42)
+    parser.add_argument('--seed', type=non_negative_int, default=42)
     parser.add_argument('--data-root', default='data')
     parser.add_argument('--out', default=osp.join('runs', 'springs_charges'))
     parser.add_argument('--resume', action='store_true',

@@ -91,6 +91,8 @@ def test_springs_charges_cnn_encoder_paper_recipe(tmp_path):
     (['--prior', 'sparsity:1.5'], 'expected sparsity:P'),
     (['--prior', 'dense'], 'expected sparsity:P'),
     (['--encoder-frames', '98'], 'needs at least 2 decoder frames'),
+    (['--seed', '-1'], 'expected an integer >= 0, got -1'),
+    (['--epochs', '0'], 'expected an integer >= 1, got 0'),
 ])
 def test_springs_charges_bad_arguments(tmp_path, args, message):
     result = _run(args, tmp_path)

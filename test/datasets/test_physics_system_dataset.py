@@ -175,6 +175,8 @@ def test_pre_transform_is_part_of_the_cache_key(tmp_path,
     (dict(num_simulations=(1, 2)), "'num_simulations' must be"),
     (dict(num_simulations={'train': 1}), "'num_simulations' must have"),
     (dict(num_simulations=(1, 0, 1)), "'num_simulations' must hold"),
+    (dict(seed=-1), "'seed' must be an int >= 0"),
+    (dict(seed=1.5), "'seed' must be an int >= 0"),
 ])
 def test_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):

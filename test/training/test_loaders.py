@@ -46,6 +46,8 @@ def test_graphs_with_different_edges_keep_their_own_edges():
              edge_type=torch.tensor([[0], [1], [0]]))
         for ei in (first, second)
     ]
+    with pytest.raises(ValueError, match="'batch_size' must be a positive"):
+        TensorBatchLoader(graphs[:1], 0, SequentialSampler(graphs[:1]))
     with pytest.raises(ValueError, match='same edge_index'):
         TensorBatchLoader(graphs, 2, SequentialSampler(graphs))
     loader = make_loader(graphs, 2, shuffle=False, on_device=True)

@@ -128,13 +128,12 @@ class PhysicsSystemDataset(InMemoryDataset):
         for name, value, minimum in (('num_particles', num_particles, 2),
                                      ('num_frames', num_frames, 1),
                                      ('sample_freq', sample_freq, 1),
-                                     ('num_workers', num_workers, 1)):
+                                     ('num_workers', num_workers, 1),
+                                     ('seed', seed, 0)):
             if (not isinstance(value, (int, np.integer))
                     or isinstance(value, bool) or value < minimum):
                 raise ValueError(f"'{name}' must be an int >= {minimum} "
                                  f"(got {value!r})")
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-            raise ValueError(f"'seed' must be an int (got {seed!r})")
         self.num_particles = int(num_particles)
         self.num_frames = int(num_frames)
         self.sample_freq = int(sample_freq)

@@ -41,6 +41,9 @@ class TensorBatchLoader:
                  sampler: Sampler, device: Optional[torch.device] = None):
         if len(dataset) == 0:
             raise ValueError("'dataset' must not be empty")
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"'batch_size' must be a positive int "
+                             f"(got {batch_size!r})")
         data = Batch.from_data_list([dataset[i] for i in range(len(dataset))])
         sizes = data.ptr.diff()
         num_nodes = int(sizes[0])

@@ -58,3 +58,8 @@ def test_build_model_errors():
         build_model('sfnri', [3, 2])
     with pytest.raises(ValueError, match="'tau'"):
         build_model('fnri', [2, 2], tau=-1.0)
+    with pytest.raises(ValueError, match='at least 2 edge types'):
+        build_model('fnri', [1, 2])
+    for name in ('num_timesteps', 'in_channels', 'hidden_channels'):
+        with pytest.raises(ValueError, match=f"'{name}' must be a positive"):
+            build_model('fnri', [2, 2], **{name: 0})

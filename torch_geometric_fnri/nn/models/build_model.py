@@ -75,6 +75,16 @@ def build_model(variant: str, num_edge_types: List[int],
         raise ValueError(f"'variant' must be one of {list(VARIANTS)} "
                          f"(got {variant!r})")
     layers = as_edge_type_list(num_edge_types)
+    if any(k < 2 for k in layers):
+        raise ValueError(f"every layer-graph needs at least 2 edge types "
+                         f"(got num_edge_types={layers})")
+    for name, value in (('num_timesteps', num_timesteps),
+                        ('in_channels', in_channels),
+                        ('hidden_channels', hidden_channels)):
+        if not isinstance(value, int) or isinstance(value, bool) or \
+                value < 1:
+            raise ValueError(f"'{name}' must be a positive int "
+                             f"(got {value!r})")
     if variant == 'nri':
         model_types = [math.prod(layers)]
     elif variant == 'fnri':
