@@ -87,21 +87,21 @@ PAPER_MSE = {
     ('I+C+F', 'sfnri', 'true_graph'): (0.56, 0.89, 2.28),
 }
 
-# The reference fNRI code's learning curve on a 2-core CPU
-# (shared/docs/reference-run.md): I+C, fNRI [2, 2], 10k/2k/2k, hidden 256,
-# batch 128, lr 5e-4, seed 1. Per epoch: cumulative wall minutes,
-# validation accuracy (combined, springs, charges; layer order chosen per
-# batch of 128) and validation M-step MSE.
-REFERENCE_CURVE = (
-    (0, 3.1, 0.287, 0.544, 0.531, 1.77e-3),
-    (2, 8.7, 0.339, 0.595, 0.572, 1.13e-3),
-    (4, 13.9, 0.406, 0.681, 0.600, 8.89e-4),
-    (6, 19.4, 0.453, 0.748, 0.617, 8.80e-4),
-    (8, 24.9, 0.468, 0.779, 0.610, 7.50e-4),
-    (10, 30.8, 0.481, 0.796, 0.609, 7.55e-4),
-    (12, 36.0, 0.496, 0.819, 0.608, 6.69e-4),
-    (14, 41.4, 0.514, 0.833, 0.619, 6.63e-4),
-)
+# The reference fNRI code's learning curve on a 2-core CPU, stored as data
+# with its provenance (the public code and commit, configuration, machine):
+# I+C, fNRI [2, 2], 10k/2k/2k, hidden 256, batch 128, lr 5e-4, seed 1. Per
+# epoch: cumulative wall minutes, validation accuracy (combined, springs,
+# charges; layer order chosen per batch of 128) and validation M-step MSE.
+REFERENCE_CURVE_FILE = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))), 'results', 'reference',
+    'fnri-reference-code-I+C-cpu.json')
+
+
+def reference_curve() -> List[Tuple[float, ...]]:
+    """The rows of :data:`REFERENCE_CURVE_FILE` (epoch, minutes, combined,
+    springs, charges, M-step MSE)."""
+    with open(REFERENCE_CURVE_FILE) as f:
+        return [tuple(row) for row in json.load(f)['curve']]
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ PROTOCOLS = {
     'cpu': Protocol(systems=('I+C', 'I+C+F'), models=MODELS, modes=MODES,
                     seeds=(0, 1), num_simulations=(4000, 1000, 1000),
                     hidden=64, epochs=25, batch_size=64, lr=1e-3),
-    # The reference code's CPU learning curve (shared/docs/reference-run.md):
+    # The reference code's CPU learning curve (REFERENCE_CURVE_FILE):
     # fNRI on I+C, 10k/2k/2k, hidden 256, batch 128, lr 5e-4, seed 1,
     # 15 epochs, to compare epoch by epoch and minute by minute.
     'reference-curve': Protocol(systems=('I+C',), models=('fnri',),
@@ -398,7 +398,8 @@ def curve_report(out: str, seed: int) -> str:
              '| epoch | ours: minutes | combined | springs | charges | '
              'M-step MSE | reference: minutes | combined | springs | '
              'charges | M-step MSE |', '|' + '---|' * 11]
-    reference = {r[0]: r for r in REFERENCE_CURVE}
+    curve = reference_curve()
+    reference = {r[0]: r for r in curve}
     for r, m in zip(rows, minutes):
         epoch = int(r['epoch'])
         ours = (f"| {epoch} | {m:.1f} | {r[key + 'combined']:.3f} | "
@@ -412,7 +413,7 @@ def curve_report(out: str, seed: int) -> str:
               "reference's minute mark):", '',
               '| minutes | reference epoch | reference combined | '
               'our epoch | our combined |', '|---|---|---|---|---|']
-    for ref in REFERENCE_CURVE:
+    for ref in curve:
         done = [i for i, m in enumerate(minutes) if m <= ref[1]]
         if not done:
             cells = '– | –'
