@@ -145,3 +145,23 @@ def test_command_line_rejects_bad_input(trained, tiny_splits, tmp_path,
     assert infer.main([str(empty), str(tmp_path / 'short.npz'), '--out',
                        str(tmp_path / 'out')]) == 2
     assert 'no best checkpoint' in capsys.readouterr().err
+
+
+def test_command_line_on_a_folder_of_reference_files(trained, tiny_splits,
+                                                     tmp_path):
+    # The fNRI generator's layout: loc/vel [S, T, 2, N], edges [S, L, N, N].
+    run_dir, _, result = trained
+    run = load_trained(str(run_dir))
+    features, edges = _raw_arrays(tiny_splits[2], run.normalizer)
+    folder = tmp_path / 'fnri_data'
+    folder.mkdir()
+    np.save(folder / 'loc_test.npy', features[..., :2].transpose(0, 2, 3, 1))
+    np.save(folder / 'vel_test.npy', features[..., 2:].transpose(0, 2, 3, 1))
+    np.save(folder / 'edges_test.npy', edges)
+    out = tmp_path / 'out'
+    assert infer.main([str(run_dir), str(folder), '--out', str(out),
+                       '--no-plots']) == 0
+    with open(out / 'summary.json') as f:
+        summary = json.load(f)
+    assert summary['edge_accuracy']['combined'] == pytest.approx(
+        result['test']['acc_combined'])
