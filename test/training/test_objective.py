@@ -8,25 +8,19 @@ from torch_geometric_fnri.training import (
     Trainer,
     TrainingObjective,
 )
-from torch_geometric_fnri.training.loaders import TensorBatchLoader
-from torch.utils.data import SequentialSampler
 
 ENC, DEC = slice(0, 6), slice(7, 13)
 
 
-def _batch(dataset, size=4):
-    return next(iter(TensorBatchLoader(dataset, size,
-                                       SequentialSampler(dataset))))
-
-
 @pytest.mark.parametrize('cauchy_scale', [None, 0.05])
-def test_true_graph_reconstruction_term(tiny_splits, cauchy_scale):
+def test_true_graph_reconstruction_term(tiny_splits, cauchy_scale,
+                                        first_batch):
     torch.manual_seed(0)
     model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
     config = TrainConfig(mode='true_graph', prediction_steps=2,
                          cauchy_scale=cauchy_scale)
     objective = TrainingObjective(model, config, ENC, DEC)
-    batch = _batch(tiny_splits[0])
+    batch = first_batch(tiny_splits[0])
     out = objective(batch.x, batch.edge_index, batch.edge_type)
     x_dec = batch.x[:, DEC]
     pred = model.decode(x_dec, batch.edge_index,
@@ -93,14 +87,14 @@ def test_decoder_window_draws_only_valid_windows():
 
 
 @pytest.mark.parametrize('sfnri_loss', ['mse', 'nll'])
-def test_sfnri_loss(tiny_splits, sfnri_loss):
+def test_sfnri_loss(tiny_splits, sfnri_loss, first_batch):
     # sfNRI has no KL term: the loss is the decoder's MSE (the reference)
     # or its NLL, computed on the decoder input of the sampled sigmoids.
     torch.manual_seed(0)
     model = build_model('sfnri', [2, 2], num_timesteps=6, hidden_channels=8)
     config = TrainConfig(prediction_steps=2, sfnri_loss=sfnri_loss)
     objective = TrainingObjective(model, config, ENC, DEC)
-    batch = _batch(tiny_splits[0])
+    batch = first_batch(tiny_splits[0])
     out = objective(batch.x, batch.edge_index)
     logits = model.encode(batch.x[:, ENC], batch.edge_index)
     x_dec = batch.x[:, DEC]

@@ -176,19 +176,11 @@ def test_learning_rate_schedule(tiny_splits):
             [1e-3 * factor for factor in expected])
 
 
-def test_patience_stops_at_the_right_epoch(tiny_splits, monkeypatch):
+def test_patience_stops_at_the_right_epoch(tiny_splits, script_selection):
     # Scripted selection values: the best is epoch 1; with patience 2 the
     # run stops after epoch 3 (two epochs without improvement).
     trainer = Trainer(_model(), _config(epochs=6, patience=2), *tiny_splits)
-    values = iter([3.0, 2.0, 2.5, 2.6, 2.7, 1.0])
-    real = trainer.validate
-
-    def validate():
-        result = real()
-        result['valid_nll_m'] = next(values)
-        return result
-
-    monkeypatch.setattr(trainer, 'validate', validate)
+    script_selection(trainer, [3.0, 2.0, 2.5, 2.6, 2.7, 1.0])
     result = trainer.fit()
     assert result['stopped_early'] and result['epochs_done'] == 4
     assert result['best_epoch'] == 1 and trainer.best_value == 2.0

@@ -9,15 +9,8 @@ from torch_geometric_fnri.training import (
     TrainingObjective,
     make_model,
 )
-from torch_geometric_fnri.training.loaders import TensorBatchLoader
-from torch.utils.data import SequentialSampler
 
 ENC, DEC = slice(0, 6), slice(7, 13)
-
-
-def _batch(dataset, size=4):
-    return next(iter(TensorBatchLoader(dataset, size,
-                                       SequentialSampler(dataset))))
 
 
 def test_sparsity_prior():
@@ -36,10 +29,10 @@ def test_sparsity_prior():
         TrainConfig(non_edge_prior=0.0)
 
 
-def test_non_edge_prior_enters_the_kl_term(tiny_splits):
+def test_non_edge_prior_enters_the_kl_term(tiny_splits, first_batch):
     torch.manual_seed(0)
     model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
-    batch = _batch(tiny_splits[0])
+    batch = first_batch(tiny_splits[0])
     outs = {}
     for prior in (None, 0.9):
         config = TrainConfig(prediction_steps=2, non_edge_prior=prior)
@@ -56,7 +49,7 @@ def test_non_edge_prior_enters_the_kl_term(tiny_splits):
     assert not torch.allclose(outs[0.9]['kl'], outs[None]['kl'])
 
 
-def test_rnn_decoder_with_burn_in_trains(tiny_splits):
+def test_rnn_decoder_with_burn_in_trains(tiny_splits, first_batch):
     torch.manual_seed(0)
     model = make_model('fnri', 'learned', [2, 2], 13, 8, decoder='rnn')
     assert isinstance(model.decoder, RNNDecoder)
@@ -64,7 +57,7 @@ def test_rnn_decoder_with_burn_in_trains(tiny_splits):
                          burn_in_steps=3, accuracy_batch_size=4,
                          progress=False)
     objective = TrainingObjective(model, config, ENC, DEC)
-    batch = _batch(tiny_splits[0])
+    batch = first_batch(tiny_splits[0])
     torch.manual_seed(1)
     out = objective(batch.x, batch.edge_index)
     torch.manual_seed(1)
