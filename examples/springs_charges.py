@@ -251,6 +251,12 @@ def print_results(args, results, names, seconds, level):
                   f'{floor:>17.3f}')
         print('  (constant level: the accuracy of predicting one class for '
               'every edge)')
+        print(f"\n{'edge presence':<24}{'AUROC':>8}{'precision':>11}"
+              f"{'recall':>8}{'F1':>8}")
+        for name in names:
+            print(f'  {name:<22}' + ''.join(
+                f'{test[f"{key}_{name}"]:>{width}.3f}' for key, width in
+                (('auroc', 8), ('precision', 11), ('recall', 8), ('f1', 8))))
     if 'mse_block_1' in test:
         print(f"\n{'trajectory MSE (normalised)':<34}{'model':>11}"
               f"{'static':>11}")

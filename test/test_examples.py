@@ -43,6 +43,9 @@ def test_springs_charges_smoke(tmp_path):
     assert (config['train']['decoder_window'], config['train']['cauchy_scale'],
             config['train']['prediction_steps']) == (12, 0.01, 3)
     assert 'constant level' in result.stdout
+    assert 'edge presence' in result.stdout
+    for key in ('auroc', 'precision', 'recall', 'f1'):
+        assert f'{key}_charges' in metrics['test']
 
     # Resuming a finished run trains nothing more and reports again.
     result = _run(args + ['--resume', '--epochs', '2', '--no-plots'],

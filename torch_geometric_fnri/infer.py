@@ -27,8 +27,9 @@ encoder reads the run's encoder frames. Writes to ``--out``:
   ``--max-systems`` simulations as :mod:`networkx` GraphML;
 * ``plots/system_<i>.png``: their pictures (beside the ground truth when the
   data has labels; needs matplotlib; ``--no-plots`` skips them);
-* ``summary.json``: the run, the data, and the edge accuracy when the data
-  has labels.
+* ``summary.json``: the run, the data, and when the data has labels the
+  edge accuracy and the AUROC, precision, recall and F1 of edge presence
+  per layer.
 """
 import argparse
 import json
@@ -42,7 +43,7 @@ import numpy as np
 import torch
 
 from torch_geometric_fnri.datasets import from_arrays, load_reference_files
-from torch_geometric_fnri.metrics import EdgeAccuracy
+from torch_geometric_fnri.metrics import EdgeAccuracy, edge_presence_metrics
 from torch_geometric_fnri.training import TrainedRun, load_trained
 
 
@@ -74,8 +75,9 @@ def load_data(path: str, run: TrainedRun, split: str = 'test'):
 
 def edge_accuracy(run: TrainedRun, result: Dict[str, Any],
                   dataset) -> Optional[Dict[str, float]]:
-    r"""The edge accuracy of the inferred graphs under the run's mapping,
-    when the data has labels."""
+    r"""The edge accuracy (combined and per layer), and the AUROC,
+    precision, recall and F1 of edge presence per layer, of the inferred
+    graphs under the run's mapping, when the data has labels."""
     if run.edge_mapping is None or getattr(dataset[0], 'edge_type',
                                            None) is None:
         return None
@@ -88,6 +90,11 @@ def edge_accuracy(run: TrainedRun, result: Dict[str, Any],
     out = {'combined': float(accuracy['combined'])}
     for name, value in zip(run.layer_names, accuracy['per_layer']):
         out[name] = float(value)
+    presence = edge_presence_metrics(
+        [p.flatten(0, 1) for p in result['probabilities']], labels,
+        run.edge_mapping, model.pred_num_classes, model.num_edge_types,
+        run.layer_names)
+    out.update(presence)
     return out
 
 
@@ -206,7 +213,11 @@ def main(argv=None) -> int:
           f'({len(paths) + 1} files)')
     if accuracy is not None:
         print('edge accuracy: ' + ', '.join(
-            f'{name} {value:.3f}' for name, value in accuracy.items()))
+            f'{name} {accuracy[name]:.3f}'
+            for name in ['combined'] + run.layer_names))
+        print('edge AUROC: ' + ', '.join(
+            f"{name} {accuracy['auroc_' + name]:.3f}"
+            for name in run.layer_names))
     return 0
 
 

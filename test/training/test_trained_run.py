@@ -82,6 +82,11 @@ def test_inference_equals_the_trainers_evaluation(trained, tiny_splits):
     assert accuracy['combined'] == pytest.approx(
         result['test']['acc_combined'])
     assert accuracy['charges'] == pytest.approx(result['test']['acc_charges'])
+    for name in ('ideal_springs', 'charges'):
+        for key in ('auroc', 'precision', 'recall', 'f1'):
+            assert accuracy[f'{key}_{name}'] == pytest.approx(
+                result['test'][f'{key}_{name}'], nan_ok=True), key
+        assert 0 <= result['test'][f'auroc_{name}'] <= 1
     # The mapped labels agree with the ground truth as often as that.
     labels = torch.stack([test[i].edge_type for i in range(len(test))])
     right = (graphs['edge_type'] == labels).all(-1).float().mean()

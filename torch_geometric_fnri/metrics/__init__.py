@@ -9,6 +9,12 @@ from .confusion_matrix import confusion_matrix
 from .constant_prediction import constant_prediction_accuracy
 from .edge_mapping import fit_edge_mapping, mapped_accuracy, mapping_table
 from .edge_accuracy import EdgeAccuracy, per_batch_optimal_accuracy
+from .edge_presence import (
+    binary_auroc,
+    edge_presence_metrics,
+    label_probabilities,
+    presence_scores,
+)
 from .trajectory_mse import (
     POSITION_FEATURES,
     VELOCITY_FEATURES,
@@ -28,6 +34,10 @@ __all__ = [
     'fit_edge_mapping',
     'mapped_accuracy',
     'mapping_table',
+    'label_probabilities',
+    'binary_auroc',
+    'presence_scores',
+    'edge_presence_metrics',
     'EdgeAccuracy',
     'per_batch_optimal_accuracy',
     'TrajectoryMSE',

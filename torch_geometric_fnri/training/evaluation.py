@@ -6,9 +6,15 @@ import torch
 from torch import Tensor
 
 from torch_geometric_fnri.losses import cauchy_nll
+from torch_geometric_fnri.metrics import (
+    EdgeAccuracy,
+    TrajectoryMSE,
+    edge_presence_metrics,
+    per_batch_optimal_accuracy,
+)
 
 from .config import TRAJECTORY_STEPS, TrainConfig
-from .distributed import all_reduce_sum
+from .distributed import all_gather_objects, all_reduce_sum
 
 
 def identity_mapping(model: torch.nn.Module) -> Dict:
@@ -88,7 +94,12 @@ def evaluate(
       mapping of predicted factors onto label layers, fitted on this split
       when :obj:`mapping` is :obj:`None` (fit it on validation, pass it for
       test; supervised models use the identity); :obj:`edge_mapping` holds
-      the mapping. :obj:`acc_batch_optimal_combined`,
+      the mapping; :obj:`auroc_<layer>`, :obj:`precision_<layer>`,
+      :obj:`recall_<layer>`, :obj:`f1_<layer>`: edge presence (label not 0)
+      per layer under the same mapping, the AUROC from the encoder's
+      probabilities (see
+      :func:`~torch_geometric_fnri.metrics.edge_presence_metrics`).
+      :obj:`acc_batch_optimal_combined`,
       :obj:`acc_batch_optimal_<layer>`: the reference's optimistic figure,
       the mapping re-chosen with the labels for every batch of
       :obj:`config.accuracy_batch_size` simulations by the reference's
@@ -128,12 +139,6 @@ def evaluate(
         device (torch.device, optional): Where batches are moved.
             (default: :obj:`None`, the model's device)
     """
-    from torch_geometric_fnri.metrics import (
-        EdgeAccuracy,
-        TrajectoryMSE,
-        per_batch_optimal_accuracy,
-    )
-
     mode = config.mode
     uses_encoder = mode in ('learned', 'supervised')
     uses_decoder = mode != 'supervised'
@@ -156,6 +161,7 @@ def evaluate(
         search = reference_batch_search(model)
     mse = defaultdict(TrajectoryMSE)
     sums: Dict[str, Tensor] = {}
+    presence_inputs: List = []  # (factor probabilities, labels) per batch
 
     def add(key: str, value: Tensor) -> None:
         value = value.detach().to(device, torch.float64)
@@ -191,6 +197,10 @@ def evaluate(
                     logits, deterministic=not config.stochastic_eval)
                 if edge_type is not None:
                     accuracy.update(pred_types, edge_type)
+                    presence_inputs.append((
+                        [p.detach().cpu()
+                         for p in model.factor_probabilities(logits)],
+                        edge_type.detach().cpu()))
                     _add_batch_optimal(add, pred_types, edge_type, batch,
                                        model, config, names, search,
                                        per_batch_optimal_accuracy)
@@ -257,6 +267,8 @@ def evaluate(
             out[f'acc_batch_optimal_{name}'] = float(
                 totals[f'acc_opt_{name}']) / batches
         out['edge_mapping'] = result['mapping']
+        out.update(_edge_presence(presence_inputs, result['mapping'],
+                                  model, names))
         if full:
             out['edge_confusion'] = accuracy.confusion.tolist()
     if uses_decoder:
@@ -320,3 +332,16 @@ def _add_batch_optimal(add, pred: Tensor, target: Tensor, batch, model,
         add('acc_opt_combined', torch.tensor(result['combined']))
         for name, value in zip(names, result['per_layer']):
             add(f'acc_opt_{name}', torch.tensor(value))
+
+
+def _edge_presence(inputs: List, mapping: Dict, model: torch.nn.Module,
+                   names: Sequence[str]) -> Dict[str, float]:
+    # AUROC, precision, recall and F1 of every layer over the whole split
+    # (the batches of every process).
+    inputs = [item for part in all_gather_objects(inputs) for item in part]
+    probabilities = [torch.cat(parts) for parts in
+                     zip(*(probs for probs, _ in inputs))]
+    target = torch.cat([labels for _, labels in inputs])
+    return edge_presence_metrics(probabilities, target, mapping,
+                                 model.pred_num_classes,
+                                 model.num_edge_types, names)

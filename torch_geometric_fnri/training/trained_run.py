@@ -109,12 +109,7 @@ class TrainedRun:
             num_edges = batch.edge_index.size(1) // batch.num_graphs
             if edge_index is None:
                 edge_index = batch.edge_index[:, :num_edges].cpu()
-            probs = model.sampler.probabilities(logits)
-            if model.variant == 'sfnri':
-                factors = [torch.stack([1 - p, p], dim=-1)
-                           for p in probs.unbind(-1)]
-            else:
-                factors = list(probs.split(model.model_edge_types, dim=-1))
+            factors = model.factor_probabilities(logits)
             probabilities.append([
                 f.reshape(batch.num_graphs, num_edges, -1).cpu()
                 for f in factors

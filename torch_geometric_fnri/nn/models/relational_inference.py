@@ -193,6 +193,16 @@ class RelationalInference(torch.nn.Module):
             for block in logits.split(self.model_edge_types, dim=-1)
         ], dim=-1)
 
+    def factor_probabilities(self, logits: Tensor) -> List[Tensor]:
+        r"""The encoder's posterior as one :obj:`[E, C_p]` tensor per
+        predicted factor (fNRI: per layer-graph; NRI: one over the combined
+        types; sfNRI: :math:`(1 - z, z)` per factor), in the order of
+        :attr:`pred_num_classes`."""
+        probs = self.sampler.probabilities(logits)
+        if self.variant == 'sfnri':
+            return [torch.stack([1 - z, z], dim=-1) for z in probs.unbind(-1)]
+        return list(probs.split(self.model_edge_types, dim=-1))
+
     def kl_loss(self, logits: Tensor, num_nodes: int,
                 prior: Optional[Tensor] = None) -> Tensor:
         r"""The KL term (see
