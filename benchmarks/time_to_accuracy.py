@@ -28,6 +28,7 @@ accuracy (null if not reached), the final test accuracy and 10-step MSE;
 and the medians over seeds per recipe.
 """
 import argparse
+import itertools
 import json
 import os
 import os.path as osp
@@ -61,8 +62,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--recipe', nargs='+', choices=sorted(RECIPES),
                         default=['fast', 'paper'])
-    parser.add_argument('--model', choices=['nri', 'fnri', 'sfnri'],
-                        default='fnri')
+    parser.add_argument('--model', nargs='+', choices=['nri', 'fnri', 'sfnri'],
+                        default=['fnri'], help='one or more variants, run '
+                        'one after another (with --report-only: combine '
+                        'their logs into one summary and plot)')
     parser.add_argument('--system', choices=list(SYSTEM_NAMES),
                         default='I+C')
     parser.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
@@ -183,14 +186,15 @@ class EdgeAccuracyProbe:
         return {'combined': out['combined'], 'per_layer': out['per_layer']}
 
 
-def run_one(args, recipe_name: str, seed: int, splits, path: str) -> None:
-    r"""Trains one recipe and seed for the budget and writes its log to
-    :obj:`path`."""
+def run_one(args, variant: str, recipe_name: str, seed: int, splits,
+            path: str) -> None:
+    r"""Trains one variant, recipe and seed for the budget and writes its
+    log to :obj:`path`."""
     train, valid, test = splits
     recipe = get_recipe(recipe_name)
     num_frames = train[0].x.size(1)
     torch.manual_seed(seed)
-    model = recipe.build_model(args.model, 'learned', train.num_edge_types,
+    model = recipe.build_model(variant, 'learned', train.num_edge_types,
                                num_frames, **args.overrides['model'])
     config = recipe.config(**{**args.overrides['train'], 'seed': seed,
                               'epochs': 10**6, 'device': args.device,
@@ -206,7 +210,7 @@ def run_one(args, recipe_name: str, seed: int, splits, path: str) -> None:
         log.write(json.dumps(row) + '\n')
         log.flush()
 
-    write({'recipe': recipe_name, 'tag': args.tag, 'model': args.model,
+    write({'recipe': recipe_name, 'tag': args.tag, 'model': variant,
            'seed': seed, 'system': args.system, 'config': config.to_dict(),
            'model_args': {**recipe.model, **args.overrides['model']},
            'machine': args.machine})
@@ -285,12 +289,13 @@ def summarise(recipe: str, seed: int, rows: List[Dict], final: Dict) -> Dict:
 
 
 def medians(runs: List[Dict]) -> Dict:
-    r"""Per recipe: median test accuracy and 10-step MSE; the median
+    r"""Per recipe (per variant and recipe when the runs hold several
+    variants): median test accuracy and 10-step MSE; the median
     minutes and updates to each threshold (null when fewer than half of
     the seeds reached it: an unreached threshold counts as infinite)."""
     out = {}
-    for recipe in dict.fromkeys(r['recipe'] for r in runs):
-        mine = [r for r in runs if r['recipe'] == recipe]
+    for group in dict.fromkeys(r.get('group', r['recipe']) for r in runs):
+        mine = [r for r in runs if r.get('group', r['recipe']) == group]
         reach = {}
         for key in mine[0]['reach']:
             for unit in ('minutes', 'updates'):
@@ -301,7 +306,7 @@ def medians(runs: List[Dict]) -> Dict:
                     None if value == float('inf') else value)
             if reach[key]['minutes'] is None:
                 reach[key] = None
-        out[recipe] = {
+        out[group] = {
             'seeds': [r['seed'] for r in mine],
             'reach': reach,
             'test_acc_combined': statistics.median(
@@ -371,27 +376,33 @@ def main(argv=None) -> int:
         'other_jobs': args.note}
     budget = (f'{args.updates} updates' if args.updates else
               f'{args.minutes} minutes')
-    print(f'{args.model} on {args.system}: {args.num_train} training '
+    models = ' '.join(args.model)
+    print(f'{models} on {args.system}: {args.num_train} training '
           f'simulations, budget {budget} per run', flush=True)
     runs, logs, machines = [], {}, {}
-    for recipe in args.recipe:
-        for seed in args.seeds:
-            name = '-'.join([args.model, recipe] +
-                            ([args.tag] if args.tag else []))
-            path = osp.join(args.out, f'{name}-seed{seed}.jsonl')
-            if not args.report_only:
-                run_one(args, recipe, seed, splits, path)
-            with open(path) as f:
-                rows = [json.loads(line) for line in f]
-            machines[f'{name} seed {seed}'] = rows[0].get('machine')
-            evaluations = [row for row in rows
-                           if 'valid_combined' in row and 'final' not in row]
-            summary = summarise(recipe, seed, evaluations, rows[-1])
-            summary['tag'] = args.tag
-            runs.append(summary)
-            logs[f'{name} seed {seed}'] = evaluations
+    for variant, recipe, seed in itertools.product(args.model, args.recipe,
+                                                   args.seeds):
+        name = '-'.join([variant, recipe] +
+                        ([args.tag] if args.tag else []))
+        path = osp.join(args.out, f'{name}-seed{seed}.jsonl')
+        if not args.report_only:
+            run_one(args, variant, recipe, seed, splits, path)
+        with open(path) as f:
+            rows = [json.loads(line) for line in f]
+        machines[f'{name} seed {seed}'] = rows[0].get('machine')
+        evaluations = [row for row in rows
+                       if 'valid_combined' in row and 'final' not in row]
+        summary = summarise(recipe, seed, evaluations, rows[-1])
+        summary['tag'] = args.tag
+        summary['model'] = variant
+        # Medians are per recipe, or per variant and recipe.
+        summary['group'] = (recipe if len(args.model) == 1 else
+                            f'{variant}-{recipe}')
+        runs.append(summary)
+        logs[f'{name} seed {seed}'] = evaluations
     result = {
-        'benchmark': 'time_to_accuracy', 'model': args.model,
+        'benchmark': 'time_to_accuracy',
+        'model': args.model[0] if len(args.model) == 1 else args.model,
         'system': args.system,
         'budget': ({'updates': args.updates} if args.updates else
                    {'minutes': args.minutes}),
@@ -406,7 +417,7 @@ def main(argv=None) -> int:
         'runs': runs,
         'medians': medians(runs),
     }
-    stem = '-'.join([args.model] + args.recipe +
+    stem = '-'.join(args.model + args.recipe +
                     ([args.tag] if args.tag else []))
     result['overrides'] = args.overrides
     with open(osp.join(args.out, f'{stem}-summary.json'), 'w') as f:
@@ -415,7 +426,7 @@ def main(argv=None) -> int:
         try:
             plot(osp.join(args.out, f'{stem}-accuracy.png'), logs,
                  level['combined'],
-                 f'{args.model} on {args.system}, {args.num_train} training '
+                 f'{models} on {args.system}, {args.num_train} training '
                  f'simulations',
                  args.reference)
         except ImportError as error:

@@ -40,6 +40,13 @@ def test_medians_count_unreached_thresholds_as_infinite():
     # One of three reached: the median is unreached.
     runs[2]['reach']['50'] = None
     assert tta.medians(runs)['fast']['reach']['50'] is None
+    # Runs of several variants: medians per variant and recipe.
+    for item, group in zip(runs, ['fnri-fast', 'nri-fast', 'fnri-fast']):
+        item['group'] = group
+    grouped = tta.medians(runs)
+    assert sorted(grouped) == ['fnri-fast', 'nri-fast']
+    assert grouped['fnri-fast']['seeds'] == [1, 3]
+    assert grouped['nri-fast']['test_acc_combined'] == 0.3
 
 
 def test_overrides_and_errors():
