@@ -76,15 +76,25 @@ def non_negative_int(text: str) -> int:
     return _int_at_least(text, 0)
 
 
-def positive_float(text: str) -> float:
+def _finite_float(text: str, zero_allowed: bool) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f'expected a number, got {text!r}')
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f'expected a positive number, '
+    low_ok = value >= 0 if zero_allowed else value > 0
+    if not (low_ok and value < float('inf')):
+        bound = '>= 0' if zero_allowed else '> 0'
+        raise argparse.ArgumentTypeError(f'expected a finite number {bound}, '
                                          f'got {value}')
     return value
+
+
+def non_negative_float(text: str) -> float:
+    return _finite_float(text, zero_allowed=True)
+
+
+def positive_float(text: str) -> float:
+    return _finite_float(text, zero_allowed=False)
 
 
 def sparsity_prior(text: str) -> float:
@@ -157,6 +167,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         default=None, help='M, the training rollout '
                         'length (fast: 2, paper: 10)')
     parser.add_argument('--seed', type=non_negative_int, default=42)
+    parser.add_argument('--observation-noise', type=non_negative_float,
+                        default=0.0, help='std of Gaussian noise on the '
+                        'observed positions and velocities (physical units)')
     parser.add_argument('--data-root', default='data')
     parser.add_argument('--out', default=osp.join('runs', 'springs_charges'))
     parser.add_argument('--resume', action='store_true',
@@ -321,7 +334,8 @@ def main(argv=None) -> int:
     train, valid, test = load_splits(
         args.system, (args.num_train, args.num_valid, args.num_test),
         num_particles=args.num_particles, num_frames=args.num_frames,
-        seed=args.seed, root=args.data_root, rank=dist.rank)
+        seed=args.seed, root=args.data_root, rank=dist.rank,
+        observation_noise=args.observation_noise)
     torch.manual_seed(args.seed)
     recipe = get_recipe(args.recipe)
     config = recipe.config(mode=args.mode, epochs=args.epochs,

@@ -95,6 +95,7 @@ def test_springs_charges_cnn_encoder_paper_recipe(tmp_path):
     (['--prior', 'dense'], 'expected sparsity:P'),
     (['--encoder-frames', '98'], 'needs at least 2 decoder frames'),
     (['--seed', '-1'], 'expected an integer >= 0, got -1'),
+    (['--observation-noise', '-0.1'], 'expected a finite number >= 0'),
     (['--epochs', '0'], 'expected an integer >= 1, got 0'),
 ])
 def test_springs_charges_bad_arguments(tmp_path, args, message):

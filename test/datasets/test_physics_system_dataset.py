@@ -200,3 +200,31 @@ def test_unloadable_cache_regenerated(tmp_path, count_simulations,
         dataset = PhysicsSystemDataset(str(tmp_path), 'springs', **SMALL)
     assert len(failures) == 1 and len(count_simulations) == 6
     assert len(dataset) == 6
+
+
+def test_observation_noise():
+    sizes = dict(system='springs_charges', num_simulations=(16, 8, 8),
+                 num_particles=3, num_frames=13, sample_freq=10, seed=0,
+                 log=False)
+    clean = PhysicsSystemDataset(None, split='test', **sizes)
+    noisy = PhysicsSystemDataset(None, split='test', observation_noise=0.05,
+                                 **sizes)
+    again = PhysicsSystemDataset(None, split='test', observation_noise=0.05,
+                                 **sizes)
+    x = {name: torch.stack([d[i].x for i in range(8)])
+         for name, d in (('clean', clean), ('noisy', noisy),
+                         ('again', again))}
+    assert torch.equal(x['noisy'], x['again'])  # Seeded.
+    # In physical units the difference is the noise: zero mean, std 0.05.
+    diff = noisy.stats.denormalize(x['noisy']) - \
+        clean.stats.denormalize(x['clean'])
+    assert abs(float(diff.std()) - 0.05) < 0.005
+    assert abs(float(diff.mean())) < 0.005
+    for i in range(8):
+        assert torch.equal(noisy[i].edge_type, clean[i].edge_type)
+    # The noise is part of the cache key only when it is not zero.
+    assert 'observation_noise' not in clean.generation_parameters
+    assert noisy.generation_parameters['observation_noise'] == 0.05
+    for bad in (-0.1, float('nan'), float('inf'), True, '0.1'):
+        with pytest.raises(ValueError, match="'observation_noise'"):
+            PhysicsSystemDataset(None, observation_noise=bad, **sizes)

@@ -91,6 +91,13 @@ class PhysicsSystemDataset(InMemoryDataset):
         sample_freq (int, optional): Steps :math:`f` between frames.
             (default: :obj:`100`)
         seed (int, optional): The seed. (default: :obj:`42`)
+        observation_noise (float, optional): Standard deviation of Gaussian
+            noise added to the observed positions and velocities (physical
+            units, as the reference generators' ``noise_var``; the
+            simulation itself stays exact and the labels are unchanged),
+            drawn from a seed stream of its own, before the normalisation is
+            fitted. Part of the cache key when not zero.
+            (default: :obj:`0.0`)
         transform (callable, optional): Applied on access.
             (default: :obj:`None`)
         pre_transform (callable, optional): Applied before saving.
@@ -113,6 +120,7 @@ class PhysicsSystemDataset(InMemoryDataset):
         num_frames: int = 99,
         sample_freq: int = 100,
         seed: int = 42,
+        observation_noise: float = 0.0,
         transform: Optional[Callable] = None,
         pre_transform: Optional[Callable] = None,
         force_reload: bool = False,
@@ -134,6 +142,12 @@ class PhysicsSystemDataset(InMemoryDataset):
                     or isinstance(value, bool) or value < minimum):
                 raise ValueError(f"'{name}' must be an int >= {minimum} "
                                  f"(got {value!r})")
+        if isinstance(observation_noise, bool) or not isinstance(
+                observation_noise, (int, float)) or not (
+                    0 <= observation_noise < float('inf')):
+            raise ValueError(f"'observation_noise' must be a finite number "
+                             f">= 0 (got {observation_noise!r})")
+        self.observation_noise = float(observation_noise)
         self.num_particles = int(num_particles)
         self.num_frames = int(num_frames)
         self.sample_freq = int(sample_freq)
@@ -211,6 +225,8 @@ class PhysicsSystemDataset(InMemoryDataset):
             'max_force': MAX_FORCE,
             'min_distance': MIN_DISTANCE,
         }
+        if self.observation_noise:  # Absent when 0: older keys stay valid.
+            parameters['observation_noise'] = self.observation_noise
         if self.pre_transform is not None:
             parameters['pre_transform'] = _describe(self.pre_transform)
         return parameters
@@ -280,6 +296,11 @@ class PhysicsSystemDataset(InMemoryDataset):
                 else False, desc=f'simulating {split}')
             features[split] = to_features(trajectories.loc,
                                           trajectories.vel)
+            if self.observation_noise:
+                noise = np.random.default_rng(np.random.SeedSequence(
+                    self.seed, spawn_key=(index, 1)))
+                features[split] = features[split] + self.observation_noise * \
+                    noise.standard_normal(features[split].shape)
             data[split] = self.system.labels(trajectories.couplings)
         stats = TrajectoryNormalizer.fit(features['train'],
                                          POSITION_VELOCITY_GROUPS)

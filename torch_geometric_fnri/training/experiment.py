@@ -28,6 +28,7 @@ def load_splits(
     seed: int = 42,
     root: str = 'data',
     rank: int = 0,
+    observation_noise: float = 0.0,
 ) -> Tuple[PhysicsSystemDataset, PhysicsSystemDataset,
            PhysicsSystemDataset]:
     r"""Simulates (or loads from the cache under :obj:`root`) the train,
@@ -43,11 +44,15 @@ def load_splits(
         seed (int, optional): Simulation seed. (default: 42)
         root (str, optional): Cache root. (default: :obj:`'data'`)
         rank (int, optional): This process' rank. (default: 0)
+        observation_noise (float, optional): Standard deviation of the
+            Gaussian noise on the observed positions and velocities (see
+            :class:`~torch_geometric_fnri.datasets.PhysicsSystemDataset`).
+            (default: 0)
     """
     kwargs = dict(system=SYSTEM_NAMES.get(system, system),
                   num_simulations=tuple(num_simulations),
                   num_particles=num_particles, num_frames=num_frames,
-                  seed=seed, log=False)
+                  seed=seed, observation_noise=observation_noise, log=False)
 
     def load():
         return tuple(PhysicsSystemDataset(root, split=split, **kwargs)
