@@ -45,6 +45,10 @@ import torch
 from torch_geometric_fnri.datasets import from_arrays, load_reference_files
 from torch_geometric_fnri.metrics import EdgeAccuracy, edge_presence_metrics
 from torch_geometric_fnri.training import TrainedRun, load_trained
+from torch_geometric_fnri.visualization import (
+    plot_multiplex_graph,
+    to_networkx_multiplex,
+)
 
 
 def load_data(path: str, run: TrainedRun, split: str = 'test'):
@@ -134,7 +138,6 @@ def write_outputs(out: str, run: TrainedRun, result: Dict[str, Any],
 
     if result['edge_type'] is None:
         return paths
-    from torch_geometric_fnri.visualization import to_networkx_multiplex
     num_nodes = dataset[0].x.size(0)
     os.makedirs(osp.join(out, 'graphml'), exist_ok=True)
     for s in range(min(max_systems, result['edge_type'].size(0))):
@@ -145,9 +148,6 @@ def write_outputs(out: str, run: TrainedRun, result: Dict[str, Any],
         nx.write_graphml(graph, paths[-1])
         if plots:
             try:
-                from torch_geometric_fnri.visualization import (
-                    plot_multiplex_graph,
-                )
                 truth = getattr(dataset[s], 'edge_type', None)
                 paths.append(plot_multiplex_graph(
                     osp.join(out, 'plots', f'system_{s}.png'),

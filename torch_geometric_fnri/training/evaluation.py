@@ -58,6 +58,18 @@ def reference_batch_search(model: torch.nn.Module) -> Dict[str, object]:
 
 
 @torch.no_grad()
+def check_finite_trajectories(x: Tensor) -> None:
+    r"""Raises a :class:`ValueError` naming the nodes when the trajectories
+    :obj:`x` :obj:`[N, T, D]` of a batch hold NaN or inf."""
+    if not bool(torch.isfinite(x).all()):
+        nodes = (~torch.isfinite(x).flatten(1).all(1)).nonzero()
+        raise ValueError(
+            f"the trajectories hold non-finite values (NaN or inf) at "
+            f"{nodes.numel()} node(s) of this batch (first node indices: "
+            f"{nodes.flatten().tolist()[:10]}); clean or drop those "
+            f"simulations before evaluating")
+
+
 def evaluate(
     model: torch.nn.Module,
     loader: Iterable,
@@ -162,6 +174,7 @@ def evaluate(
     mse = defaultdict(TrajectoryMSE)
     sums: Dict[str, Tensor] = {}
     presence_inputs: List = []  # (factor probabilities, labels) per batch
+    prior = config.prior(model) if mode == 'learned' else None
 
     def add(key: str, value: Tensor) -> None:
         value = value.detach().to(device, torch.float64)
@@ -173,13 +186,7 @@ def evaluate(
         for batch in loader:
             batch = batch.to(device)
             x, edge_index = batch.x, batch.edge_index
-            if not bool(torch.isfinite(x).all()):
-                nodes = (~torch.isfinite(x).flatten(1).all(1)).nonzero()
-                raise ValueError(
-                    f"the trajectories hold non-finite values (NaN or inf) "
-                    f"at {nodes.numel()} node(s) of this batch (first node "
-                    f"indices: {nodes.flatten().tolist()[:10]}); clean or "
-                    f"drop those simulations before evaluating")
+            check_finite_trajectories(x)
             edge_type = getattr(batch, 'edge_type', None)
             num_nodes = x.size(0)
             add('graphs', torch.tensor(float(batch.num_graphs)))
@@ -191,7 +198,7 @@ def evaluate(
                 pred_types = model.predict_edge_types(logits)
                 if mode == 'learned' and model.variant != 'sfnri':
                     add('kl', model.kl_loss(logits, num_nodes=num_nodes,
-                                            prior=config.prior(model)) *
+                                            prior=prior) *
                         num_nodes)
                 edge_weight = model.sample(
                     logits, deterministic=not config.stochastic_eval)

@@ -41,6 +41,9 @@ class TrainingObjective(torch.nn.Module):
         self.config = config
         self.encoder_frames = encoder_frames
         self.decoder_frames = decoder_frames
+        # The KL prior, built once (None: uniform); a buffer so that it
+        # follows the module's device.
+        self.register_buffer('prior', config.prior(model), persistent=False)
 
     def decoder_input(self, x: Tensor) -> Tensor:
         r"""The decoder frames of :obj:`x` :obj:`[N, T, D]`: all of
@@ -109,6 +112,6 @@ class TrainingObjective(torch.nn.Module):
                            if config.sfnri_loss == 'mse' else out['nll'])
         else:
             out['kl'] = model.kl_loss(logits, num_nodes=x.size(0),
-                                      prior=config.prior(model))
+                                      prior=self.prior)
             out['loss'] = out['nll'] + config.beta * out['kl']
         return out

@@ -14,6 +14,7 @@ from torch_geometric_fnri.transforms import TrajectoryNormalizer
 from .checkpoint import load_checkpoint
 from .config import TrainConfig
 from .distributed import resolve_device
+from .evaluation import check_finite_trajectories
 from .loaders import make_loader
 from .run_directory import RunDirectory
 
@@ -102,9 +103,7 @@ class TrainedRun:
         for batch in make_loader(dataset, batch_size, shuffle=False,
                                  on_device=True, device=self.device):
             x = batch.x[:, self.encoder_frames]
-            if not bool(torch.isfinite(x).all()):
-                raise ValueError('the trajectories hold non-finite values '
-                                 '(NaN or inf)')
+            check_finite_trajectories(x)
             logits = model.encode(x, batch.edge_index, batch.batch)
             num_edges = batch.edge_index.size(1) // batch.num_graphs
             if edge_index is None:

@@ -160,7 +160,8 @@ class Trainer:
         self.extra_config = dict(extra_config or {})
         self.data_identity = dataset_identity(train_dataset)
         num_frames = reference[0].x.size(1)
-        encoder_frames = config.frame_split(num_frames)[0]
+        self.frames = config.frame_split(num_frames)
+        encoder_frames = self.frames[0]
         _check_model_options(model, config, encoder_frames)
         stats = getattr(reference, 'stats', None)
         # What load_trained needs to rebuild and use the model.
@@ -200,8 +201,6 @@ class Trainer:
         self._best_state: Optional[Dict[str, Tensor]] = None
         self.history: list = []
         if config.mode != 'static':
-            num_frames = train_dataset[0].x.size(1)
-            self.frames = config.frame_split(num_frames)
             self.objective = TrainingObjective(self.model, config,
                                                *self.frames)
             self.step_module = self.objective
