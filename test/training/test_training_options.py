@@ -1,3 +1,5 @@
+import json
+
 import pytest
 import torch
 
@@ -95,3 +97,44 @@ def test_options_the_model_cannot_take_raise(tiny_splits):
         make_model('fnri', 'learned', [2, 2], 13, 8, decoder='static')
     with pytest.raises(ValueError, match="uses the static decoder"):
         make_model('fnri', 'static', [2, 2], 13, 8, decoder='rnn')
+
+
+def test_prediction_steps_schedule_sets_the_training_rollout(
+        tiny_splits, monkeypatch):
+    config = TrainConfig(epochs=2, batch_size=8, prediction_steps=2,
+                         prediction_steps_schedule=[[1, 3], [3, 5]],
+                         accuracy_batch_size=4, progress=False)
+    assert config.prediction_steps_schedule == ((1, 3), (3, 5))
+    assert [config.prediction_steps_at(u) for u in range(5)] == \
+        [2, 3, 3, 5, 5]
+    assert TrainConfig.from_dict(
+        json.loads(config.to_json())) == config
+    torch.manual_seed(0)
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    seen = []
+    decode = model.decode
+
+    def recording_decode(*args, **kwargs):
+        if model.training:
+            seen.append(kwargs['pred_steps'])
+        return decode(*args, **kwargs)
+    monkeypatch.setattr(model, 'decode', recording_decode)
+    trainer = Trainer(model, config, *tiny_splits)
+    trainer.fit()
+    # 16 training simulations in batches of 8: two updates an epoch.
+    assert seen == [2, 3, 3, 5]
+    assert trainer.objective.prediction_steps == 5
+
+
+@pytest.mark.parametrize('schedule, error, match', [
+    ([[2, 3], [1, 5]], ValueError, 'strictly increasing'),
+    ([[1, 3], [1, 5]], ValueError, 'strictly increasing'),
+    ([], ValueError, 'strictly increasing'),
+    ([[1, 0]], ValueError, r'steps\' must be >= 1'),
+    ([[-1, 3]], ValueError, r'updates\' must be >= 0'),
+    ([[1.5, 3]], TypeError, 'must be an int'),
+    ([3], TypeError, r'\(updates, steps\) pairs'),
+])
+def test_bad_prediction_steps_schedule_raises(schedule, error, match):
+    with pytest.raises(error, match=match):
+        TrainConfig(prediction_steps_schedule=schedule)

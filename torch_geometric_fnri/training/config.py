@@ -2,7 +2,7 @@ r"""The configuration of a training run."""
 import dataclasses
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from torch import Tensor
 
@@ -45,6 +45,12 @@ class TrainConfig:
         prediction_steps (int, optional): :math:`M`, the length of the
             decoder rollout before it is re-anchored on ground truth.
             (default: :obj:`10`)
+        prediction_steps_schedule (Sequence[Tuple[int, int]], optional): A
+            curriculum on :math:`M`: pairs :obj:`(updates, steps)`, in
+            increasing order of :obj:`updates`; from that many optimiser
+            steps on, training rollouts have :obj:`steps` steps (see
+            :meth:`prediction_steps_at`). Validation, test and checkpoint
+            selection keep :obj:`prediction_steps`. (default: :obj:`None`)
         decoder_window (int, optional): Train the decoder on a random window
             of this many consecutive decoder frames per batch (at least 2)
             instead of all of them: cheaper updates. Validation and test
@@ -124,6 +130,7 @@ class TrainConfig:
     encoder_frames: Optional[int] = None
     decoder_start: Optional[int] = None
     prediction_steps: int = 10
+    prediction_steps_schedule: Optional[Sequence[Tuple[int, int]]] = None
     decoder_window: Optional[int] = None
     epochs: int = 500
     max_epochs: Optional[int] = None
@@ -156,6 +163,9 @@ class TrainConfig:
         for name in ('prediction_steps', 'epochs', 'batch_size',
                      'lr_decay_epochs', 'accuracy_batch_size'):
             _check_int(name, getattr(self, name), minimum=1)
+        if self.prediction_steps_schedule is not None:
+            self.prediction_steps_schedule = _check_schedule(
+                self.prediction_steps_schedule)
         if self.decoder_window is not None:
             _check_int('decoder_window', self.decoder_window, minimum=2)
         for name in ('encoder_frames', 'max_epochs', 'patience',
@@ -185,6 +195,17 @@ class TrainConfig:
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ValueError(f"'grad_clip' must be positive or None "
                              f"(got {self.grad_clip})")
+
+    def prediction_steps_at(self, updates: int) -> int:
+        r"""The training rollout length :math:`M` after :obj:`updates`
+        optimiser steps: the last entry of
+        :obj:`prediction_steps_schedule` that has been reached, else
+        :obj:`prediction_steps`."""
+        steps = self.prediction_steps
+        for start, scheduled in self.prediction_steps_schedule or ():
+            if updates >= start:
+                steps = scheduled
+        return steps
 
     def prior(self, model) -> Optional[Tensor]:
         r"""The KL prior of :obj:`model` under :obj:`non_edge_prior`
@@ -259,6 +280,23 @@ def _check_choice(name: str, value: Any, choices: Tuple[str, ...]) -> None:
     if value not in choices:
         raise ValueError(f"'{name}' must be one of {list(choices)} "
                          f"(got {value!r})")
+
+
+def _check_schedule(schedule: Any) -> Tuple[Tuple[int, int], ...]:
+    name = 'prediction_steps_schedule'
+    try:
+        pairs = tuple((start, steps) for start, steps in schedule)
+    except (TypeError, ValueError):
+        raise TypeError(f"'{name}' must be a sequence of (updates, steps) "
+                        f"pairs (got {schedule!r})") from None
+    for start, steps in pairs:
+        _check_int(f'{name} updates', start, minimum=0)
+        _check_int(f'{name} steps', steps, minimum=1)
+    starts = [start for start, _ in pairs]
+    if not pairs or starts != sorted(set(starts)):
+        raise ValueError(f"'{name}' must list strictly increasing update "
+                         f"counts (got {schedule!r})")
+    return pairs
 
 
 def _check_int(name: str, value: Any, minimum: int) -> None:

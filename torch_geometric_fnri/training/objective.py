@@ -41,6 +41,9 @@ class TrainingObjective(torch.nn.Module):
         self.config = config
         self.encoder_frames = encoder_frames
         self.decoder_frames = decoder_frames
+        # M of the training rollouts; the trainer follows
+        # config.prediction_steps_schedule by setting it between updates.
+        self.prediction_steps = config.prediction_steps
         # The KL prior, built once (None: uniform); a buffer so that it
         # follows the module's device.
         self.register_buffer('prior', config.prior(model), persistent=False)
@@ -96,7 +99,7 @@ class TrainingObjective(torch.nn.Module):
             edge_weight = model.edge_weight_from_labels(edge_type)
         x_dec = self.decoder_input(x)
         pred = model.decode(x_dec, edge_index, edge_weight,
-                            pred_steps=config.prediction_steps,
+                            pred_steps=self.prediction_steps,
                             burn_in_steps=config.burn_in_steps)
         target = x_dec[:, 1:]
         if config.cauchy_scale is None:

@@ -377,6 +377,8 @@ class Trainer:
             for index, batch in enumerate(self.train_loader):
                 batch = batch.to(self.device)
                 edge_type = getattr(batch, 'edge_type', None)
+                self.objective.prediction_steps = \
+                    config.prediction_steps_at(self.updates)
                 out = self.step_module(batch.x, batch.edge_index, edge_type,
                                        batch.batch)
                 loss = out['loss']
