@@ -1,0 +1,125 @@
+import dataclasses
+
+import numpy as np
+import pytest
+
+from torch_geometric_fnri.datasets import (
+    SYSTEMS,
+    BernoulliPairs,
+    Coulomb,
+    FiniteSpring,
+    IdealSpring,
+    InteractionLayer,
+    PhysicsSystem,
+    RandomSignCharges,
+    UniformCountCharges,
+    UniformCountPairs,
+    get_system,
+)
+
+# The registry as documented in the systems module: per layer the force
+# law, its parameters and the graph sampler, then loc_std.
+DOCUMENTED = {
+    'springs': ([(IdealSpring, {'strength': 0.1}, BernoulliPairs(0.5))],
+                0.5),
+    'charged': ([(Coulomb, {'strength': 1.0}, RandomSignCharges())], 1.0),
+    'springs_charges': ([
+        (IdealSpring, {'strength': 0.1}, UniformCountPairs()),
+        (Coulomb, {'strength': 0.2}, UniformCountCharges()),
+    ], 0.5),
+    'springs_charges_fsprings': ([
+        (IdealSpring, {'strength': 0.1}, UniformCountPairs()),
+        (Coulomb, {'strength': 0.2}, UniformCountCharges()),
+        (FiniteSpring, {'strength': 0.1, 'rest_length': 1.0},
+         UniformCountPairs()),
+    ], 0.5),
+}
+
+
+def test_registry_matches_the_documented_table():
+    assert sorted(SYSTEMS) == sorted(DOCUMENTED)
+    for name, (layers, loc_std) in DOCUMENTED.items():
+        system = get_system(name)
+        assert system is SYSTEMS[name] and system.name == name
+        assert (system.loc_std, system.vel_norm, system.box_size) == (
+            loc_std, 0.5, 5.0)
+        assert len(system.layers) == len(layers)
+        for layer, (cls, params, sampler) in zip(system.layers, layers):
+            assert type(layer.interaction) is cls
+            for key, value in params.items():
+                assert getattr(layer.interaction, key) == value
+            assert layer.sampler == sampler
+            assert layer.on_value == 1.0
+        assert system.num_edge_types == [2] * len(layers)
+        assert system.interaction_names == [
+            layer.interaction.name for layer in system.layers]
+
+
+def test_get_system_passes_a_system_through():
+    custom = PhysicsSystem('custom', (InteractionLayer(
+        FiniteSpring(strength=0.3, rest_length=2.0), BernoulliPairs(0.2)), ),
+        loc_std=2.0, box_size=3.0)
+    assert get_system(custom) is custom
+    assert custom.interaction_names == ['finite_springs']
+    assert custom.num_edge_types == [2]
+    with pytest.raises(ValueError, match=r"'system' must be one of \["):
+        get_system('custom')
+    with pytest.raises(ValueError, match="got None"):
+        get_system(None)
+
+
+@pytest.mark.parametrize('name', sorted(SYSTEMS))
+def test_sample_couplings_draws_layers_in_order(name):
+    system = get_system(name)
+    couplings = system.sample_couplings(np.random.default_rng(0), 3, 4)
+    assert couplings.shape == (3, len(system.layers), 4, 4)
+    assert couplings.dtype == np.float64
+    # The same stream, drawn layer by layer.
+    rng = np.random.default_rng(0)
+    for index, layer in enumerate(system.layers):
+        np.testing.assert_array_equal(couplings[:, index],
+                                      layer.sampler(rng, 3, 4))
+    again = system.sample_couplings(np.random.default_rng(0), 3, 4)
+    other = system.sample_couplings(np.random.default_rng(1), 3, 4)
+    assert again.tobytes() == couplings.tobytes()
+    assert not np.array_equal(other, couplings)
+
+
+def test_labels_use_each_layers_on_value():
+    system = PhysicsSystem('signs', (
+        InteractionLayer(Coulomb(), RandomSignCharges(), on_value=-1.0),
+        InteractionLayer(IdealSpring(), BernoulliPairs()),
+    ))
+    couplings = np.array([[
+        [[1., -1., 1.], [-1., 1., 0.5], [1., 0.5, -1.]],
+        [[1., 1., 0.], [1., 1., 2.], [0., 2., 1.]],
+    ]])
+    labels = system.labels(couplings)
+    assert labels.dtype == np.int64 and labels.shape == (1, 2, 3, 3)
+    # Oracle: label 1 exactly where the coupling equals on_value, never on
+    # the diagonal.
+    expected = np.zeros((1, 2, 3, 3), dtype=np.int64)
+    for layer, on in enumerate((-1.0, 1.0)):
+        for i in range(3):
+            for j in range(3):
+                expected[0, layer, i, j] = int(
+                    i != j and couplings[0, layer, i, j] == on)
+    np.testing.assert_array_equal(labels, expected)
+    assert labels[0, 0].tolist() == [[0, 1, 0], [1, 0, 0], [0, 0, 0]]
+
+
+def test_charged_labels_mark_like_charges():
+    system = get_system('charged')
+    charges = np.array([1., -1., -1., 1.])
+    couplings = (charges[:, None] * charges[None, :])[None, None]
+    couplings = couplings * (1 - np.eye(4))
+    labels = system.labels(couplings)
+    like = (charges[:, None] == charges[None, :]) & ~np.eye(4, dtype=bool)
+    np.testing.assert_array_equal(labels[0, 0], like.astype(np.int64))
+
+
+def test_systems_are_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        get_system('springs').box_size = 10.
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        get_system('springs').layers[0].on_value = 0.
