@@ -44,6 +44,7 @@ from torch_geometric_fnri.metrics import (
     EdgeAccuracy,
     constant_prediction_accuracy,
 )
+from torch_geometric_fnri.nn import VARIANTS
 from torch_geometric_fnri.training import (
     SYSTEM_NAMES,
     RECIPES,
@@ -62,7 +63,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--recipe', nargs='+', choices=sorted(RECIPES),
                         default=['fast', 'paper'])
-    parser.add_argument('--model', nargs='+', choices=['nri', 'fnri', 'sfnri'],
+    parser.add_argument('--model', nargs='+', choices=VARIANTS,
                         default=['fnri'], help='one or more variants, run '
                         'one after another (with --report-only: combine '
                         'their logs into one summary and plot)')
@@ -176,7 +177,7 @@ class EdgeAccuracyProbe:
         was_training = model.training
         model.eval()
         metric = EdgeAccuracy(model.pred_num_classes, model.num_edge_types,
-                              family=model.variant)
+                              family=model.family.accuracy_family)
         for batch in self.loader:
             logits = model.encode(batch.x[:, self.encoder_frames],
                                   batch.edge_index)

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from torch_geometric_fnri.losses import gaussian_nll, kl_categorical
-from torch_geometric_fnri.nn import build_model
+from torch_geometric_fnri.nn import VARIANTS, build_model, get_model_family
 from torch_geometric_fnri.utils import fully_connected_edge_index
 
 SYSTEMS = {'I+C': [2, 2], 'I+C+F': [2, 2, 2]}
@@ -121,19 +121,12 @@ def dense_gumbel(logits, types, tau=0.5):
     return torch.cat(out, dim=-1)
 
 
-def model_types(model, layers):
-    if model == 'nri':
-        return [math.prod(layers)]
-    if model == 'fnri':
-        return list(layers)
-    return [len(layers)]
-
-
 def make_dense_step(args, layers):
-    types = model_types(args.model, layers)
+    family = get_model_family(args.model)
+    types = family.model_edge_types(layers)
     width = sum(types)
     skip = set()
-    if args.model != 'sfnri':
+    if family.has_non_edge:
         offset = 0
         for k in types:
             skip.add(offset)
@@ -149,14 +142,14 @@ def make_dense_step(args, layers):
     def step():
         opt.zero_grad()
         logits = enc(x[:, :, :FRAMES], rel_rec, rel_send)
-        if args.model == 'sfnri':
+        if family.sigmoid:
             z = torch.sigmoid(logits)
         else:
             z = dense_gumbel(logits, types)
         target = x[:, :, FRAMES:]
         out = dec(target, rel_rec, rel_send, z, PRED_STEPS)
         loss = ((out - target[:, :, 1:])**2 / (2 * 5e-5)).sum() / (B * N)
-        if args.model != 'sfnri':
+        if family.has_kl:
             for block in torch.split(logits, types, dim=-1):
                 p = block.softmax(-1)
                 loss = loss + (p * torch.log(p + 1e-16)).sum() / (B * N)
@@ -184,7 +177,7 @@ def make_our_step(args, layers):
         z = model.sample(logits)
         pred = model.decode(x_dec, edge_index, z, PRED_STEPS)
         loss = gaussian_nll(pred, x_dec[:, 1:])
-        if args.model != 'sfnri':
+        if model.family.has_kl:
             loss = loss + kl_categorical(model.sampler.probabilities(logits),
                                          model.model_edge_types, B * N)
         return loss
@@ -240,8 +233,9 @@ def spawn(args, impl, **overrides):
 def activation_gb(args, num_particles, batch_size):
     """Rough size of the decoder activations kept for backward (all
     rollout steps): two [B, A, E, H] tensors per active type and step."""
-    types = model_types(args.model, SYSTEMS[args.system])
-    active = sum(types) - (0 if args.model == 'sfnri' else len(types))
+    family = get_model_family(args.model)
+    types = family.model_edge_types(SYSTEMS[args.system])
+    active = sum(types) - (len(types) if family.has_non_edge else 0)
     edges = num_particles * (num_particles - 1)
     anchors = math.ceil((FRAMES - 1) / PRED_STEPS)
     per_step = 2 * batch_size * anchors * edges * args.hidden * active
@@ -284,7 +278,7 @@ def sweep(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--model', default='fnri',
-                        choices=['nri', 'fnri', 'sfnri'])
+                        choices=VARIANTS)
     parser.add_argument('--system', default='I+C', choices=list(SYSTEMS))
     parser.add_argument('--batch-size', type=int, default=128)
     parser.add_argument('--hidden', type=int, default=256)

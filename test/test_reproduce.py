@@ -1,19 +1,23 @@
+import importlib
 import json
 import os
 import os.path as osp
 import re
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
-SCRIPT = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                  'benchmarks', 'reproduce.py')
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def _run(args, cwd):
-    return subprocess.run([sys.executable, SCRIPT] + args, cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join(
+        [ROOT] + os.environ.get('PYTHONPATH', '').split(os.pathsep))}
+    return subprocess.run(
+        [sys.executable, '-m', 'benchmarks.reproduce'] + args, cwd=cwd,
+        env=env, capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.slow
@@ -40,6 +44,10 @@ def test_reproduce_tiny_protocol_and_resume(tmp_path):
     assert len(learned['acc_combined']) == 2
     assert all(0 <= a <= 1 for a in learned['acc_combined'])
     assert 'mse_block_10' in rows[('fnri', 'static')]
+    # The static baseline has no model: one run per seed, named without one.
+    assert sorted(p.name for p in (out / 'I+C').iterdir()) == [
+        'fnri-learned-seed0', 'fnri-learned-seed1', 'static-seed0',
+        'static-seed1']
     text = (out / 'results.md').read_text()
     assert '| fnri | learned | 2 |' in text
     assert '94.0' in text  # The paper's fNRI I+C accuracy beside ours.
@@ -95,12 +103,11 @@ def test_reproduce_bad_arguments(tmp_path):
 
 
 def _import_reproduce():
-    sys.path.insert(0, osp.dirname(SCRIPT))
+    sys.path.insert(0, ROOT)
     try:
-        import reproduce
+        return importlib.import_module('benchmarks.reproduce')
     finally:
         sys.path.pop(0)
-    return reproduce
 
 
 def test_paper_protocol_puts_the_papers_l2_on_sfnri_for_i_c():
@@ -125,8 +132,8 @@ def test_paper_protocol_puts_the_papers_l2_on_sfnri_for_i_c():
 
 def test_collect_leaves_out_runs_with_fewer_epochs(tmp_path):
     reproduce = _import_reproduce()
-    protocol = reproduce.replace(reproduce.PROTOCOLS['reference-curve'],
-                                 seeds=(1, 2, 3), epochs=30)
+    protocol = replace(reproduce.PROTOCOLS['reference-curve'],
+                       seeds=(1, 2, 3), epochs=30)
     for seed, epochs, completed in ((1, 30, True), (2, 15, True),
                                     (3, 29, False)):
         run = tmp_path / 'I+C' / f'fnri-learned-seed{seed}'
@@ -267,3 +274,96 @@ def test_confusion_report_names_rows_by_their_mapped_combination(tmp_path):
     assert reproduce.confusion_report(str(tmp_path), 'I+C', 0, 15) == ''
     # Runs finished at fewer epochs than asked for are left out.
     assert reproduce.confusion_report(str(tmp_path), 'I+C', 1, 30) == ''
+
+
+def test_run_names_follow_one_rule():
+    reproduce = _import_reproduce()
+    assert reproduce.run_name('fnri', 'learned', 3) == 'fnri-learned-seed3'
+    assert reproduce.run_name('sfnri', 'true_graph', 0) == \
+        'sfnri-true_graph-seed0'
+    # The static baseline has no model: the same name whatever is passed.
+    assert reproduce.run_name('nri', 'static', 1) == 'static-seed1'
+    assert reproduce.run_name('fnri', 'static', 1) == 'static-seed1'
+    assert reproduce.run_dir('out', 'I+C+F', 'nri', 'static', 2) == \
+        osp.join('out', 'I+C+F', 'static-seed2')
+
+
+def test_layer_names_are_the_systems_interaction_types():
+    reproduce = _import_reproduce()
+    assert reproduce.layer_names('I+C') == ['ideal_springs', 'charges']
+    assert reproduce.layer_names('I+C+F') == ['ideal_springs', 'charges',
+                                              'finite_springs']
+
+
+def test_minutes_are_the_mean_over_runs_that_recorded_their_time(tmp_path):
+    reproduce = _import_reproduce()
+    protocol = replace(reproduce.PROTOCOLS['reference-curve'],
+                       seeds=(1, 2))
+    for seed in (1, 2):
+        run = tmp_path / 'I+C' / f'fnri-learned-seed{seed}'
+        run.mkdir(parents=True)
+        (run / 'metrics.json').write_text(json.dumps({
+            'completed': True, 'epochs_done': 15,
+            'test': {'mse_block_1': 1e-5, 'mse_block_10': 2e-5,
+                     'mse_block_20': 3e-5}}))
+    (tmp_path / 'I+C' / 'fnri-learned-seed1' / 'run_info.json').write_text(
+        json.dumps({'seconds': 150.0}))
+    results = reproduce.collect(protocol, str(tmp_path))
+    text = reproduce.report(protocol, 'reference-curve', results)
+    assert ('| fnri | learned | 1.00 ± 0.00 | 2.00 ± 0.00 | 3.00 ± 0.00 | '
+            '0.8 | 3.54 | 9.93 | 2.5 |') in text
+
+
+def test_study_commands_name_only_what_differs_from_the_protocol():
+    reproduce = _import_reproduce()
+    assert reproduce.command('cpu') == (
+        'python -m benchmarks.reproduce --protocol cpu --out '
+        'results/reproduce/cpu')
+    assert reproduce.command('reference-curve-30-epochs') == (
+        'python -m benchmarks.reproduce --protocol reference-curve '
+        '--models nri fnri --seeds 2 3 --epochs 30 --out '
+        'results/reproduce/reference-curve-30-epochs')
+    assert reproduce.command('reference-curve-hidden64') == (
+        'python -m benchmarks.reproduce --protocol reference-curve '
+        '--hidden 64 --out results/reproduce/reference-curve-hidden64')
+
+
+# What a study's command also writes there, which results/README.md says
+# not to commit: its own report, and checkpoints while a run trains.
+LOCAL_STUDY_FILES = {'results.md', 'results.json'}
+LOCAL_RUN_FILES = {'checkpoints', 'tensorboard'}
+
+
+def test_stored_runs_hold_only_what_the_reports_read():
+    reproduce = _import_reproduce()
+    root = reproduce.RESULTS_ROOT
+    assert sorted(os.listdir(root)) == sorted(reproduce.STUDIES)
+    for name, study in reproduce.STUDIES.items():
+        protocol = study.protocol
+        names = {reproduce.run_name(model, mode, seed)
+                 for model in protocol.models for mode in protocol.modes
+                 for seed in protocol.seeds
+                 if protocol.has_run(model, mode)}
+        systems = set(os.listdir(osp.join(root, name))) - LOCAL_STUDY_FILES
+        assert systems <= set(protocol.systems), name
+        for system in systems:
+            for run in os.listdir(osp.join(root, name, system)):
+                path = osp.join(root, name, system, run)
+                assert run in names, path
+                files = set(os.listdir(path)) - LOCAL_RUN_FILES
+                assert files <= {'config.json', 'log.csv', 'metrics.json',
+                                 'run_info.json'}, path
+                mode = 'static' if run.startswith('static-') else \
+                    run.split('-')[1]
+                metrics = reproduce.read_json(osp.join(path, 'metrics.json'))
+                assert reproduce.finished(metrics, mode, protocol.epochs), \
+                    path
+
+
+def test_docs_results_md_is_generated_from_the_stored_runs():
+    reproduce = _import_reproduce()
+    with open(reproduce.RESULTS_MD) as f:
+        committed = f.read()
+    assert reproduce.results_markdown() == committed, (
+        'docs/RESULTS.md is out of date: run '
+        '`python -m benchmarks.reproduce --report`')

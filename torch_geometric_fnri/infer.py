@@ -88,7 +88,7 @@ def edge_accuracy(run: TrainedRun, result: Dict[str, Any],
     labels = torch.cat([dataset[i].edge_type for i in range(len(dataset))])
     model = run.model
     metric = EdgeAccuracy(model.pred_num_classes, model.num_edge_types,
-                          family=model.variant)
+                          family=model.family.accuracy_family)
     metric.update(result['predicted'].flatten(0, 1), labels)
     accuracy = metric.compute(run.edge_mapping)
     out = {'combined': float(accuracy['combined'])}

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from torch_geometric_fnri.datasets import (
+    SYSTEM_NAMES,
     SYSTEMS,
     BernoulliPairs,
     Coulomb,
@@ -53,6 +54,16 @@ def test_registry_matches_the_documented_table():
         assert system.num_edge_types == [2] * len(layers)
         assert system.interaction_names == [
             layer.interaction.name for layer in system.layers]
+
+
+def test_paper_system_names():
+    assert {short: get_system(name).interaction_names
+            for short, name in SYSTEM_NAMES.items()} == {
+        'I+C': ['ideal_springs', 'charges'],
+        'I+C+F': ['ideal_springs', 'charges', 'finite_springs'],
+        'springs': ['ideal_springs'],
+        'charged': ['charges'],
+    }
 
 
 def test_get_system_passes_a_system_through():

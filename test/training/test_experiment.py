@@ -117,8 +117,6 @@ def test_make_model_options():
         make_model('gnn', 'learned', [2, 2], 13, 8)
 
 
-@pytest.mark.xfail(strict=True, reason="make_model does not validate "
-                   "'mode': an unknown mode builds a learned-mode model")
 def test_make_model_rejects_an_unknown_mode():
     with pytest.raises(ValueError, match="'mode' must be one of"):
         make_model('fnri', 'unsupervised', [2, 2], 13, 8)

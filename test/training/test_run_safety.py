@@ -121,15 +121,15 @@ def test_dataset_identity(tiny_splits):
 
 def test_best_checkpoint_is_written_before_last(tmp_path, tiny_splits,
                                                 monkeypatch):
-    import torch_geometric_fnri.training.trainer as trainer_module
+    import torch_geometric_fnri.training.checkpoint as checkpoint_module
     order = []
-    real = trainer_module.save_checkpoint
+    real = checkpoint_module.save_checkpoint
 
     def record(state, path):
         order.append(osp.basename(path))
         real(state, path)
 
-    monkeypatch.setattr(trainer_module, 'save_checkpoint', record)
+    monkeypatch.setattr(checkpoint_module, 'save_checkpoint', record)
     Trainer(_model(), _config(epochs=1), *tiny_splits[:2],
             run_dir=str(tmp_path)).fit()
     assert order == ['best.pt', 'last.pt']

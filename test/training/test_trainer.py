@@ -215,6 +215,24 @@ def test_trainer_errors(tiny_splits):
         Trainer(_model(), _config(), *tiny_splits, resume=True)
 
 
+@pytest.mark.parametrize('mode', ['learned', 'supervised', 'true_graph'])
+def test_trained_modes_refuse_the_static_decoder(tiny_splits, mode):
+    static = _model(decoder='static')
+    with pytest.raises(ValueError, match="StaticDecoder has nothing to "
+                       f"train: evaluate it with mode='static' \\(got "
+                       f"mode='{mode}'\\)"):
+        Trainer(static, _config(mode=mode), *tiny_splits)
+
+
+@pytest.mark.parametrize('decoder,name', [('mlp', 'MLPDecoder'),
+                                          ('rnn', 'RNNDecoder')])
+def test_static_mode_refuses_a_learned_decoder(tiny_splits, decoder, name):
+    with pytest.raises(ValueError, match="'static' mode evaluates a model "
+                       f"with the StaticDecoder \\(got {name}\\)"):
+        Trainer(_model(decoder=decoder), _config(mode='static'),
+                *tiny_splits)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
 @pytest.mark.parametrize('mode', ['learned', 'supervised', 'true_graph'])
 def test_trainer_on_cuda(tmp_path, tiny_splits, mode):

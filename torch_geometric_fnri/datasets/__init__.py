@@ -13,7 +13,13 @@ from .simulation import (
     simulate,
     simulate_system,
 )
-from .systems import SYSTEMS, InteractionLayer, PhysicsSystem, get_system
+from .systems import (
+    SYSTEM_NAMES,
+    SYSTEMS,
+    InteractionLayer,
+    PhysicsSystem,
+    get_system,
+)
 from .trajectory_dataset import (
     TrajectoryDataset,
     from_arrays,
@@ -32,6 +38,7 @@ __all__ = [
     'PhysicsSystem',
     'InteractionLayer',
     'SYSTEMS',
+    'SYSTEM_NAMES',
     'get_system',
     'Interaction',
     'IdealSpring',

@@ -11,6 +11,7 @@ import numpy as np
 from torch_geometric.data import InMemoryDataset
 
 from ..transforms import POSITION_VELOCITY_GROUPS, TrajectoryNormalizer
+from ..utils.atomic_json import write_json_atomic
 from .simulation import (
     DEFAULT_CHUNK_SIZE,
     DT,
@@ -38,13 +39,6 @@ def _describe(transform: Callable) -> str:
     # The transform's repr without memory addresses, so that the same
     # function or transform gives the same cache key in every process.
     return re.sub(r' at 0x[0-9a-fA-F]+', '', repr(transform))
-
-
-def _write_json(obj, path: str) -> None:
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=1, sort_keys=True)
-    os.replace(tmp, path)
 
 
 class PhysicsSystemDataset(InMemoryDataset):
@@ -328,12 +322,12 @@ class PhysicsSystemDataset(InMemoryDataset):
             os.replace(tmp, path)
             files[f'{split}.pt'] = _sha256(path)
         stats_path = osp.join(directory, 'stats.json')
-        _write_json(stats.to_dict(), stats_path)
+        write_json_atomic(stats_path, stats.to_dict(), indent=1)
         files['stats.json'] = _sha256(stats_path)
-        _write_json({
+        write_json_atomic(manifest_path, {
             'parameters': self.generation_parameters,
             'files': files
-        }, manifest_path)
+        }, indent=1)
 
     def _load_split(self) -> None:
         self.load(osp.join(self.processed_dir, f'{self.split}.pt'))

@@ -129,6 +129,14 @@ SYSTEMS: Dict[str, PhysicsSystem] = {
     ), loc_std=0.5),
 }
 
+#: The fNRI paper's short system names and the matching registered systems.
+SYSTEM_NAMES: Dict[str, str] = {
+    'I+C': 'springs_charges',
+    'I+C+F': 'springs_charges_fsprings',
+    'springs': 'springs',
+    'charged': 'charged',
+}
+
 
 def get_system(system) -> PhysicsSystem:
     r"""Returns a registered :class:`PhysicsSystem` by name (a

@@ -3,7 +3,7 @@ from typing import List, Union
 import torch.nn.functional as F
 from torch import Tensor
 
-from torch_geometric_fnri.losses._edge_types import as_edge_type_list
+from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
 
 def edge_type_cross_entropy(logits: Tensor, edge_type: Tensor,
@@ -22,7 +22,7 @@ def edge_type_cross_entropy(logits: Tensor, edge_type: Tensor,
     Returns:
         A scalar tensor.
     """
-    ks = as_edge_type_list(num_edge_types)
+    ks = as_edge_type_counts(num_edge_types)
     if edge_type.dim() == 1:
         edge_type = edge_type.unsqueeze(-1)
     if logits.dim() != 2 or logits.size(1) != sum(ks):

@@ -2,7 +2,7 @@ from typing import List, Optional, Union
 
 from torch import Tensor
 
-from torch_geometric_fnri.losses._edge_types import as_edge_type_list
+from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
 
 def kl_categorical(probs: Tensor, num_edge_types: Union[int, List[int]],
@@ -32,7 +32,7 @@ def kl_categorical(probs: Tensor, num_edge_types: Union[int, List[int]],
     Returns:
         A scalar tensor.
     """
-    ks = as_edge_type_list(num_edge_types)
+    ks = as_edge_type_counts(num_edge_types)
     if probs.dim() != 2 or probs.size(1) != sum(ks):
         raise ValueError(f"'probs' must have shape [E, {sum(ks)}] for "
                          f"num_edge_types={ks} (got {tuple(probs.shape)})")

@@ -1,9 +1,6 @@
 r"""Evaluation metrics: permutation-invariant edge accuracy and trajectory
 errors."""
-from .linear_assignment import (
-    lexicographic_max_assignment,
-    linear_sum_assignment,
-)
+from .linear_assignment import lexicographic_max_assignment
 from .mixed_radix import decode_mixed_radix, encode_mixed_radix
 from .confusion_matrix import confusion_matrix
 from .constant_prediction import constant_prediction_accuracy
@@ -25,7 +22,6 @@ from .trajectory_mse import (
 )
 
 __all__ = [
-    'linear_sum_assignment',
     'lexicographic_max_assignment',
     'encode_mixed_radix',
     'decode_mixed_radix',

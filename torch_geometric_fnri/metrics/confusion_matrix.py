@@ -8,7 +8,9 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from .mixed_radix import check_num_classes, encode_mixed_radix
+from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
+
+from .mixed_radix import encode_mixed_radix
 
 
 def _check_labels(value: Tensor, num_classes, name: str) -> Tensor:
@@ -73,9 +75,9 @@ def confusion_matrix(
                 [0, 0, 1, 0],
                 [0, 0, 1, 0]])
     """
-    pred_num_classes = check_num_classes(pred_num_classes,
-                                         'pred_num_classes')
-    num_edge_types = check_num_classes(num_edge_types, 'num_edge_types')
+    pred_num_classes = as_edge_type_counts(
+        pred_num_classes, 'pred_num_classes', allow_int=False)
+    num_edge_types = as_edge_type_counts(num_edge_types, allow_int=False)
     pred = _check_labels(pred, pred_num_classes, 'pred')
     target = _check_labels(target, num_edge_types, 'target')
     if pred.size(0) != target.size(0):

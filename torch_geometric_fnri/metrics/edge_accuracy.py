@@ -4,18 +4,17 @@ from typing import Dict, Iterable, Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
+from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
+
 from .confusion_matrix import confusion_matrix
 from .edge_mapping import (
     check_family,
     fit_edge_mapping,
+    is_joint_family,
     mapped_accuracy,
     mapping_table,
 )
-from .mixed_radix import (
-    check_num_classes,
-    decode_mixed_radix,
-    encode_mixed_radix,
-)
+from .mixed_radix import decode_mixed_radix, encode_mixed_radix
 
 
 class EdgeAccuracy:
@@ -81,10 +80,10 @@ class EdgeAccuracy:
         allow_label_permutation: bool = True,
         max_enumeration: int = 100_000,
     ):
-        self.pred_num_classes = check_num_classes(pred_num_classes,
-                                                  'pred_num_classes')
-        self.num_edge_types = check_num_classes(num_edge_types,
-                                                'num_edge_types')
+        self.pred_num_classes = as_edge_type_counts(
+            pred_num_classes, 'pred_num_classes', allow_int=False)
+        self.num_edge_types = as_edge_type_counts(num_edge_types,
+                                                  allow_int=False)
         self.family = check_family(family)
         if not isinstance(allow_label_permutation, bool):
             raise TypeError(f"'allow_label_permutation' must be a bool "
@@ -190,7 +189,8 @@ class EdgeAccuracy:
 
     def _check_mapping_family(self, mapping: Dict) -> None:
         if isinstance(mapping, dict) and mapping.get('family') is not None \
-                and (mapping['family'] == 'nri') != (self.family == 'nri'):
+                and is_joint_family(mapping['family']) != \
+                is_joint_family(self.family):
             raise ValueError(f"'mapping' of family {mapping['family']!r} "
                              f"does not fit family {self.family!r}")
 

@@ -53,10 +53,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .linear_assignment import lexicographic_max_assignment
-from .mixed_radix import check_num_classes, decode_mixed_radix
+from torch_geometric_fnri.nn.models.model_family import (
+    VARIANTS,
+    get_model_family,
+)
+from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
-FAMILIES = ('nri', 'fnri', 'sfnri')
+from .linear_assignment import lexicographic_max_assignment
+from .mixed_radix import decode_mixed_radix
 
 _CHUNK = 4096
 
@@ -80,11 +84,18 @@ def _digits(num_classes: List[int]) -> np.ndarray:
 
 
 def check_family(family: str) -> str:
-    r"""Validates a model family name."""
-    if family not in FAMILIES:
-        raise ValueError(f"'family' must be one of {list(FAMILIES)} "
+    r"""Validates a model family name (one of
+    :data:`~torch_geometric_fnri.nn.VARIANTS`)."""
+    if family not in VARIANTS:
+        raise ValueError(f"'family' must be one of {list(VARIANTS)} "
                          f"(got {family!r})")
     return family
+
+
+def is_joint_family(family: str) -> bool:
+    r"""Whether the mappings of :obj:`family` are joint (a bijection of
+    the combined classes, NRI) rather than factorised."""
+    return get_model_family(check_family(family)).joint
 
 
 def _check_confusion(confusion, num_pred: int, num_target: int) -> np.ndarray:
@@ -221,19 +232,20 @@ def fit_edge_mapping(
         The mapping as a :obj:`dict` of plain lists.
     """
     family = check_family(family)
-    pred_num_classes = check_num_classes(pred_num_classes,
-                                         'pred_num_classes')
-    num_edge_types = check_num_classes(num_edge_types, 'num_edge_types')
+    pred_num_classes = as_edge_type_counts(
+        pred_num_classes, 'pred_num_classes', allow_int=False)
+    num_edge_types = as_edge_type_counts(num_edge_types, allow_int=False)
     confusion = _check_confusion(confusion, _prod(pred_num_classes),
                                  _prod(num_edge_types))
-    if family == 'nri':
+    if is_joint_family(family):
         mapping = _fit_joint(confusion, allow_label_permutation)
     else:
-        if family == 'sfnri' and any(
+        if get_model_family(family).sigmoid and any(
                 k != 2 for k in pred_num_classes + num_edge_types):
-            raise ValueError(f"Family 'sfnri' needs binary factors and layers "
-                             f"(got pred_num_classes={pred_num_classes}, "
-                             f"num_edge_types={num_edge_types})")
+            raise ValueError(f"Family {family!r} needs binary factors and "
+                             f"layers (got pred_num_classes="
+                             f"{pred_num_classes}, num_edge_types="
+                             f"{num_edge_types})")
         mapping = _fit_factorised(confusion, pred_num_classes,
                                   num_edge_types, allow_label_permutation,
                                   max_enumeration)
@@ -258,15 +270,15 @@ def mapping_table(
     Returns:
         :class:`numpy.ndarray` of shape :obj:`[prod(pred_num_classes)]`.
     """
-    pred_num_classes = check_num_classes(pred_num_classes,
-                                         'pred_num_classes')
-    num_edge_types = check_num_classes(num_edge_types, 'num_edge_types')
+    pred_num_classes = as_edge_type_counts(
+        pred_num_classes, 'pred_num_classes', allow_int=False)
+    num_edge_types = as_edge_type_counts(num_edge_types, allow_int=False)
     if not isinstance(mapping, dict) or 'family' not in mapping:
         raise TypeError(f"'mapping' must be a dict with a 'family' key "
                         f"(got {mapping!r})")
     family = check_family(mapping['family'])
     num_pred, num_target = _prod(pred_num_classes), _prod(num_edge_types)
-    if family == 'nri':
+    if is_joint_family(family):
         table = np.asarray(mapping.get('class_map'), dtype=np.int64)
         assigned = table[table >= 0]
         if table.shape != (num_pred, ) or (table < -1).any() \
@@ -315,7 +327,7 @@ def mapped_accuracy(
         edges right in every layer, and in each layer.
     """
     table = mapping_table(mapping, pred_num_classes, num_edge_types)
-    num_edge_types = check_num_classes(num_edge_types, 'num_edge_types')
+    num_edge_types = as_edge_type_counts(num_edge_types, allow_int=False)
     confusion = _check_confusion(confusion, len(table),
                                  _prod(num_edge_types))
     total = int(confusion.sum())

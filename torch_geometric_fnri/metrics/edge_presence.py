@@ -12,12 +12,10 @@ from typing import Dict, List, Sequence
 import torch
 from torch import Tensor
 
+from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
+
 from .edge_mapping import mapping_table
-from .mixed_radix import (
-    check_num_classes,
-    decode_mixed_radix,
-    encode_mixed_radix,
-)
+from .mixed_radix import decode_mixed_radix, encode_mixed_radix
 
 
 def label_probabilities(factor_probabilities: Sequence[Tensor],
@@ -45,9 +43,9 @@ def label_probabilities(factor_probabilities: Sequence[Tensor],
         probability that the prediction maps to some label, one unless the
         model has more classes than the labels).
     """
-    pred_num_classes = check_num_classes(pred_num_classes,
-                                         'pred_num_classes')
-    num_edge_types = check_num_classes(num_edge_types, 'num_edge_types')
+    pred_num_classes = as_edge_type_counts(
+        pred_num_classes, 'pred_num_classes', allow_int=False)
+    num_edge_types = as_edge_type_counts(num_edge_types, allow_int=False)
     if len(factor_probabilities) != len(pred_num_classes) or any(
             p.dim() != 2 or p.size(1) != c
             for p, c in zip(factor_probabilities, pred_num_classes)):

@@ -9,41 +9,12 @@ the combined class
 i.e. layer 0 is the most significant digit (the convention of the fNRI
 data loaders; I+C: :math:`c = 2 y_\text{spring} + y_\text{charge}`).
 """
-import operator
 from typing import List, Sequence
 
 import torch
 from torch import Tensor
 
-
-def check_num_classes(num_classes: Sequence[int], name: str) -> List[int]:
-    r"""Validates a list of class counts and returns it as a list of
-    :obj:`int`.
-
-    Args:
-        num_classes (Sequence[int]): The class count of every digit.
-        name (str): The argument name used in error messages.
-    """
-    if isinstance(num_classes, (str, bytes)) or not hasattr(
-            num_classes, '__len__'):
-        raise TypeError(f"'{name}' must be a list of ints "
-                        f"(got {num_classes!r})")
-    out = []
-    for k in num_classes:
-        try:
-            if isinstance(k, bool):
-                raise TypeError
-            k = operator.index(k)
-        except TypeError:
-            raise TypeError(f"'{name}' must be a list of ints "
-                            f"(got {list(num_classes)!r})") from None
-        if k < 1:
-            raise ValueError(f"'{name}' entries must be at least 1 "
-                             f"(got {list(num_classes)!r})")
-        out.append(k)
-    if len(out) == 0:
-        raise ValueError(f"'{name}' must not be empty")
-    return out
+from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
 
 def _strides(num_classes: List[int]) -> List[int]:
@@ -69,7 +40,8 @@ def encode_mixed_radix(digits: Tensor, num_classes: Sequence[int]) -> Tensor:
         >>> encode_mixed_radix(torch.tensor([[1, 0], [1, 1]]), [2, 2])
         tensor([2, 3])
     """
-    num_classes = check_num_classes(num_classes, 'num_classes')
+    num_classes = as_edge_type_counts(num_classes, 'num_classes',
+                                      allow_int=False)
     if digits.dim() < 1 or digits.size(-1) != len(num_classes):
         raise ValueError(f"'digits' must have shape [..., "
                          f"{len(num_classes)}] (got {tuple(digits.shape)})")
@@ -93,7 +65,8 @@ def decode_mixed_radix(code: Tensor, num_classes: Sequence[int]) -> Tensor:
         tensor([[1, 0],
                 [1, 1]])
     """
-    num_classes = check_num_classes(num_classes, 'num_classes')
+    num_classes = as_edge_type_counts(num_classes, 'num_classes',
+                                      allow_int=False)
     code = code.long()
     strides = _strides(num_classes)
     digits = [(code // s) % k for s, k in zip(strides, num_classes)]

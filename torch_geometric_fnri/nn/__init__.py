@@ -5,12 +5,15 @@ from .models import (
     CNNEncoder,
     MLPDecoder,
     MLPEncoder,
+    ModelFamily,
     NRIMLP,
     RelationalInference,
     RNNDecoder,
     StaticDecoder,
     TemporalCNN,
+    VARIANTS,
     build_model,
+    get_model_family,
 )
 
 __all__ = [
@@ -25,6 +28,9 @@ __all__ = [
     'MLPDecoder',
     'RNNDecoder',
     'StaticDecoder',
+    'ModelFamily',
+    'VARIANTS',
+    'get_model_family',
     'RelationalInference',
     'build_model',
 ]

@@ -2,9 +2,6 @@
 import torch
 from torch import Tensor
 
-from torch_geometric_fnri.losses._edge_types import (  # noqa: F401
-    as_edge_type_list, )
-
 
 def is_compiling() -> bool:
     r"""Returns :obj:`True` while :func:`torch.compile` traces the code."""

@@ -3,7 +3,7 @@ from typing import List, Optional, Union
 import torch
 from torch import Tensor
 
-from torch_geometric_fnri.nn._validation import as_edge_type_list
+from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
 
 class MultiplexEdgeSampler(torch.nn.Module):
@@ -57,7 +57,7 @@ class MultiplexEdgeSampler(torch.nn.Module):
         if not sharpness > 0:
             raise ValueError(f"'sharpness' must be positive "
                              f"(got {sharpness})")
-        self.num_edge_types = as_edge_type_list(num_edge_types)
+        self.num_edge_types = as_edge_type_counts(num_edge_types)
         self.tau = float(tau)
         self.hard = hard
         self.mode = mode

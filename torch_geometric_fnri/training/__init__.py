@@ -13,7 +13,8 @@ from .distributed import (
     init_distributed,
     shutdown_distributed,
 )
-from .evaluation import evaluate, identity_mapping, reference_batch_search
+from .edge_evaluation import identity_mapping, reference_batch_search
+from .evaluation import evaluate
 from .experiment import SYSTEM_NAMES, load_splits, make_model
 from .loaders import TensorBatchLoader, make_loader
 from .objective import TrainingObjective

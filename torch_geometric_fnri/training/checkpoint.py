@@ -1,4 +1,7 @@
-r"""Atomic checkpoints and the random-number-generator state of a run."""
+r"""Atomic checkpoints, the random-number-generator state of a run, and
+the checkpoints of a training run (:class:`RunCheckpoints`: claiming a run
+directory, saving, resuming, reloading the best epoch)."""
+import copy
 import os
 import os.path as osp
 import random
@@ -6,6 +9,23 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 import torch
+
+from .config import TrainConfig
+from .distributed import (
+    DistributedInfo,
+    all_gather_objects,
+    barrier,
+    broadcast_object,
+)
+from .run_directory import RunDirectory
+
+#: Settings that may change when a run is resumed; every other field of the
+#: configuration must match the checkpoint.
+RESUMABLE_SETTINGS = ('epochs', 'max_epochs', 'patience', 'progress',
+                      'tensorboard', 'device', 'data_on_device')
+
+#: The progress of a run stored in its checkpoints.
+PROGRESS_KEYS = ('epoch', 'updates', 'examples', 'best_value', 'best_epoch')
 
 
 def rng_state(generator: Optional[torch.Generator] = None) -> Dict[str, Any]:
@@ -85,3 +105,180 @@ def load_checkpoint(path: str,
     if not osp.isfile(path):
         raise FileNotFoundError(f"no checkpoint at '{path}'")
     return torch.load(path, map_location=map_location, weights_only=False)
+
+
+def claim_run_directory(run_dir: RunDirectory, dist: DistributedInfo,
+                        resume: bool, overwrite: bool) -> None:
+    r"""Prepares :obj:`run_dir` for a run: a directory that holds an earlier
+    run raises :class:`FileExistsError` unless :obj:`resume` (its stale
+    ``*.tmp`` files are removed) or :obj:`overwrite` (its run files are
+    deleted) is set. Rank 0 decides, so that no rank sees files another one
+    wrote.
+
+    Args:
+        run_dir (RunDirectory): The run directory.
+        dist (DistributedInfo): This process's rank and world size.
+        resume (bool): Continue the run in :obj:`run_dir`.
+        overwrite (bool): Delete the files of an earlier run.
+    """
+    error = None
+    if dist.is_main:
+        earlier = run_dir.run_files()
+        if earlier and not (resume or overwrite):
+            names = [osp.relpath(p, run_dir.path) for p in earlier]
+            error = (f"'{run_dir.path}' already holds a run "
+                     f"({names}): pass resume=True (--resume) to "
+                     f"continue it, overwrite=True (--overwrite) to "
+                     f"replace it, or another run directory")
+        elif overwrite:
+            run_dir.clear()
+        else:
+            run_dir.clear_temporary_files()
+    error = broadcast_object(error)
+    if error is not None:
+        raise FileExistsError(error)
+
+
+class RunCheckpoints:
+    r"""The checkpoints of one training run: ``best.pt`` and ``last.pt`` of
+    a :class:`RunDirectory` (written atomically by rank 0), or the best
+    weights in memory without one. A checkpoint holds the model, optimiser
+    and scheduler states, the progress (:data:`PROGRESS_KEYS`), the
+    configuration, the data identity, the run record and the RNG states of
+    every process.
+
+    Args:
+        run_dir (RunDirectory, optional): The run directory (:obj:`None`:
+            the best weights are kept in memory).
+        dist (DistributedInfo): This process's rank, world size and device.
+        model (torch.nn.Module): The trained model.
+        optimizer (torch.optim.Optimizer, optional): Its optimiser.
+        scheduler (optional): Its learning-rate scheduler.
+        generator (torch.Generator): The loader's shuffling generator.
+        config (TrainConfig): The run configuration.
+        data_identity (dict, optional): The training split's identity (see
+            :func:`dataset_identity`); a resumed run must match it.
+        run_record (dict): What rebuilds and uses the model.
+        extra_config (dict): Further settings stored with the checkpoints.
+    """
+    def __init__(self, run_dir: Optional[RunDirectory],
+                 dist: DistributedInfo, model: torch.nn.Module,
+                 optimizer: Optional[torch.optim.Optimizer], scheduler: Any,
+                 generator: torch.Generator, config: TrainConfig,
+                 data_identity: Optional[Dict[str, Any]],
+                 run_record: Dict[str, Any], extra_config: Dict[str, Any]):
+        self.run_dir = run_dir
+        self.dist = dist
+        self.model = model
+        self.optimizer = optimizer
+        self.scheduler = scheduler
+        self.generator = generator
+        self.config = config
+        self.data_identity = data_identity
+        self.run_record = run_record
+        self.extra_config = extra_config
+        self._best_state: Optional[Dict[str, torch.Tensor]] = None
+
+    def state(self, progress: Dict[str, Any]) -> Dict[str, Any]:
+        r"""The checkpoint of the current weights and :obj:`progress` (a
+        :obj:`dict` of :data:`PROGRESS_KEYS`), without the RNG states."""
+        return {
+            'model': self.model.state_dict(),
+            'optimizer': (None if self.optimizer is None else
+                          self.optimizer.state_dict()),
+            'scheduler': (None if self.scheduler is None else
+                          self.scheduler.state_dict()),
+            **{key: progress[key] for key in PROGRESS_KEYS},
+            'config': self.config.to_dict(),
+            'extra_config': self.extra_config,
+            'data': self.data_identity,
+            'run': self.run_record,
+        }
+
+    def save(self, progress: Dict[str, Any], improved: bool) -> None:
+        r"""Saves the end of an epoch: ``last.pt``, and ``best.pt`` first
+        when :obj:`improved` (a kill between the two writes leaves
+        ``last.pt`` one epoch behind, that epoch is trained again, never a
+        ``last.pt`` whose best epoch is newer than ``best.pt``). Called by
+        every process (the RNG states are gathered)."""
+        states = all_gather_objects(rng_state(self.generator))
+        if self.run_dir is None:
+            if improved:
+                self._best_state = copy.deepcopy(self.model.state_dict())
+            return
+        if not self.dist.is_main:
+            return
+        state = self.state(progress)
+        state['rng'] = states
+        if improved:
+            save_checkpoint(state, self.run_dir.best_checkpoint)
+        save_checkpoint(state, self.run_dir.last_checkpoint)
+
+    def resume(self) -> Optional[Dict[str, Any]]:
+        r"""Loads ``last.pt`` into the model, optimiser, scheduler and RNGs
+        and returns its progress; :obj:`None` (and an emptied log) when
+        there is no ``last.pt``. A damaged checkpoint, another
+        configuration (beyond :data:`RESUMABLE_SETTINGS`) or other
+        training data raise an error that says what to do."""
+        path = self.run_dir.last_checkpoint
+        if not osp.isfile(path):
+            # Nothing to continue: drop the rows of an earlier attempt.
+            if self.dist.is_main:
+                self.run_dir.truncate_log(0)
+            return None
+        try:
+            state = load_checkpoint(path, map_location=self.dist.device)
+        except Exception as error:
+            raise RuntimeError(
+                f"cannot resume: '{path}' is not a readable checkpoint "
+                f"({type(error).__name__}: {error}). Checkpoints are written "
+                f"atomically, so the file was damaged after it was written: "
+                f"start again with overwrite=True (--overwrite), or replace "
+                f"it by a copy of '{self.run_dir.best_checkpoint}' to "
+                f"continue from the best epoch") from error
+        saved = state['config']
+        current = self.config.to_dict()
+        differ = sorted(k for k in current if k not in RESUMABLE_SETTINGS
+                        and saved.get(k) != current[k])
+        if differ:
+            raise ValueError(
+                f"cannot resume from '{path}': the configuration differs in "
+                f"{differ} (checkpoint: {[saved.get(k) for k in differ]}, "
+                f"now: {[current[k] for k in differ]})")
+        saved_data = state.get('data')
+        if saved_data is not None and saved_data != self.data_identity:
+            raise ValueError(
+                f"cannot resume from '{path}': it was trained on other data "
+                f"(checkpoint: {saved_data}, now: {self.data_identity})")
+        self.model.load_state_dict(state['model'])
+        if self.optimizer is not None:
+            self.optimizer.load_state_dict(state['optimizer'])
+            self.scheduler.load_state_dict(state['scheduler'])
+        progress = {
+            'epoch': state['epoch'],
+            'updates': state.get('updates', 0),
+            'examples': state.get('examples', 0),
+            'best_value': state['best_value'],
+            'best_epoch': state['best_epoch'],
+        }
+        states = state['rng']
+        if len(states) == self.dist.world_size:
+            set_rng_state(states[self.dist.rank], self.generator)
+        else:
+            torch.manual_seed(self.config.seed + self.dist.rank +
+                              1000 * progress['epoch'])
+        if self.dist.is_main:
+            self.run_dir.truncate_log(progress['epoch'])
+        return progress
+
+    def load_best(self) -> None:
+        r"""Loads the weights of the best epoch (``best.pt``, or the copy
+        in memory) into the model, if there is one."""
+        if self.run_dir is not None:
+            barrier()  # Rank 0 has written the checkpoint.
+            if osp.isfile(self.run_dir.best_checkpoint):
+                state = load_checkpoint(self.run_dir.best_checkpoint,
+                                        map_location=self.dist.device)
+                self.model.load_state_dict(state['model'])
+        elif self._best_state is not None:
+            self.model.load_state_dict(self._best_state)

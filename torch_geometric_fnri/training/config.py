@@ -6,10 +6,10 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 from torch import Tensor
 
-MODES = ('learned', 'supervised', 'true_graph', 'static')
+from .training_mode import MODES
+
 ROUTINES = ('fnri', 'nri')
 SFNRI_LOSSES = ('mse', 'nll')
-TRAJECTORY_STEPS = (1, 10, 20)
 
 
 @dataclass

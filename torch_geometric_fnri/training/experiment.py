@@ -1,20 +1,13 @@
 r"""One experiment of the fNRI paper: a simulated system, a model variant
 and a training mode, wired together the same way by
-``examples/springs_charges.py`` and ``benchmarks/reproduce.py``."""
+``examples/springs_charges.py`` and ``benchmarks/reproduce``."""
 from typing import Optional, Tuple
 
-from torch_geometric_fnri.datasets import PhysicsSystemDataset
+from torch_geometric_fnri.datasets import SYSTEM_NAMES, PhysicsSystemDataset
 from torch_geometric_fnri.nn import RelationalInference, build_model
 
 from .distributed import barrier
-
-#: The paper's short system names and the matching dataset systems.
-SYSTEM_NAMES = {
-    'I+C': 'springs_charges',
-    'I+C+F': 'springs_charges_fsprings',
-    'springs': 'springs',
-    'charged': 'charged',
-}
+from .training_mode import decoder_for_mode
 
 #: Encoder dropout of the supervised baselines (the paper's p = 0.5).
 SUPERVISED_DROPOUT = 0.5
@@ -88,15 +81,7 @@ def make_model(variant: str, mode: str, num_edge_types, num_frames: int,
     """
     kwargs.setdefault('encoder_dropout',
                       SUPERVISED_DROPOUT if mode == 'supervised' else 0.0)
-    decoder = kwargs.pop('decoder', 'mlp')
-    if mode == 'static':
-        if decoder not in ('mlp', 'static'):
-            raise ValueError(f"the 'static' mode uses the static decoder "
-                             f"(got decoder={decoder!r})")
-        decoder = 'static'
-    elif decoder == 'static':
-        raise ValueError(f"the static decoder belongs to the 'static' mode "
-                         f"(got mode={mode!r})")
+    decoder = decoder_for_mode(mode, kwargs.pop('decoder', 'mlp'))
     if encoder_frames is None:
         encoder_frames = num_frames // 2
     return build_model(variant, list(num_edge_types),

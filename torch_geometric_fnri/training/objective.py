@@ -4,6 +4,8 @@ from typing import Dict, Optional
 import torch
 from torch import Tensor
 
+from torch_geometric_fnri.losses import cauchy_nll, gaussian_nll
+
 from .config import TrainConfig
 
 
@@ -79,8 +81,6 @@ class TrainingObjective(torch.nn.Module):
             batch (torch.Tensor, optional): Graph index of every node
                 :obj:`[N]`, passed to the encoder. (default: :obj:`None`)
         """
-        from torch_geometric_fnri.losses import cauchy_nll, gaussian_nll
-
         config, model = self.config, self.model
         out: Dict[str, Tensor] = {}
         if config.mode in ('supervised', 'true_graph') and edge_type is None:
@@ -110,7 +110,7 @@ class TrainingObjective(torch.nn.Module):
         out['mse'] = torch.nn.functional.mse_loss(pred, target).detach()
         if config.mode == 'true_graph':
             out['loss'] = out['nll']
-        elif model.variant == 'sfnri':
+        elif not model.family.has_kl:
             out['loss'] = (torch.nn.functional.mse_loss(pred, target)
                            if config.sfnri_loss == 'mse' else out['nll'])
         else:

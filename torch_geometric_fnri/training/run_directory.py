@@ -1,10 +1,11 @@
 r"""The directory of a training run and its logs."""
 import csv
-import json
 import math
 import os
 import os.path as osp
 from typing import Any, Dict, List
+
+from torch_geometric_fnri.utils.atomic_json import write_json_atomic
 
 
 class RunDirectory:
@@ -17,8 +18,8 @@ class RunDirectory:
         <path>/metrics.json         final validation and test metrics
         <path>/tensorboard/         only if TensorBoard is installed
 
-    Every JSON file is written atomically (temporary file +
-    :func:`os.replace`).
+    Every JSON file is written atomically
+    (:func:`~torch_geometric_fnri.utils.atomic_json.write_json_atomic`).
 
     Args:
         path (str): The run directory (created if missing).
@@ -84,11 +85,7 @@ class RunDirectory:
         r"""Writes :obj:`values` to :obj:`<path>/<name>` atomically; returns
         the file path."""
         path = osp.join(self.path, name)
-        tmp = f'{path}.{os.getpid()}.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(_jsonable(values), f, indent=2, sort_keys=True)
-            f.write('\n')
-        os.replace(tmp, path)
+        write_json_atomic(path, _jsonable(values))
         return path
 
     def read_log(self) -> List[Dict[str, str]]:

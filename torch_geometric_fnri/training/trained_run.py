@@ -121,7 +121,7 @@ class TrainedRun:
         if self.edge_mapping is not None:
             metric = EdgeAccuracy(model.pred_num_classes,
                                   model.num_edge_types,
-                                  family=model.variant)
+                                  family=model.family.accuracy_family)
             flat = predicted_classes.flatten(0, 1)
             edge_type = metric.map_predictions(flat, self.edge_mapping)
             edge_type = edge_type.view(num_graphs, -1, edge_type.size(-1))

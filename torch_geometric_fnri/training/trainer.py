@@ -1,7 +1,5 @@
 r"""The training loop: epochs, validation, checkpoints, resume, DDP."""
-import copy
 import math
-import os.path as osp
 import time
 import warnings
 from typing import Any, Callable, Dict, Optional, Sequence
@@ -9,33 +7,20 @@ from typing import Any, Callable, Dict, Optional, Sequence
 import torch
 from torch import Tensor
 
+from torch_geometric_fnri.metrics import EdgeAccuracy
 from torch_geometric_fnri.nn import RNNDecoder
+from torch_geometric_fnri.utils.progress import ProgressBar, progress_enabled
 
-from .checkpoint import (
-    load_checkpoint,
-    rng_state,
-    save_checkpoint,
-    set_rng_state,
-)
+from .checkpoint import PROGRESS_KEYS, RunCheckpoints, claim_run_directory
 from .config import TrainConfig
-from .distributed import (
-    all_gather_objects,
-    all_reduce_sum,
-    barrier,
-    broadcast_object,
-    init_distributed,
-)
 from .dataset_identity import dataset_identity
-from .evaluation import evaluate, identity_mapping
+from .distributed import all_reduce_sum, init_distributed
+from .edge_evaluation import identity_mapping
+from .evaluation import evaluate
 from .loaders import make_loader, set_loader_epoch
 from .objective import TrainingObjective
-from torch_geometric_fnri.utils.progress import ProgressBar, progress_enabled
 from .run_directory import RunDirectory
-
-# Settings that may change when a run is resumed; every other field of the
-# configuration must match the checkpoint.
-_RESUMABLE = ('epochs', 'max_epochs', 'patience', 'progress', 'tensorboard',
-              'device', 'data_on_device')
+from .training_mode import check_decoder_fits_mode
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -177,7 +162,7 @@ class Trainer:
         if run_dir is not None:
             self.run_dir = RunDirectory(
                 run_dir, tensorboard=config.tensorboard and self.dist.is_main)
-            self._claim_run_dir(resume, overwrite)
+            claim_run_directory(self.run_dir, self.dist, resume, overwrite)
         self.progress = progress_enabled(
             config.progress) and self.dist.is_main
 
@@ -198,7 +183,10 @@ class Trainer:
         self.examples = 0
         self.best_value: Optional[float] = None
         self.best_epoch: Optional[int] = None
-        self._best_state: Optional[Dict[str, Tensor]] = None
+        self.checkpoints = RunCheckpoints(
+            self.run_dir, self.dist, self.model, self.optimizer,
+            self.scheduler, self.generator, config, self.data_identity,
+            self.run_record, self.extra_config)
         self.history: list = []
         if config.mode != 'static':
             self.objective = TrainingObjective(self.model, config,
@@ -212,28 +200,12 @@ class Trainer:
             self.train_loader = self._loader(train_dataset, shuffle=True)
             self.valid_loader = self._loader(valid_dataset, shuffle=False)
         if resume and self.run_dir is not None:
-            self._resume()
+            progress = self.checkpoints.resume()
+            if progress is not None:
+                for key in PROGRESS_KEYS:
+                    setattr(self, key, progress[key])
 
     # ------------------------------------------------------------------
-    def _claim_run_dir(self, resume: bool, overwrite: bool) -> None:
-        # Rank 0 decides, so that no rank sees files another one wrote.
-        error = None
-        if self.dist.is_main:
-            earlier = self.run_dir.run_files()
-            if earlier and not (resume or overwrite):
-                names = [osp.relpath(p, self.run_dir.path) for p in earlier]
-                error = (f"'{self.run_dir.path}' already holds a run "
-                         f"({names}): pass resume=True (--resume) to "
-                         f"continue it, overwrite=True (--overwrite) to "
-                         f"replace it, or another run directory")
-            elif overwrite:
-                self.run_dir.clear()
-            else:
-                self.run_dir.clear_temporary_files()
-        error = broadcast_object(error)
-        if error is not None:
-            raise FileExistsError(error)
-
     def _trained_parameters(self):
         mode = self.config.mode
         if mode == 'static':
@@ -252,73 +224,6 @@ class Trainer:
                            device=self.device, rank=self.dist.rank,
                            world_size=world, seed=config.seed)
 
-    def _state(self) -> Dict[str, Any]:
-        return {
-            'model': self.model.state_dict(),
-            'optimizer': (None if self.optimizer is None else
-                          self.optimizer.state_dict()),
-            'scheduler': (None if self.scheduler is None else
-                          self.scheduler.state_dict()),
-            'epoch': self.epoch,
-            'updates': self.updates,
-            'examples': self.examples,
-            'best_value': self.best_value,
-            'best_epoch': self.best_epoch,
-            'config': self.config.to_dict(),
-            'extra_config': self.extra_config,
-            'data': self.data_identity,
-            'run': self.run_record,
-        }
-
-    def _resume(self) -> None:
-        path = self.run_dir.last_checkpoint
-        if not osp.isfile(path):
-            # Nothing to continue: drop the rows of an earlier attempt.
-            if self.dist.is_main:
-                self.run_dir.truncate_log(0)
-            return
-        try:
-            state = load_checkpoint(path, map_location=self.device)
-        except Exception as error:
-            raise RuntimeError(
-                f"cannot resume: '{path}' is not a readable checkpoint "
-                f"({type(error).__name__}: {error}). Checkpoints are written "
-                f"atomically, so the file was damaged after it was written: "
-                f"start again with overwrite=True (--overwrite), or replace "
-                f"it by a copy of '{self.run_dir.best_checkpoint}' to "
-                f"continue from the best epoch") from error
-        saved = state['config']
-        current = self.config.to_dict()
-        differ = sorted(k for k in current
-                        if k not in _RESUMABLE and saved.get(k) != current[k])
-        if differ:
-            raise ValueError(
-                f"cannot resume from '{path}': the configuration differs in "
-                f"{differ} (checkpoint: {[saved.get(k) for k in differ]}, "
-                f"now: {[current[k] for k in differ]})")
-        saved_data = state.get('data')
-        if saved_data is not None and saved_data != self.data_identity:
-            raise ValueError(
-                f"cannot resume from '{path}': it was trained on other data "
-                f"(checkpoint: {saved_data}, now: {self.data_identity})")
-        self.model.load_state_dict(state['model'])
-        if self.optimizer is not None:
-            self.optimizer.load_state_dict(state['optimizer'])
-            self.scheduler.load_state_dict(state['scheduler'])
-        self.epoch = state['epoch']
-        self.updates = state.get('updates', 0)
-        self.examples = state.get('examples', 0)
-        self.best_value = state['best_value']
-        self.best_epoch = state['best_epoch']
-        states = state['rng']
-        if len(states) == self.dist.world_size:
-            set_rng_state(states[self.dist.rank], self.generator)
-        else:
-            torch.manual_seed(self.config.seed + self.dist.rank +
-                              1000 * self.epoch)
-        if self.dist.is_main:
-            self.run_dir.truncate_log(self.epoch)
-
     def _improves(self, value: float, direction: str) -> bool:
         # A non-finite value never improves, and never blocks a finite one.
         if not math.isfinite(value):
@@ -327,23 +232,6 @@ class Trainer:
             return True
         return (value < self.best_value if direction == 'min' else
                 value > self.best_value)
-
-    def _save(self, improved: bool) -> None:
-        states = all_gather_objects(rng_state(self.generator))
-        if self.run_dir is None:
-            if improved:
-                self._best_state = copy.deepcopy(self.model.state_dict())
-            return
-        if not self.dist.is_main:
-            return
-        state = self._state()
-        state['rng'] = states
-        # best.pt first: a kill between the two writes leaves last.pt one
-        # epoch behind (that epoch is trained again), never a last.pt whose
-        # best epoch is newer than best.pt.
-        if improved:
-            save_checkpoint(state, self.run_dir.best_checkpoint)
-        save_checkpoint(state, self.run_dir.last_checkpoint)
 
     # ------------------------------------------------------------------
     def train_epoch(
@@ -360,8 +248,6 @@ class Trainer:
             on_step_end (callable, optional): See :meth:`fit`.
                 (default: :obj:`None`)
         """
-        from torch_geometric_fnri.metrics import EdgeAccuracy
-
         config, model = self.config, self.model
         model.train()
         set_loader_epoch(self.train_loader, epoch)
@@ -369,7 +255,7 @@ class Trainer:
         if config.mode in ('learned', 'supervised'):
             accuracy = EdgeAccuracy(model.pred_num_classes,
                                     model.num_edge_types,
-                                    family=model.variant)
+                                    family=model.family.accuracy_family)
         sums: Dict[str, Tensor] = {}
         bar = ProgressBar(len(self.train_loader), f'epoch {epoch}',
                           self.progress, leave=False)
@@ -527,7 +413,8 @@ class Trainer:
                 self.epoch = epoch + 1
                 if self.run_dir is not None and self.dist.is_main:
                     self.run_dir.log_epoch(row)
-                self._save(improved)
+                self.checkpoints.save({key: getattr(self, key)
+                                       for key in PROGRESS_KEYS}, improved)
                 if on_epoch_end is not None and self.dist.is_main:
                     on_epoch_end(row)
                 epoch_bar.update(1, {'loss': row['train_loss'],
@@ -547,14 +434,7 @@ class Trainer:
 
     def load_best(self) -> None:
         r"""Loads the weights of the best epoch into :attr:`model`."""
-        if self.run_dir is not None:
-            barrier()  # Rank 0 has written the checkpoint.
-            if osp.isfile(self.run_dir.best_checkpoint):
-                state = load_checkpoint(self.run_dir.best_checkpoint,
-                                        map_location=self.device)
-                self.model.load_state_dict(state['model'])
-        elif self._best_state is not None:
-            self.model.load_state_dict(self._best_state)
+        self.checkpoints.load_best()
 
     def test(self, stopped_early: bool = False) -> Dict[str, Any]:
         r"""Final evaluation of the current weights: the validation split
@@ -644,11 +524,13 @@ def _check_splits(model: torch.nn.Module, splits: Dict[str, Any]) -> None:
 def _check_model_options(model: torch.nn.Module, config: TrainConfig,
                          encoder_frames: slice) -> None:
     # Options of the configuration that the model must support.
-    variant = getattr(model, 'variant', None)
-    if config.non_edge_prior is not None and variant == 'sfnri':
+    family = getattr(model, 'family', None)
+    if config.non_edge_prior is not None and family is not None and \
+            not family.has_kl:
         raise ValueError("'non_edge_prior' needs NRI or fNRI: sfNRI has no "
                          "KL term")
     decoder = getattr(model, 'decoder', None)
+    check_decoder_fits_mode(decoder, config.mode)
     if config.burn_in_steps is not None and \
             not isinstance(decoder, RNNDecoder):
         raise ValueError(f"'burn_in_steps' needs the RNN decoder (got "

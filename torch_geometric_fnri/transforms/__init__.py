@@ -1,5 +1,5 @@
 """Transforms of trajectory graphs."""
-from .normalize_trajectory import (
+from .trajectory_normalizer import (
     POSITION_VELOCITY_GROUPS,
     TrajectoryNormalizer,
 )

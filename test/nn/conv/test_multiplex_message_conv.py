@@ -38,10 +38,12 @@ def test_multiplex_message_conv_cpu_blocks_same_output_and_gradients(
     # shorter) must give what one block gives, gradients included.
     torch.manual_seed(0)
     blocked = MultiplexMessageConv(in_channels, 16, 8, [2, 3],
-                                   skip_first=True, cpu_block_size=7 * 48)
+                                   skip_first=True)
     whole = MultiplexMessageConv(in_channels, 16, 8, [2, 3],
-                                 skip_first=True, cpu_block_size=None)
+                                 skip_first=True)
     whole.load_state_dict(blocked.state_dict())
+    # 3 active types x 16 hidden channels = 48 hidden values per row.
+    blocked._cpu_block_size, whole._cpu_block_size = 7 * 48, None
     assert blocked._block_rows(torch.empty(120, 1)) == 7
     assert whole._block_rows(torch.empty(120, 1)) == 120
     x = torch.randn(10, 3, in_channels)
@@ -57,8 +59,6 @@ def test_multiplex_message_conv_cpu_blocks_same_output_and_gradients(
     assert torch.allclose(outs[0], outs[1], atol=1e-6)
     for a, b in zip(*grads):
         assert torch.allclose(a, b, atol=1e-5)
-    with pytest.raises(ValueError, match="'cpu_block_size' must be"):
-        MultiplexMessageConv(4, 8, 8, 2, cpu_block_size=0)
 
 
 def test_multiplex_message_conv_skip_first_params():

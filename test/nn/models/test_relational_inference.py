@@ -175,3 +175,50 @@ def test_symmetric_logits_average_each_edge_with_its_reverse():
     expected = 0.5 * (dense + dense.transpose(0, 1))
     assert torch.allclose(out, expected[edge_index[1], edge_index[0]])
     assert not torch.allclose(raw, out)
+
+
+def _parameters(module):
+    return {k: v.clone() for k, v in module.state_dict().items()}
+
+
+def _trained_step(model, batch):
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
+    pred, logits, _ = model(batch.x, batch.edge_index, pred_steps=2)
+    (pred.pow(2).sum() + model.kl_loss(logits, batch.num_nodes)).backward()
+    optimizer.step()
+
+
+@pytest.mark.parametrize('variant', ['nri', 'fnri', 'sfnri'])
+@pytest.mark.parametrize('decoder', ['mlp', 'rnn'])
+def test_reset_parameters_after_training(batch_factory, variant, decoder):
+    batch = batch_factory([4, 4], num_frames=6)
+    torch.manual_seed(0)
+    model = _small(variant, decoder=decoder)
+    fresh = _parameters(model)
+    _trained_step(model, batch)
+    trained = _parameters(model)
+    assert not torch.equal(fresh['encoder.lin_out.weight'],
+                           trained['encoder.lin_out.weight'])
+    assert not torch.equal(fresh['decoder.lin3.weight'],
+                           trained['decoder.lin3.weight'])
+    # The decoder's initialisation is its reset_parameters: the same seed
+    # gives the freshly built decoder's parameters.
+    torch.manual_seed(1)
+    built = type(model.decoder)(4, 8, model.model_edge_types,
+                                skip_first=model.skip_first)
+    torch.manual_seed(1)
+    model.decoder.reset_parameters()
+    assert all(torch.equal(v, model.decoder.state_dict()[k])
+               for k, v in built.state_dict().items())
+    # The whole model resets every parameter from the generator alone:
+    # the same seed gives the parameters of another fresh model reset.
+    torch.manual_seed(2)
+    model.reset_parameters()
+    other = _small(variant, decoder=decoder)
+    torch.manual_seed(2)
+    other.reset_parameters()
+    reset = _parameters(model)
+    assert all(torch.equal(reset[k], v) for k, v in
+               _parameters(other).items())
+    assert not torch.equal(reset['decoder.lin3.weight'],
+                           trained['decoder.lin3.weight'])

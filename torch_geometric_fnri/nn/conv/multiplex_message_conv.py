@@ -8,11 +8,26 @@ from torch.nn import Parameter
 from torch_geometric.nn import MessagePassing
 
 from torch_geometric_fnri.nn._validation import (
-    as_edge_type_list,
     check_edge_index,
     check_edge_values,
     check_node_features,
 )
+from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
+
+#: From this many input channels on, :class:`MultiplexMessageConv` applies
+#: the first linear map of its message MLPs per node, before gathering:
+#: :math:`O(|\mathcal{V}|)` matrix products, but every edge then gathers
+#: two hidden vectors per active edge type. Below it, every edge gathers
+#: the two raw feature vectors and the map is applied per edge, which is the
+#: cheaper side for narrow inputs such as the MLP decoder's position and
+#: velocity (the RNN decoder's hidden state is wide).
+NODE_PROJECTION_MIN_CHANNELS = 16
+
+# On CPU, the (edge, time) rows run through the message MLPs in equal blocks
+# of at most this many hidden values (active types x hidden channels per
+# row), so that a block's activations stay in the cache; accelerators run
+# all rows at once. The README's performance section has the measurements.
+_CPU_BLOCK_SIZE = 2**21
 
 # Each activation and its in-place form; the in-place one is applied to
 # fresh matrix-product outputs that autograd does not save, which avoids an
@@ -43,8 +58,9 @@ class MultiplexMessageConv(MessagePassing):
     hard-coded non-edge: it is left out of :math:`\mathcal{A}` (no message
     is computed) but its parameters exist, as in the reference
     implementations. All active types are evaluated together with batched
-    matrix products. If :obj:`in_channels` is large (as in the RNN decoder),
-    the first linear map is applied per node as
+    matrix products. From :data:`NODE_PROJECTION_MIN_CHANNELS` input
+    channels on (as in the RNN decoder), the first linear map is applied per
+    node as
     :math:`\mathbf{W}_{k,a} \mathbf{x}_j + \mathbf{W}_{k,b} \mathbf{x}_i`
     before gathering, which costs :math:`O(|\mathcal{V}|)` instead of
     :math:`O(|\mathcal{E}|)` matrix products.
@@ -63,14 +79,6 @@ class MultiplexMessageConv(MessagePassing):
             linear maps. (default: :obj:`0.`)
         act (str, optional): The activation, :obj:`'relu'` (MLP decoder)
             or :obj:`'tanh'` (RNN decoder). (default: :obj:`'relu'`)
-        cpu_block_size (int, optional): On CPU, the (edge, time) rows are
-            run through the message MLPs in equal blocks of at most this
-            many hidden values (:math:`K_{active} \cdot H` per row), so
-            that every block's activations stay in the cache (measured on
-            2 CPU cores, fNRI at hidden 256, batch 8, 50 particles: 14.0 s
-            per training step against 23.0 s without blocks, for more
-            resident memory; see the README). :obj:`None` runs all rows at
-            once, as on accelerators. (default: :obj:`2**21`)
         **kwargs (optional): Additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
 
@@ -87,8 +95,7 @@ class MultiplexMessageConv(MessagePassing):
     def __init__(self, in_channels: int, hidden_channels: int,
                  out_channels: int, num_edge_types: Union[int, List[int]],
                  skip_first: bool = False, dropout: float = 0.,
-                 act: str = 'relu', cpu_block_size: Optional[int] = 2**21,
-                 **kwargs):
+                 act: str = 'relu', **kwargs):
         kwargs.setdefault('aggr', 'sum')
         kwargs.setdefault('node_dim', 0)
         super().__init__(**kwargs)
@@ -98,15 +105,13 @@ class MultiplexMessageConv(MessagePassing):
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
         self.out_channels = out_channels
-        self.num_edge_types = as_edge_type_list(num_edge_types)
+        self.num_edge_types = as_edge_type_counts(num_edge_types)
         self.skip_first = skip_first
         self.dropout = dropout
         self.act = act
-        if cpu_block_size is not None and cpu_block_size < 1:
-            raise ValueError(f"'cpu_block_size' must be positive or None "
-                             f"(got {cpu_block_size})")
-        self.cpu_block_size = cpu_block_size
-        self.node_projection = in_channels >= 16
+        self.node_projection = in_channels >= NODE_PROJECTION_MIN_CHANNELS
+        # Hidden values per CPU block; None runs all rows at once.
+        self._cpu_block_size: Optional[int] = _CPU_BLOCK_SIZE
 
         total = sum(self.num_edge_types)
         first = set()
@@ -149,12 +154,13 @@ class MultiplexMessageConv(MessagePassing):
         check_edge_index(edge_index, x.size(0))
         check_edge_values(edge_weight, edge_index.size(1),
                           sum(self.num_edge_types), 'edge_weight')
-        return self.propagate_unchecked(x, edge_index, edge_weight)
+        return self._forward_unchecked(x, edge_index, edge_weight)
 
-    def propagate_unchecked(self, x: Tensor, edge_index: Tensor,
-                            edge_weight: Tensor) -> Tensor:
-        r"""Same as :meth:`forward` without input checks (no host-device
-        synchronisation); for use inside decoder rollouts."""
+    def _forward_unchecked(self, x: Tensor, edge_index: Tensor,
+                           edge_weight: Tensor) -> Tensor:
+        # forward without the input checks (and their host-device
+        # synchronisation): the decoders check their inputs once and call
+        # this in every rollout step.
         weight1, bias1 = self.weight1, self.bias1
         weight2, bias2 = self.weight2, self.bias2
         if not self.all_active:  # The active types' parameters and values.
@@ -203,12 +209,12 @@ class MultiplexMessageConv(MessagePassing):
 
     def _block_rows(self, first: Tensor) -> int:
         r"""Rows per block: all of them on accelerators, else equal blocks
-        of at most :obj:`cpu_block_size` hidden values each."""
+        of at most :obj:`_cpu_block_size` hidden values each."""
         rows = first.size(0)
-        if first.device.type != 'cpu' or self.cpu_block_size is None:
+        if first.device.type != 'cpu' or self._cpu_block_size is None:
             return max(rows, 1)
         per_row = self.num_active * self.hidden_channels
-        size = max(self.cpu_block_size // per_row, 1)
+        size = max(self._cpu_block_size // per_row, 1)
         blocks = -(-rows // size)
         return max(-(-rows // blocks), 1)
 

@@ -6,6 +6,7 @@ from .cnn_encoder import CNNEncoder
 from .mlp_decoder import MLPDecoder
 from .rnn_decoder import RNNDecoder
 from .static_decoder import StaticDecoder
+from .model_family import VARIANTS, ModelFamily, get_model_family
 from .relational_inference import RelationalInference
 from .build_model import build_model
 
@@ -17,6 +18,9 @@ __all__ = [
     'MLPDecoder',
     'RNNDecoder',
     'StaticDecoder',
+    'ModelFamily',
+    'VARIANTS',
+    'get_model_family',
     'RelationalInference',
     'build_model',
 ]

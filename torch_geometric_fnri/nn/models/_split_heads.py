@@ -12,6 +12,8 @@ from typing import Callable, List, Optional, Union
 import torch
 from torch import Tensor
 
+from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
+
 Module = torch.nn.Module
 
 
@@ -22,11 +24,7 @@ def head_sizes(out_channels: Union[int, List[int]],
     if split_point not in (0, 1, 2):
         raise ValueError(f"'split_point' must be 0, 1 or 2 "
                          f"(got {split_point!r})")
-    heads = ([out_channels] if isinstance(out_channels, int) else
-             list(out_channels))
-    if not heads or any(not isinstance(k, int) or k < 1 for k in heads):
-        raise ValueError(f"'out_channels' must be a positive int or a "
-                         f"list of them (got {out_channels!r})")
+    heads = as_edge_type_counts(out_channels, 'out_channels')
     if split_point > 0 and isinstance(out_channels, int):
         raise ValueError(f"'split_point={split_point}' needs the "
                          f"per-layer-graph 'out_channels' as a list")

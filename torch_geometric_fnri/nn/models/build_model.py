@@ -1,12 +1,10 @@
-import math
 from typing import List
 
-from torch_geometric_fnri.nn._validation import as_edge_type_list
 from torch_geometric_fnri.nn.models.cnn_encoder import CNNEncoder
 from torch_geometric_fnri.nn.models.mlp_decoder import MLPDecoder
 from torch_geometric_fnri.nn.models.mlp_encoder import MLPEncoder
+from torch_geometric_fnri.nn.models.model_family import get_model_family
 from torch_geometric_fnri.nn.models.relational_inference import (
-    VARIANTS,
     RelationalInference,
 )
 from torch_geometric_fnri.nn.models.rnn_decoder import RNNDecoder
@@ -14,6 +12,7 @@ from torch_geometric_fnri.nn.models.static_decoder import StaticDecoder
 from torch_geometric_fnri.nn.multiplex_edge_sampler import (
     MultiplexEdgeSampler,
 )
+from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
 
 def build_model(variant: str, num_edge_types: List[int],
@@ -71,10 +70,8 @@ def build_model(variant: str, num_edge_types: List[int],
     that a trained run can rebuild it
     (:func:`~torch_geometric_fnri.training.load_trained`).
     """
-    if variant not in VARIANTS:
-        raise ValueError(f"'variant' must be one of {list(VARIANTS)} "
-                         f"(got {variant!r})")
-    layers = as_edge_type_list(num_edge_types)
+    family = get_model_family(variant)
+    layers = as_edge_type_counts(num_edge_types)
     if any(k < 2 for k in layers):
         raise ValueError(f"every layer-graph needs at least 2 edge types "
                          f"(got num_edge_types={layers})")
@@ -85,20 +82,14 @@ def build_model(variant: str, num_edge_types: List[int],
                 value < 1:
             raise ValueError(f"'{name}' must be a positive int "
                              f"(got {value!r})")
-    if variant == 'nri':
-        model_types = [math.prod(layers)]
-    elif variant == 'fnri':
-        model_types = layers
-    else:
-        model_types = [len(layers)]
-        skip_first = False
+    model_types = family.model_edge_types(layers)
+    skip_first = skip_first and family.has_non_edge
     width = sum(model_types)
-    if split_point != 0 and variant == 'nri':
+    if split_point != 0 and not family.has_split_heads:
         raise ValueError(f"'split_point={split_point}' needs fNRI or sfNRI; "
                          f"NRI has a single layer-graph")
 
-    # sfNRI's heads have one logit per factor.
-    heads = [1] * width if variant == 'sfnri' else model_types
+    heads = family.encoder_heads(layers)
     out_channels = heads if split_point else width
     if encoder == 'mlp':
         enc = MLPEncoder(num_timesteps * in_channels, hidden_channels,
@@ -127,9 +118,9 @@ def build_model(variant: str, num_edge_types: List[int],
         raise ValueError(f"'checkpoint_decoder' needs the MLP decoder "
                          f"(got decoder={decoder!r})")
 
-    mode = 'sigmoid' if variant == 'sfnri' else 'gumbel'
     sampler = MultiplexEdgeSampler(model_types, tau=tau, hard=hard,
-                                   mode=mode, sharpness=sharpness)
+                                   mode=family.sampler_mode,
+                                   sharpness=sharpness)
     model = RelationalInference(enc, dec, sampler, variant, layers,
                                 symmetric=symmetric)
     # What rebuilds this model (stored with trained runs, see

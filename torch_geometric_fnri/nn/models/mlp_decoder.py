@@ -62,14 +62,25 @@ class MLPDecoder(torch.nn.Module):
         self.checkpoint = checkpoint
         self.hidden_channels = hidden_channels
         self.dropout = dropout
-        self.message_conv = MultiplexMessageConv(
-            in_channels, hidden_channels, hidden_channels, num_edge_types,
-            skip_first=skip_first, dropout=dropout, act='relu')
+        # Built with the generator state forked and initialised once by
+        # reset_parameters (the same draws as the layers' own defaults).
+        with torch.random.fork_rng(devices=[]):
+            self.message_conv = MultiplexMessageConv(
+                in_channels, hidden_channels, hidden_channels,
+                num_edge_types, skip_first=skip_first, dropout=dropout,
+                act='relu')
+            self.lin1 = torch.nn.Linear(in_channels + hidden_channels,
+                                        hidden_channels)
+            self.lin2 = torch.nn.Linear(hidden_channels, hidden_channels)
+            self.lin3 = torch.nn.Linear(hidden_channels, in_channels)
         self.num_edge_types = self.message_conv.num_edge_types
-        self.lin1 = torch.nn.Linear(in_channels + hidden_channels,
-                                    hidden_channels)
-        self.lin2 = torch.nn.Linear(hidden_channels, hidden_channels)
-        self.lin3 = torch.nn.Linear(hidden_channels, in_channels)
+        self.reset_parameters()
+
+    @property
+    def skip_first(self) -> bool:
+        r"""Whether the first type of every layer-graph sends no
+        message."""
+        return self.message_conv.skip_first
 
     def reset_parameters(self):
         r"""Resets all learnable parameters of the module."""
@@ -80,8 +91,8 @@ class MLPDecoder(torch.nn.Module):
              edge_weight: Tensor) -> Tensor:
         r"""One prediction step for frames :obj:`x` of shape
         :obj:`[N, *, D]` (no input checks)."""
-        agg = self.message_conv.propagate_unchecked(x, edge_index,
-                                                    edge_weight)
+        agg = self.message_conv._forward_unchecked(x, edge_index,
+                                                   edge_weight)
         # In place: the linear outputs are not saved for backward.
         h = F.relu(self.lin1(torch.cat([x, agg], dim=-1)), inplace=True)
         h = F.dropout(h, p=self.dropout, training=self.training)
@@ -126,4 +137,4 @@ class MLPDecoder(torch.nn.Module):
         return (f'{self.__class__.__name__}({self.in_channels}, '
                 f'hidden_channels={self.hidden_channels}, '
                 f'num_edge_types={self.num_edge_types}, '
-                f'skip_first={self.message_conv.skip_first})')
+                f'skip_first={self.skip_first})')

@@ -1,4 +1,3 @@
-import math
 from typing import List, Optional, Tuple
 
 import torch
@@ -10,18 +9,15 @@ from torch_geometric_fnri.losses import (
     edge_type_cross_entropy,
     kl_categorical,
 )
-from torch_geometric_fnri.nn._validation import (
-    as_edge_type_list,
-    check_edge_values,
-)
+from torch_geometric_fnri.nn._validation import check_edge_values
 from torch_geometric_fnri.nn.multiplex_edge_sampler import (
     MultiplexEdgeSampler,
 )
 from torch_geometric_fnri.utils import reverse_edge_permutation
+from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
+from .model_family import get_model_family
 from .rnn_decoder import RNNDecoder
-
-VARIANTS = ('nri', 'fnri', 'sfnri')
 
 
 class RelationalInference(torch.nn.Module):
@@ -32,7 +28,8 @@ class RelationalInference(torch.nn.Module):
     Systems" <https://arxiv.org/abs/1905.08721>`_ papers. It composes an
     encoder (trajectories to edge logits), a
     :class:`~torch_geometric_fnri.nn.MultiplexEdgeSampler` and a decoder, and
-    maps between the data's label layers and the model's edge types:
+    maps between the data's label layers and the model's edge types as its
+    :attr:`family` (a :class:`ModelFamily`) says:
 
     * :obj:`'nri'`: one layer-graph with :math:`\prod_l K_l` types, the
       mixed-radix class :math:`\sum_l y_l \prod_{m > l} K_m` (layer 0 most
@@ -65,38 +62,47 @@ class RelationalInference(torch.nn.Module):
                  num_edge_types: List[int], symmetric: bool = False):
         super().__init__()
         self.symmetric = symmetric
-        if variant not in VARIANTS:
-            raise ValueError(f"'variant' must be one of {list(VARIANTS)} "
-                             f"(got {variant!r})")
+        self.family = get_model_family(variant)
         self.encoder = encoder
         self.decoder = decoder
         self.sampler = sampler
-        self.variant = variant
-        self.num_edge_types = as_edge_type_list(num_edge_types)
-        if variant == 'sfnri' and any(k != 2 for k in self.num_edge_types):
-            raise ValueError(f"'sfnri' needs binary label layers "
-                             f"(got num_edge_types={self.num_edge_types})")
-        if variant == 'nri':
-            self.model_edge_types = [math.prod(self.num_edge_types)]
-        elif variant == 'fnri':
-            self.model_edge_types = list(self.num_edge_types)
-        else:
-            self.model_edge_types = [len(self.num_edge_types)]
+        self.num_edge_types = as_edge_type_counts(num_edge_types)
+        self.family.check_num_edge_types(self.num_edge_types)
+        self.model_edge_types = self.family.model_edge_types(
+            self.num_edge_types)
         if sampler.width != sum(self.model_edge_types):
             raise ValueError(
                 f"'sampler' must have width {sum(self.model_edge_types)} "
                 f"for variant {variant!r} and num_edge_types="
                 f"{self.num_edge_types} (got {sampler.width})")
-        if (variant == 'sfnri') != (sampler.mode == 'sigmoid'):
+        if sampler.mode != self.family.sampler_mode:
             raise ValueError(f"'sampler' mode must be 'sigmoid' exactly for "
                              f"'sfnri' (got {sampler.mode!r})")
 
     @property
+    def variant(self) -> str:
+        r"""The name of the model's :attr:`family`."""
+        return self.family.name
+
+    @property
     def pred_num_classes(self) -> List[int]:
         r"""The class counts of the factors of :meth:`predict_edge_types`."""
-        if self.variant == 'sfnri':
-            return [2] * len(self.num_edge_types)
-        return list(self.model_edge_types)
+        return self.family.pred_num_classes(self.num_edge_types)
+
+    @property
+    def skip_first(self) -> bool:
+        r"""Whether the decoder skips the first type of every layer-graph
+        (the non-edge; the decoder's :obj:`skip_first`, :obj:`False` for a
+        decoder without one)."""
+        return bool(getattr(self.decoder, 'skip_first', False))
+
+    def reset_parameters(self):
+        r"""Resets all learnable parameters of the encoder, the decoder and
+        (if it has any) the sampler."""
+        self.encoder.reset_parameters()
+        self.decoder.reset_parameters()
+        if hasattr(self.sampler, 'reset_parameters'):
+            self.sampler.reset_parameters()
 
     def encode(self, x: Tensor, edge_index: Tensor,
                batch: Optional[Tensor] = None) -> Tensor:
@@ -169,11 +175,11 @@ class RelationalInference(torch.nn.Module):
         r"""Returns the decoder input :obj:`[E, W]` of the ground-truth
         graph (true-graph decoder): per-layer one-hots (fNRI), the one-hot
         combined class (NRI) or 0/1 floats (sfNRI)."""
-        if self.variant == 'nri':
+        if self.family.joint:
             label = self.combined_labels(edge_type)
             return F.one_hot(label, self.model_edge_types[0]).float()
         edge_type = self._check_labels(edge_type)
-        if self.variant == 'sfnri':
+        if self.family.sigmoid:
             return edge_type.float()
         return torch.cat([
             F.one_hot(edge_type[:, col], k).float()
@@ -186,7 +192,7 @@ class RelationalInference(torch.nn.Module):
         :math:`\sigma(s h) > 0.5` per factor (sfNRI)."""
         check_edge_values(logits, logits.size(0), self.sampler.width,
                           'logits')
-        if self.variant == 'sfnri':
+        if self.family.sigmoid:
             return (self.sampler.probabilities(logits) > 0.5).long()
         return torch.stack([
             block.argmax(dim=-1)
@@ -199,7 +205,7 @@ class RelationalInference(torch.nn.Module):
         types; sfNRI: :math:`(1 - z, z)` per factor), in the order of
         :attr:`pred_num_classes`."""
         probs = self.sampler.probabilities(logits)
-        if self.variant == 'sfnri':
+        if self.family.sigmoid:
             return [torch.stack([1 - z, z], dim=-1) for z in probs.unbind(-1)]
         return list(probs.split(self.model_edge_types, dim=-1))
 
@@ -211,7 +217,7 @@ class RelationalInference(torch.nn.Module):
         :obj:`[W]` (each layer block summing to one); without it the uniform
         prior is used. sfNRI has no KL term (as in the reference) and
         returns zero."""
-        if self.variant == 'sfnri':
+        if not self.family.has_kl:
             return logits.new_zeros(())
         log_prior = None if prior is None else prior.to(logits).log()
         return kl_categorical(self.sampler.probabilities(logits),
@@ -222,7 +228,7 @@ class RelationalInference(torch.nn.Module):
         :obj:`non_edge` on the first type of every layer-graph (the
         non-edge; NRI: the combination with no interaction) and the rest
         shared evenly by the other types."""
-        if self.variant == 'sfnri':
+        if not self.family.has_kl:
             raise ValueError('sfNRI has no KL term, so it takes no prior')
         if not 0 < non_edge < 1:
             raise ValueError(f"'non_edge' must be in (0, 1) "
@@ -236,10 +242,10 @@ class RelationalInference(torch.nn.Module):
 
     def supervised_loss(self, logits: Tensor, edge_type: Tensor) -> Tensor:
         r"""The supervised-encoder loss against labels :obj:`[E, L]`."""
-        if self.variant == 'sfnri':
+        if self.family.sigmoid:
             edge_type = self._check_labels(edge_type)
             return edge_type_bce(logits, edge_type, self.sampler.sharpness)
-        if self.variant == 'nri':
+        if self.family.joint:
             return edge_type_cross_entropy(logits,
                                            self.combined_labels(edge_type),
                                            self.model_edge_types)

@@ -59,19 +59,29 @@ class RNNDecoder(torch.nn.Module):
         self.dropout = dropout
         self.reference_average = reference_average
         hid = hidden_channels
-        self.message_conv = MultiplexMessageConv(
-            hid, hid, hid, num_edge_types, skip_first=skip_first,
-            dropout=dropout, act='tanh')
+        # Built with the generator state forked and initialised once by
+        # reset_parameters (the same draws as the layers' own defaults).
+        with torch.random.fork_rng(devices=[]):
+            self.message_conv = MultiplexMessageConv(
+                hid, hid, hid, num_edge_types, skip_first=skip_first,
+                dropout=dropout, act='tanh')
+            self.hidden_r = torch.nn.Linear(hid, hid, bias=False)
+            self.hidden_i = torch.nn.Linear(hid, hid, bias=False)
+            self.hidden_h = torch.nn.Linear(hid, hid, bias=False)
+            self.input_r = torch.nn.Linear(in_channels, hid)
+            self.input_i = torch.nn.Linear(in_channels, hid)
+            self.input_n = torch.nn.Linear(in_channels, hid)
+            self.lin1 = torch.nn.Linear(hid, hid)
+            self.lin2 = torch.nn.Linear(hid, hid)
+            self.lin3 = torch.nn.Linear(hid, in_channels)
         self.num_edge_types = self.message_conv.num_edge_types
-        self.hidden_r = torch.nn.Linear(hid, hid, bias=False)
-        self.hidden_i = torch.nn.Linear(hid, hid, bias=False)
-        self.hidden_h = torch.nn.Linear(hid, hid, bias=False)
-        self.input_r = torch.nn.Linear(in_channels, hid)
-        self.input_i = torch.nn.Linear(in_channels, hid)
-        self.input_n = torch.nn.Linear(in_channels, hid)
-        self.lin1 = torch.nn.Linear(hid, hid)
-        self.lin2 = torch.nn.Linear(hid, hid)
-        self.lin3 = torch.nn.Linear(hid, in_channels)
+        self.reset_parameters()
+
+    @property
+    def skip_first(self) -> bool:
+        r"""Whether the first type of every layer-graph sends no
+        message."""
+        return self.message_conv.skip_first
 
     def reset_parameters(self):
         r"""Resets all learnable parameters of the module."""
@@ -114,7 +124,7 @@ class RNNDecoder(torch.nn.Module):
             else:
                 teacher = s <= burn_in_steps
             inputs = x[:, s] if teacher else preds[-1]
-            agg = self.message_conv.propagate_unchecked(
+            agg = self.message_conv._forward_unchecked(
                 hidden, edge_index, edge_weight) * scale
             r = torch.sigmoid(self.input_r(inputs) + self.hidden_r(agg))
             u = torch.sigmoid(self.input_i(inputs) + self.hidden_i(agg))

@@ -3,10 +3,8 @@ from typing import List, Optional, Union
 import torch
 from torch import Tensor
 
-from torch_geometric_fnri.nn._validation import (
-    as_edge_type_list,
-    check_decoder_inputs,
-)
+from torch_geometric_fnri.nn._validation import check_decoder_inputs
+from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
 
 class StaticDecoder(torch.nn.Module):
@@ -31,7 +29,11 @@ class StaticDecoder(torch.nn.Module):
                  num_edge_types: Union[int, List[int]]):
         super().__init__()
         self.in_channels = in_channels
-        self.num_edge_types = as_edge_type_list(num_edge_types)
+        self.num_edge_types = as_edge_type_counts(num_edge_types)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        r"""Does nothing: the static decoder has no parameters."""
 
     def forward(self, x: Tensor, edge_index: Tensor,
                 edge_weight: Optional[Tensor] = None,
