@@ -1,6 +1,16 @@
 """Simulated physics systems and trajectory datasets."""
+from .graph_isomorphism import (
+    MAX_NUM_NODES,
+    IsomorphismLeakage,
+    canonical_form,
+    class_histogram,
+    isomorphism_classes,
+    isomorphism_disjoint_split,
+    isomorphism_leakage,
+)
 from .graph_sampling import (
     BernoulliPairs,
+    CategoricalPairs,
     RandomSignCharges,
     UniformCountCharges,
     UniformCountPairs,
@@ -45,7 +55,15 @@ __all__ = [
     'FiniteSpring',
     'Coulomb',
     'BernoulliPairs',
+    'CategoricalPairs',
     'UniformCountPairs',
     'UniformCountCharges',
     'RandomSignCharges',
+    'canonical_form',
+    'isomorphism_classes',
+    'class_histogram',
+    'isomorphism_leakage',
+    'isomorphism_disjoint_split',
+    'IsomorphismLeakage',
+    'MAX_NUM_NODES',
 ]

@@ -8,6 +8,7 @@ are reproducible (the fNRI reference draws them from Python's unseeded
 :mod:`random` module).
 """
 from dataclasses import dataclass
+from typing import Tuple
 
 import numpy as np
 
@@ -26,6 +27,18 @@ def pairs_to_dense(values: np.ndarray, num_particles: int) -> np.ndarray:
     out = np.zeros(values.shape[:-1] + (num_particles, num_particles))
     out[..., row, col] = values
     out[..., col, row] = values
+    return out
+
+
+def increasing_values(values, name: str) -> Tuple[float, ...]:
+    r"""Returns coupling values as a tuple of floats; raises a
+    :class:`ValueError` naming the argument :obj:`name` unless they are at
+    least two finite numbers in strictly increasing order."""
+    out = tuple(float(v) for v in values)
+    if len(out) < 2 or not np.isfinite(out).all() or not all(
+            a < b for a, b in zip(out, out[1:])):
+        raise ValueError(f"'{name}' must be at least two finite numbers in "
+                         f"strictly increasing order (got {values!r})")
     return out
 
 
@@ -52,6 +65,45 @@ class BernoulliPairs:
         num_pairs = num_particles * (num_particles - 1) // 2
         on = rng.random((num_simulations, num_pairs)) < self.p
         return pairs_to_dense(on.astype(np.float64), num_particles)
+
+
+@dataclass(frozen=True)
+class CategoricalPairs:
+    r"""Each unordered pair independently takes one of the coupling
+    :obj:`values` with the given :obj:`probabilities` (e.g. none / weak /
+    strong springs). One uniform draw per pair, as :class:`BernoulliPairs`,
+    selects the value whose cumulative-probability bin contains it.
+
+    Args:
+        values (tuple of float): The coupling values, strictly increasing.
+        probabilities (tuple of float): The probability of each value, as
+            many as :obj:`values`, non-negative and summing to 1.
+    """
+    values: Tuple[float, ...]
+    probabilities: Tuple[float, ...]
+
+    def __post_init__(self):
+        values = increasing_values(self.values, 'values')
+        probabilities = tuple(float(p) for p in self.probabilities)
+        if len(probabilities) != len(values):
+            raise ValueError(f"'probabilities' must have one entry per "
+                             f"value ({len(values)}) (got "
+                             f"{self.probabilities!r})")
+        if not all(p >= 0 for p in probabilities) or not np.isclose(
+                sum(probabilities), 1.0, rtol=0, atol=1e-9):
+            raise ValueError(f"'probabilities' must be non-negative and sum "
+                             f"to 1 (got {self.probabilities!r})")
+        object.__setattr__(self, 'values', values)
+        object.__setattr__(self, 'probabilities', probabilities)
+
+    def __call__(self, rng: np.random.Generator, num_simulations: int,
+                 num_particles: int) -> np.ndarray:
+        num_pairs = num_particles * (num_particles - 1) // 2
+        uniform = rng.random((num_simulations, num_pairs))
+        # The last edge is 1 even where the cumulative sum rounds below it.
+        edges = np.cumsum(self.probabilities)[:-1]
+        index = np.searchsorted(edges, uniform, side='right')
+        return pairs_to_dense(np.asarray(self.values)[index], num_particles)
 
 
 @dataclass(frozen=True)

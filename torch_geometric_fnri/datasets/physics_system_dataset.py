@@ -50,8 +50,9 @@ class PhysicsSystemDataset(InMemoryDataset):
     vy scaled to :math:`[-1, 1]` by :attr:`stats`, one min/max for the
     positions and one for the velocities, taken from the training split
     only), the fully connected ``edge_index`` :obj:`[2, N(N-1)]` and
-    ``edge_type`` :obj:`[N(N-1), L]` int64 with one 0/1 column per
-    interaction in the order of :attr:`interaction_names`.
+    ``edge_type`` :obj:`[N(N-1), L]` int64 with one column of class
+    indices per interaction (0/1 unless the layer has more classes, see
+    :attr:`num_edge_types`) in the order of :attr:`interaction_names`.
 
     All three splits and the statistics are generated in one
     :meth:`process` (splits draw from independent seed streams, so a split
@@ -69,7 +70,8 @@ class PhysicsSystemDataset(InMemoryDataset):
     Args:
         root (str, optional): The cache root, or :obj:`None` for no files.
         system (str, optional): ``'springs_charges'``,
-            ``'springs_charges_fsprings'``, ``'springs'`` or ``'charged'``.
+            ``'springs_charges_fsprings'``, ``'springs'``, ``'charged'``
+            or ``'weak_strong_springs_charges'``.
             (default: :obj:`'springs_charges'`)
         split (str, optional): ``'train'``, ``'valid'`` or ``'test'``.
             (default: :obj:`'train'`)
@@ -196,6 +198,8 @@ class PhysicsSystemDataset(InMemoryDataset):
 
     @property
     def num_edge_types(self) -> List[int]:
+        r"""The number of classes of each label layer, from the system's
+        layers."""
         return self.system.num_edge_types
 
     @property

@@ -4,33 +4,47 @@ A :class:`PhysicsSystem` is a set of interaction layers (one per label
 column of ``edge_type``) plus the initial-state constants. The registered
 systems follow the NRI / fNRI reference simulators:
 
-============================  ==========================================
-name                          layers (label columns, in order)
-============================  ==========================================
-``'springs'``                 ideal springs, :math:`k=0.1`, each pair
-                              with :math:`p=0.5`; ``loc_std=0.5``
-``'charged'``                 charges :math:`\pm 1`, :math:`k=1`, label
-                              1 = like charges; ``loc_std=1.0``
-``'springs_charges'``         ideal springs :math:`k_s=0.1` (uniform
-                              count), charges :math:`+1`, :math:`k_c=0.2`
-                              (uniform count of charged particles)
-``'springs_charges_fsprings'``  as above plus finite springs
-                              :math:`k_f=0.1`, :math:`\ell=1` (uniform
-                              count, independent of the ideal springs)
-============================  ==========================================
+=================================  =====================================
+name                               layers (label columns, in order)
+=================================  =====================================
+``'springs'``                      ideal springs, :math:`k=0.1`, each
+                                   pair with :math:`p=0.5`;
+                                   ``loc_std=0.5``
+``'charged'``                      charges :math:`\pm 1`, :math:`k=1`,
+                                   label 1 = like charges;
+                                   ``loc_std=1.0``
+``'springs_charges'``              ideal springs :math:`k_s=0.1`
+                                   (uniform count), charges :math:`+1`,
+                                   :math:`k_c=0.2` (uniform count of
+                                   charged particles)
+``'springs_charges_fsprings'``     as above plus finite springs
+                                   :math:`k_f=0.1`, :math:`\ell=1`
+                                   (uniform count, independent of the
+                                   ideal springs)
+``'weak_strong_springs_charges'``  ideal springs :math:`k_s=0.1` with
+                                   coupling 0 / 0.5 / 1 (none / weak /
+                                   strong, :math:`K=3`), each value
+                                   with :math:`p=1/3` per pair; charges
+                                   as in ``'springs_charges'``
+                                   (:math:`K=2`); ``loc_std=0.5``
+=================================  =====================================
 
-All systems use ``vel_norm=0.5`` and ``box_size=5``.
+Every layer has two edge types (labels 0/1) unless it declares
+``class_values`` (label = index of the coupling value). All systems use
+``vel_norm=0.5`` and ``box_size=5``.
 """
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from .graph_sampling import (
     BernoulliPairs,
+    CategoricalPairs,
     RandomSignCharges,
     UniformCountCharges,
     UniformCountPairs,
+    increasing_values,
 )
 from .interactions import Coulomb, FiniteSpring, IdealSpring, Interaction
 
@@ -39,17 +53,75 @@ from .interactions import Coulomb, FiniteSpring, IdealSpring, Interaction
 class InteractionLayer:
     r"""One interaction type of a system and its label-graph.
 
+    A binary layer labels a pair 1 where its coupling equals
+    :obj:`on_value` and 0 elsewhere. A layer with :obj:`class_values` has
+    one class per value: a pair is labelled with the index of its coupling
+    in :obj:`class_values` (e.g. :obj:`(0.0, 0.5, 1.0)` for none / weak /
+    strong springs).
+
     Args:
         interaction (Interaction): The force law.
         sampler (callable): Draws couplings ``[S, N, N]`` from
             ``(rng, num_simulations, num_particles)``.
-        on_value (float): The coupling value labelled 1; every other
-            value is labelled 0 (1 for springs, :math:`+1` = like charges
-            for :math:`\pm 1` charges). (default: :obj:`1.0`)
+        on_value (float): The coupling value labelled 1 in a binary layer
+            (1 for springs, :math:`+1` = like charges for :math:`\pm 1`
+            charges). (default: :obj:`1.0`)
+        class_values (tuple of float, optional): The coupling value of each
+            class, strictly increasing (at least two); every sampled
+            coupling must be one of them. Replaces :obj:`on_value`.
+            (default: :obj:`None`: binary)
     """
     interaction: Interaction
     sampler: Callable[[np.random.Generator, int, int], np.ndarray]
     on_value: float = 1.0
+    class_values: Optional[Tuple[float, ...]] = None
+
+    def __post_init__(self):
+        if self.class_values is None:
+            return
+        if self.on_value != 1.0:
+            raise ValueError(f"Give either 'on_value' or 'class_values' "
+                             f"(got on_value={self.on_value!r} and "
+                             f"class_values={self.class_values!r})")
+        object.__setattr__(self, 'class_values', increasing_values(
+            self.class_values, 'class_values'))
+
+    def __repr__(self) -> str:
+        # Part of the dataset cache key: a binary layer keeps the
+        # representation it had before class values existed.
+        last = (f'on_value={self.on_value!r}' if self.class_values is None
+                else f'class_values={self.class_values!r}')
+        return (f'{self.__class__.__name__}(interaction='
+                f'{self.interaction!r}, sampler={self.sampler!r}, {last})')
+
+    @property
+    def num_classes(self) -> int:
+        r"""The number of edge types :math:`K` of the layer."""
+        return 2 if self.class_values is None else len(self.class_values)
+
+    def labels(self, couplings: np.ndarray) -> np.ndarray:
+        r"""Maps the couplings of this layer to class indices (diagonal 0).
+
+        Raises :class:`ValueError` if an off-diagonal coupling is none of
+        :obj:`class_values`.
+
+        Shapes:
+            - **input:** :math:`(*, N, N)`
+            - **output:** :math:`(*, N, N)` int64
+        """
+        num_particles = couplings.shape[-1]
+        off_diagonal = ~np.eye(num_particles, dtype=bool)
+        if self.class_values is None:
+            out = (couplings == self.on_value) & off_diagonal
+            return out.astype(np.int64)
+        values = np.asarray(self.class_values)
+        out = np.searchsorted(values, couplings).clip(max=len(values) - 1)
+        unknown = (values[out] != couplings) & off_diagonal
+        if unknown.any():
+            raise ValueError(f"Couplings must be one of 'class_values' "
+                             f"{self.class_values} (got "
+                             f"{float(couplings[unknown][0])})")
+        return np.where(off_diagonal, out, 0)
 
 
 @dataclass(frozen=True)
@@ -76,7 +148,8 @@ class PhysicsSystem:
 
     @property
     def num_edge_types(self) -> List[int]:
-        return [2] * len(self.layers)
+        r"""The number of classes :math:`K_l` of each layer."""
+        return [layer.num_classes for layer in self.layers]
 
     def sample_couplings(self, rng: np.random.Generator,
                          num_simulations: int,
@@ -92,19 +165,21 @@ class PhysicsSystem:
         ], axis=1)
 
     def labels(self, couplings: np.ndarray) -> np.ndarray:
-        r"""Maps couplings to 0/1 labels (diagonal 0).
+        r"""Maps couplings to class indices, layer by layer (see
+        :meth:`InteractionLayer.labels`; diagonal 0).
 
         Shapes:
             - **input:** :math:`(S, L, N, N)`
             - **output:** :math:`(S, L, N, N)` int64
         """
-        on = np.array([layer.on_value for layer in self.layers])
-        out = (couplings == on[:, None, None]).astype(np.int64)
-        num_particles = couplings.shape[-1]
-        idx = np.arange(num_particles)
-        out[..., idx, idx] = 0
-        return out
+        return np.stack([
+            layer.labels(couplings[:, index])
+            for index, layer in enumerate(self.layers)
+        ], axis=1)
 
+
+#: The coupling of no / a weak / a strong spring (classes 0, 1, 2).
+WEAK_STRONG_SPRINGS = (0.0, 0.5, 1.0)
 
 SYSTEMS: Dict[str, PhysicsSystem] = {
     'springs':
@@ -126,6 +201,14 @@ SYSTEMS: Dict[str, PhysicsSystem] = {
         InteractionLayer(Coulomb(strength=0.2), UniformCountCharges()),
         InteractionLayer(FiniteSpring(strength=0.1, rest_length=1.0),
                          UniformCountPairs()),
+    ), loc_std=0.5),
+    'weak_strong_springs_charges':
+    PhysicsSystem('weak_strong_springs_charges', (
+        InteractionLayer(IdealSpring(strength=0.1),
+                         CategoricalPairs(WEAK_STRONG_SPRINGS,
+                                          (1 / 3, 1 / 3, 1 / 3)),
+                         class_values=WEAK_STRONG_SPRINGS),
+        InteractionLayer(Coulomb(strength=0.2), UniformCountCharges()),
     ), loc_std=0.5),
 }
 
