@@ -5,7 +5,7 @@ import os
 import os.path as osp
 import re
 import warnings
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from torch_geometric.data import InMemoryDataset
@@ -53,6 +53,9 @@ class PhysicsSystemDataset(InMemoryDataset):
     ``edge_type`` :obj:`[N(N-1), L]` int64 with one column of class
     indices per interaction (0/1 unless the layer has more classes, see
     :attr:`num_edge_types`) in the order of :attr:`interaction_names`.
+    With a range of particle counts, each simulation draws its own
+    :math:`N` and the graphs differ in size (batch them with
+    :class:`torch_geometric.loader.DataLoader`).
 
     All three splits and the statistics are generated in one
     :meth:`process` (splits draw from independent seed streams, so a split
@@ -79,7 +82,12 @@ class PhysicsSystemDataset(InMemoryDataset):
             ``(train, valid, test)`` or a dict with those keys; the paper
             uses :obj:`(50000, 10000, 10000)`.
             (default: :obj:`(1000, 200, 200)`)
-        num_particles (int, optional): :math:`N \geq 2`.
+        num_particles (int or tuple, optional): :math:`N \geq 2`, or a
+            pair :obj:`(min, max)` of such ints: each simulation then draws
+            :math:`N` uniformly from :obj:`min, ..., max` (inclusive) from
+            a seed stream of its own, and the simulations of each
+            :math:`N` run together, from a stream of their own, in their
+            order of drawing. A pair with :obj:`min == max` is that int.
             (default: :obj:`5`)
         num_frames (int, optional): Saved frames :math:`T`; a trajectory
             takes :math:`(T + 1) f` integration steps.
@@ -112,7 +120,7 @@ class PhysicsSystemDataset(InMemoryDataset):
         split: str = 'train',
         num_simulations: Union[Sequence[int], Dict[str, int]] = (1000, 200,
                                                                  200),
-        num_particles: int = 5,
+        num_particles: Union[int, Tuple[int, int]] = 5,
         num_frames: int = 99,
         sample_freq: int = 100,
         seed: int = 42,
@@ -129,8 +137,8 @@ class PhysicsSystemDataset(InMemoryDataset):
                              f"(got {split!r})")
         self.split = split
         self.num_simulations = self._check_num_simulations(num_simulations)
-        for name, value, minimum in (('num_particles', num_particles, 2),
-                                     ('num_frames', num_frames, 1),
+        self.num_particles = self._check_num_particles(num_particles)
+        for name, value, minimum in (('num_frames', num_frames, 1),
                                      ('sample_freq', sample_freq, 1),
                                      ('num_workers', num_workers, 1),
                                      ('seed', seed, 0)):
@@ -144,7 +152,6 @@ class PhysicsSystemDataset(InMemoryDataset):
             raise ValueError(f"'observation_noise' must be a finite number "
                              f">= 0 (got {observation_noise!r})")
         self.observation_noise = float(observation_noise)
-        self.num_particles = int(num_particles)
         self.num_frames = int(num_frames)
         self.sample_freq = int(sample_freq)
         self.seed = int(seed)
@@ -190,6 +197,30 @@ class PhysicsSystemDataset(InMemoryDataset):
                 raise ValueError(f"'num_simulations' must hold ints >= 1 "
                                  f"(got {num_simulations!r})")
         return {s: int(c) for s, c in zip(SPLITS, counts)}
+
+    @staticmethod
+    def _check_num_particles(
+            num_particles) -> Union[int, Tuple[int, int]]:
+        def is_count(value) -> bool:
+            return (isinstance(value, (int, np.integer))
+                    and not isinstance(value, bool) and value >= 2)
+
+        if isinstance(num_particles, (tuple, list)):
+            if len(num_particles) != 2 or not all(
+                    is_count(n) for n in num_particles):
+                raise ValueError(f"'num_particles' as a range must be a "
+                                 f"pair (min, max) of ints >= 2 "
+                                 f"(got {num_particles!r})")
+            low, high = (int(n) for n in num_particles)
+            if low > high:
+                raise ValueError(f"'num_particles' must be (min, max) with "
+                                 f"min <= max (got {num_particles!r})")
+            return low if low == high else (low, high)
+        if not is_count(num_particles):
+            raise ValueError(f"'num_particles' must be an int >= 2 or a "
+                             f"pair (min, max) of such ints "
+                             f"(got {num_particles!r})")
+        return int(num_particles)
 
     @property
     def num_steps(self) -> int:
@@ -279,33 +310,70 @@ class PhysicsSystemDataset(InMemoryDataset):
             for name in present:
                 os.remove(osp.join(directory, name))
 
-    def _generate(self, splits) -> tuple:
-        # Simulates the requested splits; returns their data lists and the
-        # normalisation fitted on the training split.
-        data, features = {}, {}
-        for index, split in enumerate(SPLITS):
-            if split not in splits:
-                continue
+    def particle_counts(self, split: str) -> np.ndarray:
+        r"""The particle count :math:`N` of every simulation of ``split``,
+        in dataset order (drawn from the stream
+        :obj:`SeedSequence(seed, spawn_key=(split_index, 2))` when
+        :obj:`num_particles` is a range; the simulations of count
+        :math:`N` are then those of :func:`simulate_system` with the
+        stream :obj:`SeedSequence(seed, spawn_key=(split_index, 3, N))`).
+
+        Args:
+            split (str): ``'train'``, ``'valid'`` or ``'test'``.
+
+        Shapes:
+            - **output:** :math:`(S,)` int64
+        """
+        size = self.num_simulations[split]
+        if isinstance(self.num_particles, int):
+            return np.full(size, self.num_particles, dtype=np.int64)
+        low, high = self.num_particles
+        rng = np.random.default_rng(np.random.SeedSequence(
+            self.seed, spawn_key=(SPLITS.index(split), 2)))
+        return rng.integers(low, high, size, dtype=np.int64, endpoint=True)
+
+    def _simulate_split(self, split: str) -> list:
+        # Simulates one split as groups of equal particle count, in
+        # increasing N: [(simulation indices, features [S_N, N, T, 4],
+        # labels [S_N, L, N, N])]. One group (with the seed stream of the
+        # split) when `num_particles` is an int.
+        index = SPLITS.index(split)
+        counts = self.particle_counts(split)
+        noise = np.random.default_rng(np.random.SeedSequence(
+            self.seed, spawn_key=(index, 1)))
+        groups = []
+        for count in np.unique(counts):
+            spawn_key = (index, ) if isinstance(self.num_particles, int) \
+                else (index, 3, int(count))
             trajectories = simulate_system(
-                self.system, self.num_simulations[split], self.num_particles,
+                self.system, int((counts == count).sum()), int(count),
                 self.num_steps, self.sample_freq,
-                np.random.SeedSequence(self.seed, spawn_key=(index, )),
+                np.random.SeedSequence(self.seed, spawn_key=spawn_key),
                 num_workers=self.num_workers, progress=None if self.log
                 else False, desc=f'simulating {split}')
-            features[split] = to_features(trajectories.loc,
-                                          trajectories.vel)
+            features = to_features(trajectories.loc, trajectories.vel)
             if self.observation_noise:
-                noise = np.random.default_rng(np.random.SeedSequence(
-                    self.seed, spawn_key=(index, 1)))
-                features[split] = features[split] + self.observation_noise * \
-                    noise.standard_normal(features[split].shape)
-            data[split] = self.system.labels(trajectories.couplings)
-        stats = TrajectoryNormalizer.fit(features['train'],
-                                         POSITION_VELOCITY_GROUPS)
+                features = features + self.observation_noise * \
+                    noise.standard_normal(features.shape)
+            groups.append((np.flatnonzero(counts == count), features,
+                           self.system.labels(trajectories.couplings)))
+        return groups
+
+    def _generate(self, splits) -> tuple:
+        # Simulates the requested splits; returns their data lists and the
+        # normalisation fitted on the training split (over all its graphs).
+        groups = {s: self._simulate_split(s) for s in SPLITS if s in splits}
+        stats = TrajectoryNormalizer.fit(
+            np.concatenate([features.reshape(-1, features.shape[-1])
+                            for _, features, _ in groups['train']]),
+            POSITION_VELOCITY_GROUPS)
         data_lists = {}
-        for split in data:
-            data_list = build_data_list(stats.normalize(features.pop(split)),
-                                        data[split])
+        for split in list(groups):
+            data_list = [None] * self.num_simulations[split]
+            for indices, features, labels in groups.pop(split):
+                graphs = build_data_list(stats.normalize(features), labels)
+                for position, data in zip(indices, graphs):
+                    data_list[position] = data
             if self.pre_transform is not None:
                 data_list = [self.pre_transform(d) for d in data_list]
             data_lists[split] = data_list
