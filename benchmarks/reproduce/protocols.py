@@ -5,7 +5,7 @@ from typing import Dict, List, Tuple
 from torch_geometric_fnri.datasets import SYSTEM_NAMES, get_system
 from torch_geometric_fnri.nn.models.model_family import VARIANTS
 from torch_geometric_fnri.training import TrainConfig
-from torch_geometric_fnri.training.config import MODES
+from torch_geometric_fnri.training.training_mode import MODES, STATIC_MODE
 
 #: The systems of the paper's Tables 1 and 2 (keys of
 #: :data:`~torch_geometric_fnri.datasets.SYSTEM_NAMES`).
@@ -40,7 +40,7 @@ class Protocol:
         """Whether :obj:`model` in :obj:`mode` is a run of this protocol:
         the static baseline has no model, so it runs (and is listed) once
         per system and seed, under the first model."""
-        return mode != 'static' or model == self.models[0]
+        return mode != STATIC_MODE or model == self.models[0]
 
 
 # "To prevent exploding gradients in the encoder of the sfNRI model when

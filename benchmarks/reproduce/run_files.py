@@ -10,6 +10,8 @@ import json
 import os.path as osp
 from typing import Dict, List, Optional
 
+from torch_geometric_fnri.training.training_mode import STATIC_MODE
+
 #: The repository's root folder.
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: The stored runs: ``<RESULTS_ROOT>/<study>/<system>/<run name>/``.
@@ -19,7 +21,7 @@ RESULTS_ROOT = osp.join(ROOT, 'results', 'reproduce')
 def run_name(model: str, mode: str, seed: int) -> str:
     """The name of a run's directory: ``<model>-<mode>-seed<seed>``, and
     ``static-seed<seed>`` for the static baseline, which has no model."""
-    if mode == 'static':
+    if mode == STATIC_MODE:
         return f'static-seed{seed}'
     return f'{model}-{mode}-seed{seed}'
 
@@ -50,4 +52,4 @@ def finished(metrics: Optional[Dict], mode: str, epochs: int) -> bool:
     """Whether a run's ``metrics.json`` is the final test after
     :obj:`epochs` epochs (the static baseline trains none)."""
     return metrics is not None and bool(metrics.get('completed')) and (
-        mode == 'static' or metrics['epochs_done'] >= epochs)
+        mode == STATIC_MODE or metrics['epochs_done'] >= epochs)

@@ -9,6 +9,7 @@ from typing import Dict
 import torch
 
 from torch_geometric_fnri.training import Trainer, load_splits, make_model
+from torch_geometric_fnri.training.training_mode import STATIC_MODE
 from torch_geometric_fnri.utils.atomic_json import write_json_atomic
 
 from .protocols import Protocol, train_config
@@ -60,7 +61,7 @@ def run_one(protocol: Protocol, out: str, system: str, model: str,
     trained = finished(done, mode, protocol.epochs)
     if trained and not reevaluate:
         return done
-    if trained and mode != 'static' and not all(
+    if trained and mode != STATIC_MODE and not all(
             osp.isfile(osp.join(path, 'checkpoints', name))
             for name in ('last.pt', 'best.pt')):
         print(f'{path}: no checkpoints, not re-evaluated', flush=True)

@@ -13,6 +13,8 @@ import os.path as osp
 from dataclasses import asdict
 from typing import Dict, List, Tuple
 
+from torch_geometric_fnri.training.training_mode import STATIC_MODE
+
 from .paper_tables import PAPER_ACCURACY, PAPER_MSE
 from .protocols import Protocol, layer_names
 from .run_files import finished, read_json, run_dir
@@ -114,7 +116,7 @@ def report(protocol: Protocol, name: str, results: Dict) -> str:
         for r in rows:
             if 'mse_block_1' not in r:
                 continue
-            if r['mode'] == 'static':  # One run per seed, not per model.
+            if r['mode'] == STATIC_MODE:  # One run per seed, not per model.
                 label = ('static', '–')
                 paper = PAPER_MSE.get((system, 'static'))
             else:
