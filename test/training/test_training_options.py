@@ -138,3 +138,57 @@ def test_prediction_steps_schedule_sets_the_training_rollout(
 def test_bad_prediction_steps_schedule_raises(schedule, error, match):
     with pytest.raises(error, match=match):
         TrainConfig(prediction_steps_schedule=schedule)
+
+
+def test_box_symmetry_augmentation_changes_only_the_training_inputs(
+        tiny_splits):
+    from torch_geometric_fnri.transforms import BOX_SYMMETRIES
+    config = TrainConfig(epochs=2, batch_size=8, prediction_steps=2,
+                         box_symmetry_augmentation=True,
+                         accuracy_batch_size=4, progress=False)
+    assert TrainConfig.from_dict(json.loads(config.to_json())) == config
+    torch.manual_seed(0)
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    trainer = Trainer(model, config, *tiny_splits)
+    stats = tiny_splits[0].stats
+    originals = [stats.denormalize(d.x.double()) for d in tiny_splits[0]]
+    seen, step = [], trainer.step_module
+
+    def recording_step(x, edge_index, edge_type, batch):
+        seen.append((x.clone(), batch.clone()))
+        return step(x, edge_index, edge_type, batch)
+    trainer.step_module = recording_step
+    trainer.fit()
+    assert len(seen) == 4  # Two updates an epoch; validation not seen.
+    drawn = set()
+    for x, batch in seen:
+        x = stats.denormalize(x.double())
+        for graph in range(int(batch.max()) + 1):
+            nodes = x[batch == graph]
+            # Every training graph is a symmetry of a training simulation
+            # (in physical units).
+            matches = [k for k, m in enumerate(BOX_SYMMETRIES.double())
+                       for original in originals
+                       if original.shape == nodes.shape and torch.allclose(
+                           nodes[..., :2], original[..., :2] @ m.T,
+                           atol=1e-5) and torch.allclose(
+                               nodes[..., 2:], original[..., 2:] @ m.T,
+                               atol=1e-5)]
+            assert len(matches) >= 1
+            drawn.update(matches)
+    assert len(drawn) > 1  # Not only the identity.
+
+
+def test_box_symmetry_augmentation_needs_positions_and_velocities(
+        tiny_splits):
+    from torch_geometric.data import Data
+    config = TrainConfig(epochs=1, batch_size=8, prediction_steps=2,
+                         box_symmetry_augmentation=True, progress=False)
+    three = [Data(x=d.x[..., :3], edge_index=d.edge_index,
+                  edge_type=d.edge_type) for d in tiny_splits[0]]
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8,
+                        in_channels=3)
+    with pytest.raises(ValueError, match=r'needs \(x, y, vx, vy\) features'):
+        Trainer(model, config, three, three)
+    with pytest.raises(TypeError, match="must be a bool"):
+        TrainConfig(box_symmetry_augmentation='yes')

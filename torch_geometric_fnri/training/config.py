@@ -55,6 +55,13 @@ class TrainConfig:
             of this many consecutive decoder frames per batch (at least 2)
             instead of all of them: cheaper updates. Validation and test
             use all decoder frames. (default: :obj:`None`)
+        box_symmetry_augmentation (bool, optional): Give every training
+            graph of every batch one of the eight symmetries of the square
+            box (:class:`~torch_geometric_fnri.transforms.RandomBoxSymmetry`,
+            drawn from the global torch generator; the features must be
+            (x, y, vx, vy), normalised as the datasets of this library do
+            or in physical units). Validation and test see the data as it
+            is. (default: :obj:`False`)
         epochs (int, optional): Total number of epochs. (default:
             :obj:`500`)
         max_epochs (int, optional): Stop this invocation once this many
@@ -132,6 +139,7 @@ class TrainConfig:
     prediction_steps: int = 10
     prediction_steps_schedule: Optional[Sequence[Tuple[int, int]]] = None
     decoder_window: Optional[int] = None
+    box_symmetry_augmentation: bool = False
     epochs: int = 500
     max_epochs: Optional[int] = None
     batch_size: int = 128
@@ -168,6 +176,9 @@ class TrainConfig:
                 self.prediction_steps_schedule)
         if self.decoder_window is not None:
             _check_int('decoder_window', self.decoder_window, minimum=2)
+        if not isinstance(self.box_symmetry_augmentation, bool):
+            raise TypeError(f"'box_symmetry_augmentation' must be a bool "
+                            f"(got {self.box_symmetry_augmentation!r})")
         for name in ('encoder_frames', 'max_epochs', 'patience',
                      'burn_in_steps'):
             if getattr(self, name) is not None:

@@ -9,6 +9,10 @@ from torch import Tensor
 
 from torch_geometric_fnri.metrics import EdgeAccuracy
 from torch_geometric_fnri.nn import RNNDecoder
+from torch_geometric_fnri.transforms import (
+    RandomBoxSymmetry,
+    TrajectoryNormalizer,
+)
 from torch_geometric_fnri.utils.progress import ProgressBar, progress_enabled
 
 from .checkpoint import PROGRESS_KEYS, RunCheckpoints, claim_run_directory
@@ -149,6 +153,8 @@ class Trainer:
         encoder_frames = self.frames[0]
         _check_model_options(model, config, encoder_frames)
         stats = getattr(reference, 'stats', None)
+        self.augmentation = (_box_symmetry(stats, reference[0].x.size(-1))
+                             if config.box_symmetry_augmentation else None)
         # What load_trained needs to rebuild and use the model.
         self.run_record = {
             'model_arguments': getattr(model, 'build_arguments', None),
@@ -265,7 +271,10 @@ class Trainer:
                 edge_type = getattr(batch, 'edge_type', None)
                 self.objective.prediction_steps = \
                     config.prediction_steps_at(self.updates)
-                out = self.step_module(batch.x, batch.edge_index, edge_type,
+                x = batch.x
+                if self.augmentation is not None:
+                    x = self.augmentation.augment(x, batch.batch)
+                out = self.step_module(x, batch.edge_index, edge_type,
                                        batch.batch)
                 loss = out['loss']
                 self._check_finite(loss, out, epoch, index)
@@ -519,6 +528,21 @@ def _check_splits(model: torch.nn.Module, splits: Dict[str, Any]) -> None:
                     f"the model has {len(layers)} layer-graph(s) "
                     f"(num_edge_types={list(layers)}) but 'edge_type' of "
                     f"'{name}' has {columns} column(s)")
+
+
+def _box_symmetry(stats: Any, num_features: int) -> RandomBoxSymmetry:
+    # The box-symmetry augmentation of (x, y, vx, vy) features, normalised
+    # by the datasets' statistics or in physical units without them.
+    if num_features != 4:
+        raise ValueError(f"'box_symmetry_augmentation' needs (x, y, vx, vy) "
+                         f"features (got {num_features} features)")
+    if stats is None:
+        return RandomBoxSymmetry()
+    if not isinstance(stats, TrajectoryNormalizer):
+        raise TypeError(f"'box_symmetry_augmentation' needs the datasets' "
+                        f"'stats' to be a TrajectoryNormalizer (got "
+                        f"{type(stats).__name__})")
+    return RandomBoxSymmetry.from_normalizer(stats)
 
 
 def _check_model_options(model: torch.nn.Module, config: TrainConfig,
