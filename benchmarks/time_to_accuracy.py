@@ -143,7 +143,8 @@ def parse_overrides(items: List[str]) -> Dict[str, Dict]:
     from torch_geometric_fnri.training import TrainConfig
     fields = {field.name for field in dataclasses.fields(TrainConfig)}
     model_keys = {'hidden_channels', 'symmetric', 'tau', 'hard',
-                  'encoder', 'split_point', 'skip_first'}
+                  'encoder', 'split_point', 'skip_first',
+                  'relative_messages'}
     out: Dict[str, Dict] = {'train': {}, 'model': {}}
     for item in items:
         key, sep, text = item.partition('=')

@@ -99,11 +99,14 @@ def _active_types(conv):
     return [k for k in range(offset) if k not in skipped]
 
 
-def multiplex_messages(conv, x, z, act):
-    # x: [B, *, N, F], z: [B, E, K] (broadcast over *) -> [B, *, N, F_out]
+def multiplex_messages(conv, x, z, act, edge_attr=None):
+    # x: [B, *, N, F], z: [B, E, K] (broadcast over *), edge_attr:
+    # [B, *, E, C] -> [B, *, N, F_out]
     N = x.size(-2)
     rel_rec, rel_send = rel_matrices(N)
-    pre = torch.cat([rel_send @ x, rel_rec @ x], dim=-1)
+    parts = [rel_send @ x, rel_rec @ x]
+    pre = torch.cat(parts + ([] if edge_attr is None else [edge_attr]),
+                    dim=-1)
     if x.dim() == 4:
         z = z.unsqueeze(1)
     out = 0.0
@@ -120,7 +123,15 @@ def mlp_decoder(dec, x, z, pred_steps):
     T = inputs.size(1)
 
     def single_step(s):
-        agg = multiplex_messages(dec.message_conv, s, z, F.relu)
+        edge_attr = None
+        if dec.relative_messages:
+            rel_rec, rel_send = rel_matrices(s.size(-2))
+            diff = rel_send @ s - rel_rec @ s  # sender - receiver
+            distance = diff[..., :2].norm(dim=-1, keepdim=True)
+            edge_attr = torch.cat([diff[..., :4], distance,
+                                   1 / distance.clamp_min(dec.min_distance)],
+                                  dim=-1)
+        agg = multiplex_messages(dec.message_conv, s, z, F.relu, edge_attr)
         h = F.relu(dec.lin1(torch.cat([s, agg], dim=-1)))
         h = F.relu(dec.lin2(h))
         return s + dec.lin3(h)

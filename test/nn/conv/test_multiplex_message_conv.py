@@ -107,3 +107,43 @@ def test_multiplex_message_conv_errors():
         MultiplexMessageConv(4, 8, 8, 2, act='gelu')
     with pytest.raises(ValueError, match="'num_edge_types'"):
         MultiplexMessageConv(4, 8, 8, [2, 0])
+
+
+@pytest.mark.parametrize('in_channels', [4, 32])
+def test_multiplex_message_conv_edge_features_match_dense(in_channels):
+    torch.manual_seed(0)
+    conv = MultiplexMessageConv(in_channels, 16, 8, [2, 3], skip_first=True,
+                                edge_channels=3)
+    plain = MultiplexMessageConv(in_channels, 16, 8, [2, 3])
+    assert conv.weight1.shape == (5, 2 * in_channels + 3, 16)
+    assert sum(p.numel() for p in conv.parameters()) == \
+        sum(p.numel() for p in plain.parameters()) + 5 * 3 * 16
+    assert str(conv).endswith('skip_first=True, edge_channels=3)')
+    x = torch.randn(2, 3, 5, in_channels)  # [B, T, N, F]
+    z = torch.rand(2, 20, 5)
+    edge_attr = torch.randn(2, 3, 20, 3)  # [B, T, E, C]
+    expected = multiplex_messages(conv, x, z, F.relu, edge_attr)
+    out = conv(x.permute(0, 2, 1, 3).reshape(10, 3, in_channels), _fc(2, 5),
+               z.reshape(40, 5),
+               edge_attr.permute(0, 2, 1, 3).reshape(40, 3, 3))
+    assert torch.allclose(out.view(2, 5, 3, 8).transpose(1, 2), expected,
+                          atol=1e-5)
+    # The edge features matter.
+    other = conv(x.permute(0, 2, 1, 3).reshape(10, 3, in_channels),
+                 _fc(2, 5), z.reshape(40, 5), torch.zeros(40, 3, 3))
+    assert not torch.allclose(other, out, atol=1e-3)
+
+
+def test_multiplex_message_conv_edge_feature_errors():
+    x, edge_index = torch.randn(3, 4), fully_connected_edge_index(3)
+    with pytest.raises(ValueError, match="built with edge_channels=0"):
+        MultiplexMessageConv(4, 8, 8, 2)(x, edge_index, torch.rand(6, 2),
+                                         torch.rand(6, 2))
+    conv = MultiplexMessageConv(4, 8, 8, 2, edge_channels=2)
+    with pytest.raises(ValueError, match=r"'edge_attr' must have shape "
+                       r"\[6, 2\] \(got None\)"):
+        conv(x, edge_index, torch.rand(6, 2))
+    with pytest.raises(ValueError, match=r"\(got \(6, 3\)\)"):
+        conv(x, edge_index, torch.rand(6, 2), torch.rand(6, 3))
+    with pytest.raises(ValueError, match="'edge_channels' must be an int"):
+        MultiplexMessageConv(4, 8, 8, 2, edge_channels=-1)

@@ -63,3 +63,18 @@ def test_build_model_errors():
     for name in ('num_timesteps', 'in_channels', 'hidden_channels'):
         with pytest.raises(ValueError, match=f"'{name}' must be a positive"):
             build_model('fnri', [2, 2], **{name: 0})
+
+
+def test_build_model_relative_messages():
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8,
+                        relative_messages=True)
+    assert model.decoder.relative_messages
+    assert model.build_arguments['relative_messages'] is True
+    assert build_model('fnri', [2, 2], num_timesteps=6,
+                       hidden_channels=8).build_arguments[
+                           'relative_messages'] is False
+    for decoder in ('rnn', 'static'):
+        with pytest.raises(ValueError, match="'relative_messages' needs the "
+                           "MLP decoder"):
+            build_model('fnri', [2, 2], decoder=decoder,
+                        relative_messages=True)

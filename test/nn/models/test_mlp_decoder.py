@@ -69,3 +69,44 @@ def test_mlp_decoder_checkpoint_same_gradients(batch_factory):
                       z.grad.clone()))
     assert torch.allclose(grads[0][0], grads[1][0], atol=1e-5)
     assert torch.allclose(grads[0][1], grads[1][1], atol=1e-5)
+
+
+def test_relative_edge_features_by_hand():
+    from torch_geometric_fnri.nn.models.relative_edge_features import (
+        relative_edge_features,
+    )
+    x = torch.tensor([[0., 0., 1., 0.], [3., 4., 0., 2.],
+                      [0., 0.001, 0., 0.]])
+    edge_index = torch.tensor([[1, 0, 2], [0, 1, 0]])
+    out = relative_edge_features(x, edge_index, min_distance=0.01)
+    expected = torch.tensor([[3., 4., -1., 2., 5., 0.2],
+                             [-3., -4., 1., -2., 5., 0.2],
+                             [0., 0.001, -1., 0., 0.001, 100.]])
+    assert torch.allclose(out, expected)
+    frames = relative_edge_features(x.unsqueeze(1).expand(3, 7, 4),
+                                    edge_index, 0.01)
+    assert frames.shape == (3, 7, 6)
+
+
+@pytest.mark.parametrize('pred_steps', [1, 4])
+def test_mlp_decoder_relative_messages_match_dense(batch_factory,
+                                                   pred_steps):
+    torch.manual_seed(0)
+    batch = batch_factory([5, 5], num_frames=13)
+    dec = MLPDecoder(4, 16, [2, 2], skip_first=True, relative_messages=True)
+    plain = MLPDecoder(4, 16, [2, 2], skip_first=True)
+    assert sum(p.numel() for p in dec.parameters()) == \
+        sum(p.numel() for p in plain.parameters()) + 4 * 6 * 16
+    assert str(dec).endswith('relative_messages=True)')
+    z = torch.rand(40, 4)
+    out = dec(batch.x, batch.edge_index, z, pred_steps=pred_steps)
+    expected = dense_oracle.mlp_decoder(dec, batch.x.view(2, 5, 13, 4),
+                                        z.view(2, 20, 4), pred_steps)
+    assert torch.allclose(out, expected.reshape(10, 12, 4), atol=1e-5)
+
+
+def test_mlp_decoder_relative_messages_errors():
+    with pytest.raises(ValueError, match=r"needs \(x, y, vx, vy, ...\)"):
+        MLPDecoder(3, 16, 2, relative_messages=True)
+    with pytest.raises(ValueError, match="'min_distance' must be positive"):
+        MLPDecoder(4, 16, 2, relative_messages=True, min_distance=0)

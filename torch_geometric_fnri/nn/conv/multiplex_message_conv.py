@@ -51,8 +51,13 @@ class MultiplexMessageConv(MessagePassing):
         \mathbf{m}_i = \sum_{j \in \mathcal{N}(i)} \sum_{k \in \mathcal{A}}
         z_{ji,k} \, \sigma\left(\mathbf{W}^{(2)}_k \,
         \mathrm{Dropout}\left(\sigma\left(\mathbf{W}^{(1)}_k
-        [\mathbf{x}_j \, \Vert \, \mathbf{x}_i] + \mathbf{b}^{(1)}_k\right)
+        [\mathbf{x}_j \, \Vert \, \mathbf{x}_i \, \Vert \,
+        \mathbf{e}_{ji}] + \mathbf{b}^{(1)}_k\right)
         \right) + \mathbf{b}^{(2)}_k\right)
+
+    where :math:`\mathbf{e}_{ji}` are optional edge features (for example
+    relative positions, see :class:`MLPDecoder`'s
+    :obj:`relative_messages`; none by default).
 
     With :obj:`skip_first=True` the first type of every layer-graph is the
     hard-coded non-edge: it is left out of :math:`\mathcal{A}` (no message
@@ -79,6 +84,9 @@ class MultiplexMessageConv(MessagePassing):
             linear maps. (default: :obj:`0.`)
         act (str, optional): The activation, :obj:`'relu'` (MLP decoder)
             or :obj:`'tanh'` (RNN decoder). (default: :obj:`'relu'`)
+        edge_channels (int, optional): Size :math:`C` of the edge features
+            :math:`\mathbf{e}_{ji}` given to :meth:`forward` as
+            :obj:`edge_attr` (:obj:`0`: none). (default: :obj:`0`)
         **kwargs (optional): Additional arguments of
             :class:`torch_geometric.nn.conv.MessagePassing`.
 
@@ -88,21 +96,26 @@ class MultiplexMessageConv(MessagePassing):
           :math:`(|\mathcal{V}|, T, F)`,
           edge indices :math:`(2, |\mathcal{E}|)`,
           edge weights :math:`(|\mathcal{E}|, \sum_l K_l)` (shared by all
-          :math:`T`)
+          :math:`T`), edge features :math:`(|\mathcal{E}|, C)` or
+          :math:`(|\mathcal{E}|, T, C)` when :obj:`edge_channels > 0`
         - **output:** node features :math:`(|\mathcal{V}|, F_{out})` or
           :math:`(|\mathcal{V}|, T, F_{out})`
     """
     def __init__(self, in_channels: int, hidden_channels: int,
                  out_channels: int, num_edge_types: Union[int, List[int]],
                  skip_first: bool = False, dropout: float = 0.,
-                 act: str = 'relu', **kwargs):
+                 act: str = 'relu', edge_channels: int = 0, **kwargs):
         kwargs.setdefault('aggr', 'sum')
         kwargs.setdefault('node_dim', 0)
         super().__init__(**kwargs)
         if act not in _ACTIVATIONS:
             raise ValueError(f"'act' must be one of {list(_ACTIVATIONS)} "
                              f"(got {act!r})")
+        if not isinstance(edge_channels, int) or edge_channels < 0:
+            raise ValueError(f"'edge_channels' must be an int >= 0 "
+                             f"(got {edge_channels!r})")
         self.in_channels = in_channels
+        self.edge_channels = edge_channels
         self.hidden_channels = hidden_channels
         self.out_channels = out_channels
         self.num_edge_types = as_edge_type_counts(num_edge_types)
@@ -126,8 +139,8 @@ class MultiplexMessageConv(MessagePassing):
         self.register_buffer('active', torch.tensor(active, dtype=torch.long),
                              persistent=False)
 
-        self.weight1 = Parameter(torch.empty(total, 2 * in_channels,
-                                             hidden_channels))
+        self.weight1 = Parameter(torch.empty(
+            total, 2 * in_channels + edge_channels, hidden_channels))
         self.bias1 = Parameter(torch.empty(total, hidden_channels))
         self.weight2 = Parameter(torch.empty(total, hidden_channels,
                                              out_channels))
@@ -145,8 +158,8 @@ class MultiplexMessageConv(MessagePassing):
             torch.nn.init.uniform_(weight, -bound, bound)
             torch.nn.init.uniform_(bias, -bound, bound)
 
-    def forward(self, x: Tensor, edge_index: Tensor,
-                edge_weight: Tensor) -> Tensor:
+    def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor,
+                edge_attr: Optional[Tensor] = None) -> Tensor:
         check_node_features(x)
         if x.size(-1) != self.in_channels:
             raise ValueError(f"'x' must have {self.in_channels} features in "
@@ -154,10 +167,21 @@ class MultiplexMessageConv(MessagePassing):
         check_edge_index(edge_index, x.size(0))
         check_edge_values(edge_weight, edge_index.size(1),
                           sum(self.num_edge_types), 'edge_weight')
-        return self._forward_unchecked(x, edge_index, edge_weight)
+        expected = ((edge_index.size(1), ) + tuple(x.shape[1:-1]) +
+                    (self.edge_channels, ))
+        if self.edge_channels == 0 and edge_attr is not None:
+            raise ValueError("'edge_attr' was given but the layer was built "
+                             "with edge_channels=0")
+        if self.edge_channels > 0 and (edge_attr is None
+                                       or edge_attr.shape != expected):
+            shape = None if edge_attr is None else tuple(edge_attr.shape)
+            raise ValueError(f"'edge_attr' must have shape {list(expected)} "
+                             f"(got {shape})")
+        return self._forward_unchecked(x, edge_index, edge_weight, edge_attr)
 
     def _forward_unchecked(self, x: Tensor, edge_index: Tensor,
-                           edge_weight: Tensor) -> Tensor:
+                           edge_weight: Tensor,
+                           edge_attr: Optional[Tensor] = None) -> Tensor:
         # forward without the input checks (and their host-device
         # synchronisation): the decoders check their inputs once and call
         # this in every rollout step.
@@ -170,35 +194,44 @@ class MultiplexMessageConv(MessagePassing):
             edge_weight = edge_weight.index_select(1, self.active)
         channels = self.in_channels
         if self.node_projection:
-            # [K, 2F, H] -> [2F, K * H]: the first linear map of all types
-            # side by side, applied per node before gathering.
-            merged = weight1.transpose(0, 1).reshape(2 * channels, -1)
+            # [K, 2F + C, H] -> [2F + C, K * H]: the first linear map of all
+            # types side by side, applied per node before gathering (and
+            # to the edge features per edge).
+            merged = weight1.transpose(0, 1).reshape(weight1.size(1), -1)
             src = x @ merged[:channels]
             dst = torch.addmm(bias1.reshape(-1), x.reshape(-1, channels),
-                              merged[channels:]).view(src.shape)
+                              merged[channels:2 * channels]).view(src.shape)
             pair = (src, dst)
+            if edge_attr is not None:
+                edge_attr = edge_attr @ merged[2 * channels:]
         else:
             pair = (x, x)
         # propagate_type: (x: PairTensor, edge_weight: Tensor,
+        #                  edge_attr: Optional[Tensor],
         #                  weight1: Tensor, bias1: Tensor,
         #                  weight2: Tensor, bias2: Tensor)
         return self.propagate(edge_index, x=pair, edge_weight=edge_weight,
+                              edge_attr=edge_attr,
                               size=(x.size(0), x.size(0)),
                               weight1=weight1, bias1=bias1,
                               weight2=weight2, bias2=bias2)
 
     def message(self, x_j: Tensor, x_i: Tensor, edge_weight: Tensor,
-                weight1: Tensor, bias1: Tensor, weight2: Tensor,
-                bias2: Tensor) -> Tensor:
+                edge_attr: Optional[Tensor], weight1: Tensor, bias1: Tensor,
+                weight2: Tensor, bias2: Tensor) -> Tensor:
         num_types = self.num_active
         # Rows are (edge, time) pairs; every row of an edge shares its value.
         steps = x_j[0].numel() // x_j.size(-1)
         z = edge_weight.t().unsqueeze(-1).expand(-1, -1, steps)
         z = z.reshape(num_types, -1, 1)  # [K, E * T, 1]
         if self.node_projection:
-            first = (x_j + x_i).reshape(-1, num_types, self.hidden_channels)
+            first = x_j + x_i
+            if edge_attr is not None:
+                first = first + edge_attr
+            first = first.reshape(-1, num_types, self.hidden_channels)
         else:
-            first = torch.cat([x_j, x_i], dim=-1).reshape(-1, 2 * x_j.size(-1))
+            parts = [x_j, x_i] + ([] if edge_attr is None else [edge_attr])
+            first = torch.cat(parts, dim=-1).reshape(-1, weight1.size(1))
         size = self._block_rows(first)
         outs = [
             self._type_mlps(block, z_block, weight1, bias1, weight2, bias2)
@@ -221,7 +254,7 @@ class MultiplexMessageConv(MessagePassing):
     def _type_mlps(self, first: Tensor, z: Tensor, weight1: Tensor,
                    bias1: Tensor, weight2: Tensor, bias2: Tensor) -> Tensor:
         r"""The weighted sum of the active types' message MLPs for a block
-        of :math:`R` rows: :obj:`first` is :math:`(R, 2F)` (or the
+        of :math:`R` rows: :obj:`first` is :math:`(R, 2F + C)` (or the
         projected :math:`(R, K, H)`), :obj:`z` is :math:`(K, R, 1)`; returns
         :math:`(R, F_{out})`."""
         act, act_ = _ACTIVATIONS[self.act]
@@ -248,6 +281,8 @@ class MultiplexMessageConv(MessagePassing):
         return inputs.new_zeros(size).index_add_(dim, index, inputs)
 
     def __repr__(self) -> str:
+        edge = (f', edge_channels={self.edge_channels}'
+                if self.edge_channels else '')
         return (f'{self.__class__.__name__}({self.in_channels}, '
                 f'{self.out_channels}, num_edge_types={self.num_edge_types}, '
-                f'skip_first={self.skip_first})')
+                f'skip_first={self.skip_first}{edge})')

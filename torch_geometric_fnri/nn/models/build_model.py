@@ -23,7 +23,8 @@ def build_model(variant: str, num_edge_types: List[int],
                 encoder_dropout: float = 0., decoder_dropout: float = 0.,
                 sharpness: float = 1.0, split_point: int = 0,
                 symmetric: bool = False,
-                checkpoint_decoder: bool = False) -> RelationalInference:
+                checkpoint_decoder: bool = False,
+                relative_messages: bool = False) -> RelationalInference:
     r"""Builds NRI, fNRI or sfNRI with the paper's layer sizes as a
     :class:`RelationalInference` model.
 
@@ -65,6 +66,10 @@ def build_model(variant: str, num_edge_types: List[int],
             activations in the backward pass instead of storing them (see
             :class:`MLPDecoder`; less memory for large graphs).
             (default: :obj:`False`)
+        relative_messages (bool, optional): Give the MLP decoder's message
+            MLPs the relative geometry of every edge (see
+            :class:`MLPDecoder`; not in the papers, and the parameter count
+            is then not the paper's). (default: :obj:`False`)
 
     The returned model's :obj:`build_arguments` holds these arguments, so
     that a trained run can rebuild it
@@ -105,7 +110,8 @@ def build_model(variant: str, num_edge_types: List[int],
     if decoder == 'mlp':
         dec = MLPDecoder(in_channels, hidden_channels, model_types,
                          skip_first=skip_first, dropout=decoder_dropout,
-                         checkpoint=checkpoint_decoder)
+                         checkpoint=checkpoint_decoder,
+                         relative_messages=relative_messages)
     elif decoder == 'rnn':
         dec = RNNDecoder(in_channels, hidden_channels, model_types,
                          skip_first=skip_first, dropout=decoder_dropout)
@@ -114,9 +120,11 @@ def build_model(variant: str, num_edge_types: List[int],
     else:
         raise ValueError(f"'decoder' must be 'mlp', 'rnn' or 'static' "
                          f"(got {decoder!r})")
-    if checkpoint_decoder and decoder != 'mlp':
-        raise ValueError(f"'checkpoint_decoder' needs the MLP decoder "
-                         f"(got decoder={decoder!r})")
+    for name, value in (('checkpoint_decoder', checkpoint_decoder),
+                        ('relative_messages', relative_messages)):
+        if value and decoder != 'mlp':
+            raise ValueError(f"'{name}' needs the MLP decoder "
+                             f"(got decoder={decoder!r})")
 
     sampler = MultiplexEdgeSampler(model_types, tau=tau, hard=hard,
                                    mode=family.sampler_mode,
@@ -132,5 +140,6 @@ def build_model(variant: str, num_edge_types: List[int],
         skip_first=skip_first, tau=tau, hard=hard,
         encoder_dropout=encoder_dropout, decoder_dropout=decoder_dropout,
         sharpness=sharpness, split_point=split_point, symmetric=symmetric,
-        checkpoint_decoder=checkpoint_decoder)
+        checkpoint_decoder=checkpoint_decoder,
+        relative_messages=relative_messages)
     return model

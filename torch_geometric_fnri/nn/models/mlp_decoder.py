@@ -7,6 +7,10 @@ from torch import Tensor
 
 from torch_geometric_fnri.nn._validation import check_decoder_inputs
 from torch_geometric_fnri.nn.conv import MultiplexMessageConv
+from torch_geometric_fnri.nn.models.relative_edge_features import (
+    RELATIVE_EDGE_CHANNELS,
+    relative_edge_features,
+)
 
 
 class MLPDecoder(torch.nn.Module):
@@ -45,6 +49,15 @@ class MLPDecoder(torch.nn.Module):
             cuts training memory by about :math:`M` times for a
             :math:`\approx 30\%` longer step; needed for large graphs.
             (default: :obj:`False`)
+        relative_messages (bool, optional): Also give every message MLP
+            the relative geometry of its edge at the current step
+            (:func:`relative_edge_features`: relative position and
+            velocity, distance, inverse distance; features laid out as
+            (x, y, vx, vy, ...)). Not in the papers; it adds
+            :math:`6 H` weights per edge type. (default: :obj:`False`)
+        min_distance (float, optional): :math:`d_{\min}` of the inverse
+            distance with :obj:`relative_messages`, in the units of
+            :obj:`x`. (default: :obj:`0.01`)
 
     Shapes:
         - **input:** trajectories :math:`(|\mathcal{V}|, T, D)`, edge
@@ -56,9 +69,18 @@ class MLPDecoder(torch.nn.Module):
     def __init__(self, in_channels: int, hidden_channels: int,
                  num_edge_types: Union[int, List[int]],
                  skip_first: bool = False, dropout: float = 0.,
-                 checkpoint: bool = False):
+                 checkpoint: bool = False, relative_messages: bool = False,
+                 min_distance: float = 0.01):
         super().__init__()
+        if relative_messages and in_channels < 4:
+            raise ValueError(f"'relative_messages' needs (x, y, vx, vy, ...) "
+                             f"features (got in_channels={in_channels})")
+        if not min_distance > 0:
+            raise ValueError(f"'min_distance' must be positive "
+                             f"(got {min_distance})")
         self.in_channels = in_channels
+        self.relative_messages = relative_messages
+        self.min_distance = min_distance
         self.checkpoint = checkpoint
         self.hidden_channels = hidden_channels
         self.dropout = dropout
@@ -68,7 +90,8 @@ class MLPDecoder(torch.nn.Module):
             self.message_conv = MultiplexMessageConv(
                 in_channels, hidden_channels, hidden_channels,
                 num_edge_types, skip_first=skip_first, dropout=dropout,
-                act='relu')
+                act='relu', edge_channels=(RELATIVE_EDGE_CHANNELS
+                                           if relative_messages else 0))
             self.lin1 = torch.nn.Linear(in_channels + hidden_channels,
                                         hidden_channels)
             self.lin2 = torch.nn.Linear(hidden_channels, hidden_channels)
@@ -91,8 +114,10 @@ class MLPDecoder(torch.nn.Module):
              edge_weight: Tensor) -> Tensor:
         r"""One prediction step for frames :obj:`x` of shape
         :obj:`[N, *, D]` (no input checks)."""
+        edge_attr = (relative_edge_features(x, edge_index, self.min_distance)
+                     if self.relative_messages else None)
         agg = self.message_conv._forward_unchecked(x, edge_index,
-                                                   edge_weight)
+                                                   edge_weight, edge_attr)
         # In place: the linear outputs are not saved for backward.
         h = F.relu(self.lin1(torch.cat([x, agg], dim=-1)), inplace=True)
         h = F.dropout(h, p=self.dropout, training=self.training)
@@ -134,7 +159,9 @@ class MLPDecoder(torch.nn.Module):
         return out
 
     def __repr__(self) -> str:
+        relative = (', relative_messages=True' if self.relative_messages
+                    else '')
         return (f'{self.__class__.__name__}({self.in_channels}, '
                 f'hidden_channels={self.hidden_channels}, '
                 f'num_edge_types={self.num_edge_types}, '
-                f'skip_first={self.skip_first})')
+                f'skip_first={self.skip_first}{relative})')
