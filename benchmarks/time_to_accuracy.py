@@ -188,6 +188,12 @@ class EdgeAccuracyProbe:
         return {'combined': out['combined'], 'per_layer': out['per_layer']}
 
 
+def budget_of(args) -> Dict[str, float]:
+    r"""The training budget per run given on the command line."""
+    return ({'updates': args.updates} if args.updates else
+            {'minutes': args.minutes})
+
+
 def run_one(args, variant: str, recipe_name: str, seed: int, splits,
             path: str) -> None:
     r"""Trains one variant, recipe and seed for the budget and writes its
@@ -215,7 +221,7 @@ def run_one(args, variant: str, recipe_name: str, seed: int, splits,
     write({'recipe': recipe_name, 'tag': args.tag, 'model': variant,
            'seed': seed, 'system': args.system, 'config': config.to_dict(),
            'model_args': {**recipe.model, **args.overrides['model']},
-           'machine': args.machine})
+           'budget': budget_of(args), 'machine': args.machine})
     clock = {'train': 0.0, 'since': time.perf_counter(), 'validation': 0.0}
     validate = trainer.validate
 
@@ -381,7 +387,7 @@ def main(argv=None) -> int:
     models = ' '.join(args.model)
     print(f'{models} on {args.system}: {args.num_train} training '
           f'simulations, budget {budget} per run', flush=True)
-    runs, logs, machines = [], {}, {}
+    runs, logs, machines, budgets = [], {}, {}, []
     for variant, recipe, seed in itertools.product(args.model, args.recipe,
                                                    args.seeds):
         name = '-'.join([variant, recipe] +
@@ -392,6 +398,8 @@ def main(argv=None) -> int:
         with open(path) as f:
             rows = [json.loads(line) for line in f]
         machines[f'{name} seed {seed}'] = rows[0].get('machine')
+        # Logs written before the header held the budget: the command line.
+        budgets.append(rows[0].get('budget', budget_of(args)))
         evaluations = [row for row in rows
                        if 'valid_combined' in row and 'final' not in row]
         summary = summarise(recipe, seed, evaluations, rows[-1])
@@ -406,8 +414,8 @@ def main(argv=None) -> int:
         'benchmark': 'time_to_accuracy',
         'model': args.model[0] if len(args.model) == 1 else args.model,
         'system': args.system,
-        'budget': ({'updates': args.updates} if args.updates else
-                   {'minutes': args.minutes}),
+        'budget': (budgets[0] if all(b == budgets[0] for b in budgets)
+                   else budgets),
         'data': {'train': args.num_train, 'valid': args.num_valid,
                  'test': args.num_test, 'seed': args.data_seed},
         'eval': {'every_updates': args.eval_every,

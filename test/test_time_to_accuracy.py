@@ -77,6 +77,11 @@ def test_tiny_run_end_to_end(tmp_path, capsys):
     again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert again['runs'] == result['runs']
     assert result['budget'] == {'updates': 4}
+    # The report takes the budget from the logs, not the command line.
+    report = [a if a != '4' else '999' for a in args] + ['--report-only']
+    assert tta.main(report) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert again['budget'] == {'updates': 4}
     # 16 training simulations: every batch (of at most 32) holds all 16.
     assert [(r['recipe'], r['seed'], r['final_updates'], r['final_examples'])
             for r in result['runs']] == [('fast', 1, 4, 64),
