@@ -8,6 +8,7 @@ from torch_geometric_fnri.datasets import (
     SYSTEMS,
     BernoulliPairs,
     Coulomb,
+    DirectedBernoulliPairs,
     FiniteSpring,
     IdealSpring,
     InteractionLayer,
@@ -40,10 +41,19 @@ DOCUMENTED = {
          CategoricalPairs((0., .5, 1.), (1 / 3, 1 / 3, 1 / 3))),
         (Coulomb, {'strength': 0.2}, UniformCountCharges()),
     ], 0.5),
+    'one_way_springs': ([
+        (IdealSpring, {'strength': 0.1}, DirectedBernoulliPairs(0.5)),
+    ], 0.5),
+    'one_way_springs_charges': ([
+        (IdealSpring, {'strength': 0.1}, DirectedBernoulliPairs(0.5)),
+        (Coulomb, {'strength': 0.2}, UniformCountCharges()),
+    ], 0.5),
 }
 # The documented layers with more than two classes: (system, layer index)
 # -> the coupling value of each class.
 CLASS_VALUES = {('weak_strong_springs_charges', 0): (0., .5, 1.)}
+# The documented directed layers: (system, layer index).
+DIRECTED = {('one_way_springs', 0), ('one_way_springs_charges', 0)}
 
 
 def test_registry_matches_the_documented_table():
@@ -56,14 +66,16 @@ def test_registry_matches_the_documented_table():
         assert len(system.layers) == len(layers)
         class_values = [CLASS_VALUES.get((name, index))
                         for index in range(len(layers))]
-        for layer, (cls, params, sampler), values in zip(
-                system.layers, layers, class_values):
+        for index, (layer, (cls, params, sampler), values) in enumerate(zip(
+                system.layers, layers, class_values)):
             assert type(layer.interaction) is cls
             for key, value in params.items():
                 assert getattr(layer.interaction, key) == value
             assert layer.sampler == sampler
             assert layer.on_value == 1.0
             assert layer.class_values == values
+            assert layer.directed is ((name, index) in DIRECTED)
+        assert system.directed is any(n == name for n, _ in DIRECTED)
         assert system.num_edge_types == [
             2 if values is None else len(values) for values in class_values]
         assert system.interaction_names == [

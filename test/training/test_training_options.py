@@ -192,3 +192,35 @@ def test_box_symmetry_augmentation_needs_positions_and_velocities(
         Trainer(model, config, three, three)
     with pytest.raises(TypeError, match="must be a bool"):
         TrainConfig(box_symmetry_augmentation='yes')
+
+
+def test_options_the_data_cannot_take_raise():
+    from torch_geometric_fnri.datasets import KuramotoDataset
+    from torch_geometric_fnri.datasets import PhysicsSystemDataset
+    sizes = dict(num_simulations=(8, 4, 4), num_particles=3, num_frames=13,
+                 sample_freq=10, seed=0, log=False)
+    directed = [PhysicsSystemDataset(None, system='one_way_springs',
+                                     split=split, **sizes)
+                for split in ('train', 'valid')]
+    assert directed[0].directed
+    config = TrainConfig(epochs=1, batch_size=8, prediction_steps=2,
+                         progress=False)
+    with pytest.raises(ValueError, match='directed interactions'):
+        Trainer(build_model('nri', [2], num_timesteps=6, hidden_channels=8,
+                            symmetric=True), config, *directed)
+    Trainer(build_model('nri', [2], num_timesteps=6, hidden_channels=8),
+            config, *directed).fit()
+    oscillators = [KuramotoDataset(None, split=split, **sizes)
+                   for split in ('train', 'valid')]
+    assert oscillators[0].feature_names[0] == 'phase_velocity'
+    with pytest.raises(ValueError, match=r"\['box_symmetry_augmentation'\] "
+                       r"need \(x, y, vx, vy\) features but the data's "
+                       r"features are \['phase_velocity'"):
+        Trainer(build_model('nri', [2], num_timesteps=6, hidden_channels=8),
+                TrainConfig(box_symmetry_augmentation=True, progress=False),
+                *oscillators)
+    with pytest.raises(ValueError, match=r"\['relative_messages'\] need"):
+        Trainer(build_model('nri', [2], num_timesteps=6, hidden_channels=8,
+                            relative_messages=True), config, *oscillators)
+    Trainer(build_model('nri', [2], num_timesteps=6, hidden_channels=8),
+            config, *oscillators).fit()

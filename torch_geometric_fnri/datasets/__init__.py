@@ -11,11 +11,20 @@ from .graph_isomorphism import (
 from .graph_sampling import (
     BernoulliPairs,
     CategoricalPairs,
+    DirectedBernoulliPairs,
     RandomSignCharges,
     UniformCountCharges,
     UniformCountPairs,
 )
 from .interactions import Coulomb, FiniteSpring, IdealSpring, Interaction
+from .kuramoto import (
+    KuramotoSystem,
+    KuramotoTrajectories,
+    kuramoto_features,
+    kuramoto_rates,
+    simulate_kuramoto,
+)
+from .kuramoto_dataset import KuramotoDataset
 from .physics_system_dataset import PhysicsSystemDataset
 from .simulation import (
     Trajectories,
@@ -38,6 +47,7 @@ from .trajectory_dataset import (
 
 __all__ = [
     'PhysicsSystemDataset',
+    'KuramotoDataset',
     'TrajectoryDataset',
     'from_arrays',
     'load_reference_files',
@@ -45,6 +55,11 @@ __all__ = [
     'simulate_system',
     'sample_initial_state',
     'Trajectories',
+    'KuramotoSystem',
+    'KuramotoTrajectories',
+    'simulate_kuramoto',
+    'kuramoto_rates',
+    'kuramoto_features',
     'PhysicsSystem',
     'InteractionLayer',
     'SYSTEMS',
@@ -56,6 +71,7 @@ __all__ = [
     'Coulomb',
     'BernoulliPairs',
     'CategoricalPairs',
+    'DirectedBernoulliPairs',
     'UniformCountPairs',
     'UniformCountCharges',
     'RandomSignCharges',

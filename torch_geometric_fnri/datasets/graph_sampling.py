@@ -1,8 +1,11 @@
 r"""Samplers of interaction graphs.
 
 Every sampler has the signature ``sampler(rng, num_simulations,
-num_particles)`` and returns symmetric coupling matrices of shape
-:obj:`[S, N, N]` (float64, zero diagonal) indexed ``[receiver, sender]``.
+num_particles)`` and returns coupling matrices of shape :obj:`[S, N, N]`
+(float64, zero diagonal) indexed ``[receiver, sender]``. They are
+symmetric except those of :class:`DirectedBernoulliPairs`, which draws the
+two directions of a pair independently (for a directed
+:class:`~torch_geometric_fnri.datasets.systems.InteractionLayer`).
 All draws come from the given :class:`numpy.random.Generator`, so graphs
 are reproducible (the fNRI reference draws them from Python's unseeded
 :mod:`random` module).
@@ -18,6 +21,15 @@ def pair_indices(num_particles: int):
     (:func:`numpy.triu_indices` with offset 1), as two arrays of length
     :math:`N (N - 1) / 2`."""
     return np.triu_indices(num_particles, k=1)
+
+
+def ordered_pair_indices(num_particles: int):
+    r"""Returns the ordered pairs :math:`i \neq j` as two arrays
+    ``(receiver, sender)`` of length :math:`N (N - 1)`, sorted by receiver
+    then sender (the edge order of
+    :func:`~torch_geometric_fnri.utils.fully_connected_edge_index`, whose
+    edge :math:`j \to i` is the pair ``(i, j)``)."""
+    return np.nonzero(~np.eye(num_particles, dtype=bool))
 
 
 def pairs_to_dense(values: np.ndarray, num_particles: int) -> np.ndarray:
@@ -65,6 +77,33 @@ class BernoulliPairs:
         num_pairs = num_particles * (num_particles - 1) // 2
         on = rng.random((num_simulations, num_pairs)) < self.p
         return pairs_to_dense(on.astype(np.float64), num_particles)
+
+
+@dataclass(frozen=True)
+class DirectedBernoulliPairs:
+    r"""Each ordered pair :math:`j \to i` is coupled independently with
+    probability :obj:`p`, so :math:`c_{ij}` and :math:`c_{ji}` are
+    independent draws (one-way interactions of a directed layer).
+
+    Args:
+        p (float): The edge probability, in :math:`[0, 1]`.
+            (default: :obj:`0.5`)
+    """
+    p: float = 0.5
+
+    def __post_init__(self):
+        if isinstance(self.p, bool) or not isinstance(
+                self.p, (int, float)) or not 0 <= self.p <= 1:
+            raise ValueError(f"'p' must be a number in [0, 1] "
+                             f"(got {self.p!r})")
+
+    def __call__(self, rng: np.random.Generator, num_simulations: int,
+                 num_particles: int) -> np.ndarray:
+        receiver, sender = ordered_pair_indices(num_particles)
+        on = rng.random((num_simulations, receiver.shape[0])) < self.p
+        out = np.zeros((num_simulations, num_particles, num_particles))
+        out[:, receiver, sender] = on
+        return out
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 from torch_geometric.data import InMemoryDataset
 
-from ..transforms import POSITION_VELOCITY_GROUPS, TrajectoryNormalizer
+from ..transforms import (
+    POSITION_VELOCITY_FEATURES,
+    POSITION_VELOCITY_GROUPS,
+    TrajectoryNormalizer,
+)
 from ..utils.atomic_json import write_json_atomic
 from .simulation import (
     DEFAULT_CHUNK_SIZE,
@@ -73,8 +77,9 @@ class PhysicsSystemDataset(InMemoryDataset):
     Args:
         root (str, optional): The cache root, or :obj:`None` for no files.
         system (str, optional): ``'springs_charges'``,
-            ``'springs_charges_fsprings'``, ``'springs'``, ``'charged'``
-            or ``'weak_strong_springs_charges'``.
+            ``'springs_charges_fsprings'``, ``'springs'``, ``'charged'``,
+            ``'weak_strong_springs_charges'`` or the directed
+            ``'one_way_springs'`` and ``'one_way_springs_charges'``.
             (default: :obj:`'springs_charges'`)
         split (str, optional): ``'train'``, ``'valid'`` or ``'test'``.
             (default: :obj:`'train'`)
@@ -113,6 +118,11 @@ class PhysicsSystemDataset(InMemoryDataset):
         log (bool, optional): Print progress while processing.
             (default: :obj:`True`)
     """
+    #: Features that share one minimum and maximum in :attr:`stats`.
+    normalization_groups = POSITION_VELOCITY_GROUPS
+    # Resolves the `system` argument (subclasses simulate other systems).
+    _get_system = staticmethod(get_system)
+
     def __init__(
         self,
         root: Optional[str] = None,
@@ -131,7 +141,7 @@ class PhysicsSystemDataset(InMemoryDataset):
         num_workers: int = 1,
         log: bool = True,
     ):
-        self.system = get_system(system)
+        self.system = self._get_system(system)
         if split not in SPLITS:
             raise ValueError(f"'split' must be one of {list(SPLITS)} "
                              f"(got {split!r})")
@@ -238,6 +248,19 @@ class PhysicsSystemDataset(InMemoryDataset):
         return self.system.interaction_names
 
     @property
+    def feature_names(self) -> Tuple[str, ...]:
+        r"""The name of every feature of a frame, in order."""
+        return POSITION_VELOCITY_FEATURES
+
+    @property
+    def directed(self) -> bool:
+        r"""Whether the system has a directed layer (see
+        :attr:`~torch_geometric_fnri.datasets.PhysicsSystem.directed`): the
+        label of an edge :math:`j \to i` may then differ from that of
+        :math:`i \to j`, so a model must not symmetrise its edges."""
+        return self.system.directed
+
+    @property
     def generation_parameters(self) -> dict:
         r"""Every parameter that determines the data (hashed into the cache
         directory)."""
@@ -249,16 +272,22 @@ class PhysicsSystemDataset(InMemoryDataset):
             'num_frames': self.num_frames,
             'sample_freq': self.sample_freq,
             'seed': self.seed,
-            'chunk_size': DEFAULT_CHUNK_SIZE,
-            'dt': DT,
-            'max_force': MAX_FORCE,
-            'min_distance': MIN_DISTANCE,
+            **self._simulator_parameters(),
         }
         if self.observation_noise:  # Absent when 0: older keys stay valid.
             parameters['observation_noise'] = self.observation_noise
         if self.pre_transform is not None:
             parameters['pre_transform'] = _describe(self.pre_transform)
         return parameters
+
+    def _simulator_parameters(self) -> dict:
+        # The simulator's constants (part of the cache key).
+        return {
+            'chunk_size': DEFAULT_CHUNK_SIZE,
+            'dt': DT,
+            'max_force': MAX_FORCE,
+            'min_distance': MIN_DISTANCE,
+        }
 
     def _cache_subdir(self) -> List[str]:
         text = json.dumps(self.generation_parameters, sort_keys=True)
@@ -345,19 +374,29 @@ class PhysicsSystemDataset(InMemoryDataset):
         for count in np.unique(counts):
             spawn_key = (index, ) if isinstance(self.num_particles, int) \
                 else (index, 3, int(count))
-            trajectories = simulate_system(
-                self.system, int((counts == count).sum()), int(count),
-                self.num_steps, self.sample_freq,
-                np.random.SeedSequence(self.seed, spawn_key=spawn_key),
-                num_workers=self.num_workers, progress=None if self.log
-                else False, desc=f'simulating {split}')
-            features = to_features(trajectories.loc, trajectories.vel)
-            if self.observation_noise:
-                features = features + self.observation_noise * \
-                    noise.standard_normal(features.shape)
+            features, labels = self._simulate_group(
+                split, int((counts == count).sum()), int(count),
+                np.random.SeedSequence(self.seed, spawn_key=spawn_key), noise)
             groups.append((np.flatnonzero(counts == count), features,
-                           self.system.labels(trajectories.couplings)))
+                           labels))
         return groups
+
+    def _simulate_group(self, split: str, size: int, num_particles: int,
+                        seed: np.random.SeedSequence,
+                        noise: np.random.Generator) -> tuple:
+        # Simulates `size` graphs of `num_particles` from the stream `seed`
+        # and draws their observation noise from `noise`: (features
+        # [S, N, T, D], labels [S, L, N, N]).
+        trajectories = simulate_system(
+            self.system, size, num_particles, self.num_steps,
+            self.sample_freq, seed, num_workers=self.num_workers,
+            progress=None if self.log else False,
+            desc=f'simulating {split}')
+        features = to_features(trajectories.loc, trajectories.vel)
+        if self.observation_noise:
+            features = features + self.observation_noise * \
+                noise.standard_normal(features.shape)
+        return features, self.system.labels(trajectories.couplings)
 
     def _generate(self, splits) -> tuple:
         # Simulates the requested splits; returns their data lists and the
@@ -366,7 +405,7 @@ class PhysicsSystemDataset(InMemoryDataset):
         stats = TrajectoryNormalizer.fit(
             np.concatenate([features.reshape(-1, features.shape[-1])
                             for _, features, _ in groups['train']]),
-            POSITION_VELOCITY_GROUPS)
+            self.normalization_groups)
         data_lists = {}
         for split in list(groups):
             data_list = [None] * self.num_simulations[split]

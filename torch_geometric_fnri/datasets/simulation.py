@@ -35,11 +35,26 @@ Deliberate differences from the reference:
 
 Internally each chunk of :math:`S` trajectories is stored as
 :obj:`[2, N, S]` (simulation axis last, so every elementwise operation
-runs over long contiguous rows) and the pairwise sums use the
-:math:`N \times P` pair incidence matrix (:math:`P = N (N - 1) / 2`
-unordered pairs), so each pair is evaluated once and gathered/scattered
-with a matrix product. This requires symmetric couplings. (Float64 numpy
-measured faster than the same operations in CPU torch at these sizes.)
+runs over long contiguous rows) and the pairwise sums are matrix products
+over the evaluated pairs:
+
+* when every layer is undirected (symmetric couplings), the
+  :math:`N \times P` pair incidence matrix (:math:`P = N (N - 1) / 2`
+  unordered pairs :math:`i < j`, :math:`+1` at :math:`i`, :math:`-1` at
+  :math:`j`) gathers the displacements and scatters each pair force onto
+  both particles with opposite signs, so each pair is evaluated once;
+* when a layer is ``directed`` (see
+  :class:`~torch_geometric_fnri.datasets.systems.InteractionLayer`), the
+  :math:`N (N - 1)` ordered pairs (receiver :math:`i`, sender :math:`j`)
+  are evaluated instead: the signed incidence gathers
+  :math:`\mathbf{x}_i - \mathbf{x}_j` and an :math:`N \times N (N - 1)`
+  receiver indicator scatters the force of coupling :math:`c_{ij}` onto
+  :math:`i` alone. The undirected layers of such a system enter with
+  :math:`c_{ij} = c_{ji}` in both directions, which gives their pair
+  forces again.
+
+(Float64 numpy measured faster than the same operations in CPU torch at
+these sizes.)
 """
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -49,7 +64,7 @@ import numpy as np
 
 from torch_geometric_fnri.utils.progress import ProgressBar, progress_enabled
 
-from .graph_sampling import pair_indices
+from .graph_sampling import ordered_pair_indices, pair_indices
 from .interactions import Coulomb
 from .systems import PhysicsSystem, get_system
 
@@ -122,18 +137,43 @@ def _reflect(pos: np.ndarray, vel: np.ndarray, box: float) -> None:
     vel[under] = np.abs(vel[under])
 
 
+class _EvaluatedPairs(NamedTuple):
+    # The pairs a force field evaluates: index arrays `first`, `second`
+    # [P] (displacement x_first - x_second under the coupling
+    # [first, second]), the matrix `gather` [P, N] that forms the
+    # displacements from positions and `scatter` [N, P] that adds the pair
+    # forces onto the particles.
+    first: np.ndarray
+    second: np.ndarray
+    gather: np.ndarray
+    scatter: np.ndarray
+
+
+def _evaluated_pairs(num_particles: int,
+                     directed: bool) -> _EvaluatedPairs:
+    # Undirected: the unordered pairs i < j, each force scattered by the
+    # pair incidence (+1 at i, -1 at j). Directed: the ordered pairs
+    # (receiver, sender), each force scattered onto the receiver only (the
+    # positive part of the incidence).
+    first, second = (ordered_pair_indices if directed else pair_indices)(
+        num_particles)
+    num_pairs = first.shape[0]
+    incidence = np.zeros((num_particles, num_pairs))
+    incidence[first, np.arange(num_pairs)] = 1.
+    incidence[second, np.arange(num_pairs)] = -1.
+    scatter = np.maximum(incidence, 0.) if directed else incidence
+    return _EvaluatedPairs(first, second,
+                           np.ascontiguousarray(incidence.T), scatter)
+
+
 class _ForceField:
     # Pairwise forces of one chunk, positions [2, N, S] -> forces [2, N, S].
-    def __init__(self, coefficients: Dict[int, np.ndarray], num_particles,
-                 max_force: float):
+    def __init__(self, coefficients: Dict[int, np.ndarray],
+                 pairs: _EvaluatedPairs, max_force: float):
         num_sims = next(iter(coefficients.values())).shape[-1]
-        row, col = pair_indices(num_particles)
-        num_pairs = row.shape[0]
-        incidence = np.zeros((num_particles, num_pairs))
-        incidence[row, np.arange(num_pairs)] = 1.
-        incidence[col, np.arange(num_pairs)] = -1.
-        self.incidence = incidence
-        self.incidence_t = np.ascontiguousarray(incidence.T)
+        num_particles, num_pairs = pairs.scatter.shape
+        self.gather = pairs.gather
+        self.scatter = pairs.scatter
         self.constant = coefficients.get(0, np.zeros((num_pairs, num_sims)))
         self.powers = {p: c for p, c in coefficients.items() if p != 0}
         self.max_force = max_force
@@ -144,7 +184,7 @@ class _ForceField:
         self.force = np.empty((2, num_particles, num_sims))
 
     def __call__(self, pos: np.ndarray) -> np.ndarray:
-        diff = np.matmul(self.incidence_t, pos, out=self.diff)
+        diff = np.matmul(self.gather, pos, out=self.diff)
         if self.powers:
             inv, tmp, size = self.inv, self.tmp, self.size
             np.multiply(diff[0], diff[0], out=inv)
@@ -162,24 +202,24 @@ class _ForceField:
         else:
             size = self.constant
         diff *= size
-        force = np.matmul(self.incidence, diff, out=self.force)
+        force = np.matmul(self.scatter, diff, out=self.force)
         np.minimum(force, self.max_force, out=force)
         np.maximum(force, -self.max_force, out=force)
         return force
 
 
 def _coefficients(system: PhysicsSystem, couplings: np.ndarray,
+                  pairs: _EvaluatedPairs,
                   negate_coulomb: bool = False) -> Dict[int, np.ndarray]:
-    # Sum of all interaction terms per inverse-distance power, per pair:
-    # couplings [S, L, N, N] -> {power: [P, S]}.
-    row, col = pair_indices(couplings.shape[-1])
+    # Sum of all interaction terms per inverse-distance power, per
+    # evaluated pair: couplings [S, L, N, N] -> {power: [P, S]}.
     out: Dict[int, np.ndarray] = {}
     for index, layer in enumerate(system.layers):
         interaction = layer.interaction
         if negate_coulomb and isinstance(interaction, Coulomb):
             interaction = interaction.negated()
-        pairs = couplings[:, index, row, col].T
-        for power, coef in interaction.terms(pairs).items():
+        pair_couplings = couplings[:, index, pairs.first, pairs.second].T
+        for power, coef in interaction.terms(pair_couplings).items():
             out[power] = out[power] + coef if power in out else coef
     return {p: np.ascontiguousarray(c) for p, c in out.items()}
 
@@ -214,8 +254,9 @@ def simulate(
     Args:
         system (str or PhysicsSystem): The system (its interactions and
             box size are used).
-        couplings (numpy.ndarray): Symmetric couplings of every layer,
-            indexed ``[receiver, sender]``.
+        couplings (numpy.ndarray): The couplings of every layer, indexed
+            ``[receiver, sender]``; symmetric unless the layer is
+            ``directed``.
         loc (numpy.ndarray): Initial positions.
         vel (numpy.ndarray): Initial velocities.
         num_steps (int, optional): The number of integration steps
@@ -254,9 +295,16 @@ def simulate(
                          f"(got {list(couplings.shape)})")
     if not np.isfinite(couplings).all():
         raise ValueError("'couplings' must be finite (got NaN or inf)")
-    if not np.array_equal(couplings, couplings.swapaxes(-1, -2)):
-        raise ValueError("'couplings' must be symmetric in its last two "
-                         "dimensions (pairwise forces)")
+    for index, layer in enumerate(system.layers):
+        layer_couplings = couplings[:, index]
+        if not layer.directed and not np.array_equal(
+                layer_couplings, layer_couplings.swapaxes(-1, -2)):
+            raise ValueError(
+                f"'couplings' must be symmetric in its last two dimensions "
+                f"for the undirected layer {index} "
+                f"('{layer.interaction.name}') of system '{system.name}' "
+                f"(its forces act on both particles of a pair); one-way "
+                f"couplings need InteractionLayer(..., directed=True)")
 
     box = system.box_size
     # Internal layout [2, N, S]; always copies (the inputs stay intact).
@@ -264,13 +312,14 @@ def simulate(
     vel = vel.transpose(1, 2, 0).copy()
     out_loc = np.empty((num_sims, frames, 2, num_particles))
     out_vel = np.empty((num_sims, frames, 2, num_particles))
-    force = _ForceField(_coefficients(system, couplings), num_particles,
+    pairs = _evaluated_pairs(num_particles, system.directed)
+    force = _ForceField(_coefficients(system, couplings, pairs), pairs,
                         max_force)
 
     _reflect(pos, vel, box)
     if reference_initial_kick_bug:
-        first = _ForceField(_coefficients(system, couplings, True),
-                            num_particles, max_force)
+        first = _ForceField(_coefficients(system, couplings, pairs, True),
+                            pairs, max_force)
         kick = first(pos)
     else:
         kick = force(pos)

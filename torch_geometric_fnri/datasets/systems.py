@@ -27,11 +27,27 @@ name                               layers (label columns, in order)
                                    with :math:`p=1/3` per pair; charges
                                    as in ``'springs_charges'``
                                    (:math:`K=2`); ``loc_std=0.5``
+``'one_way_springs'``              directed ideal springs :math:`k=0.1`,
+                                   each ordered pair :math:`j \to i`
+                                   with :math:`p=0.5` (pulls :math:`i`
+                                   towards :math:`j` only);
+                                   ``loc_std=0.5``
+``'one_way_springs_charges'``      directed ideal springs as in
+                                   ``'one_way_springs'``, charges as in
+                                   ``'springs_charges'``;
+                                   ``loc_std=0.5``
 =================================  =====================================
 
 Every layer has two edge types (labels 0/1) unless it declares
 ``class_values`` (label = index of the coupling value). All systems use
 ``vel_norm=0.5`` and ``box_size=5``.
+
+The couplings of a layer are symmetric (every interaction acts on both
+particles of a pair with opposite signs, so momentum is conserved) unless
+the layer is ``directed``: its coupling :math:`c_{ij}` acts on the
+receiver :math:`i` only, and the edge :math:`j \to i` is labelled from
+:math:`c_{ij}` independently of :math:`i \to j`
+(:attr:`PhysicsSystem.directed` tells whether a system has such a layer).
 """
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
@@ -41,6 +57,7 @@ import numpy as np
 from .graph_sampling import (
     BernoulliPairs,
     CategoricalPairs,
+    DirectedBernoulliPairs,
     RandomSignCharges,
     UniformCountCharges,
     UniformCountPairs,
@@ -59,6 +76,12 @@ class InteractionLayer:
     in :obj:`class_values` (e.g. :obj:`(0.0, 0.5, 1.0)` for none / weak /
     strong springs).
 
+    An undirected layer needs symmetric couplings: the force of a pair acts
+    on both particles. A :obj:`directed` layer accepts any couplings; the
+    coupling ``[i, j]`` makes sender :math:`j` act on receiver :math:`i`
+    only (the force :math:`i` feels from :math:`j`, with :math:`j` feeling
+    nothing unless ``[j, i]`` couples too).
+
     Args:
         interaction (Interaction): The force law.
         sampler (callable): Draws couplings ``[S, N, N]`` from
@@ -70,13 +93,22 @@ class InteractionLayer:
             class, strictly increasing (at least two); every sampled
             coupling must be one of them. Replaces :obj:`on_value`.
             (default: :obj:`None`: binary)
+        directed (bool, optional): The couplings act one way, on the
+            receiver only, and need not be symmetric (pair it with a
+            sampler such as
+            :class:`~torch_geometric_fnri.datasets.DirectedBernoulliPairs`).
+            (default: :obj:`False`)
     """
     interaction: Interaction
     sampler: Callable[[np.random.Generator, int, int], np.ndarray]
     on_value: float = 1.0
     class_values: Optional[Tuple[float, ...]] = None
+    directed: bool = False
 
     def __post_init__(self):
+        if not isinstance(self.directed, bool):
+            raise ValueError(f"'directed' must be a bool "
+                             f"(got {self.directed!r})")
         if self.class_values is None:
             return
         if self.on_value != 1.0:
@@ -87,10 +119,13 @@ class InteractionLayer:
             self.class_values, 'class_values'))
 
     def __repr__(self) -> str:
-        # Part of the dataset cache key: a binary layer keeps the
-        # representation it had before class values existed.
+        # Part of the dataset cache key: a binary undirected layer keeps the
+        # representation it had before class values and directed layers
+        # existed.
         last = (f'on_value={self.on_value!r}' if self.class_values is None
                 else f'class_values={self.class_values!r}')
+        if self.directed:
+            last += ', directed=True'
         return (f'{self.__class__.__name__}(interaction='
                 f'{self.interaction!r}, sampler={self.sampler!r}, {last})')
 
@@ -151,6 +186,12 @@ class PhysicsSystem:
         r"""The number of classes :math:`K_l` of each layer."""
         return [layer.num_classes for layer in self.layers]
 
+    @property
+    def directed(self) -> bool:
+        r"""Whether any layer is directed: the label of an edge
+        :math:`j \to i` may then differ from that of :math:`i \to j`."""
+        return any(layer.directed for layer in self.layers)
+
     def sample_couplings(self, rng: np.random.Generator,
                          num_simulations: int,
                          num_particles: int) -> np.ndarray:
@@ -208,6 +249,16 @@ SYSTEMS: Dict[str, PhysicsSystem] = {
                          CategoricalPairs(WEAK_STRONG_SPRINGS,
                                           (1 / 3, 1 / 3, 1 / 3)),
                          class_values=WEAK_STRONG_SPRINGS),
+        InteractionLayer(Coulomb(strength=0.2), UniformCountCharges()),
+    ), loc_std=0.5),
+    'one_way_springs':
+    PhysicsSystem('one_way_springs', (InteractionLayer(
+        IdealSpring(strength=0.1), DirectedBernoulliPairs(0.5),
+        directed=True), ), loc_std=0.5),
+    'one_way_springs_charges':
+    PhysicsSystem('one_way_springs_charges', (
+        InteractionLayer(IdealSpring(strength=0.1),
+                         DirectedBernoulliPairs(0.5), directed=True),
         InteractionLayer(Coulomb(strength=0.2), UniformCountCharges()),
     ), loc_std=0.5),
 }

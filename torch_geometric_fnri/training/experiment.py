@@ -3,7 +3,11 @@ and a training mode, wired together the same way by
 ``examples/springs_charges.py`` and ``benchmarks/reproduce``."""
 from typing import Optional, Tuple
 
-from torch_geometric_fnri.datasets import SYSTEM_NAMES, PhysicsSystemDataset
+from torch_geometric_fnri.datasets import (
+    SYSTEM_NAMES,
+    KuramotoDataset,
+    PhysicsSystemDataset,
+)
 from torch_geometric_fnri.nn import RelationalInference, build_model
 
 from .distributed import barrier
@@ -29,10 +33,13 @@ def load_splits(
     simulates first and the other ranks load its cache.
 
     Args:
-        system (str): A key of :data:`SYSTEM_NAMES` (*e.g.* :obj:`'I+C'`) or
-            a dataset system name (*e.g.* :obj:`'springs_charges'`).
+        system (str): A key of :data:`SYSTEM_NAMES` (*e.g.* :obj:`'I+C'`), a
+            dataset system name (*e.g.* :obj:`'springs_charges'`) or
+            :obj:`'kuramoto'` (a
+            :class:`~torch_geometric_fnri.datasets.KuramotoDataset`).
         num_simulations (Tuple[int, int, int]): Train, valid, test sizes.
-        num_particles (int, optional): Particles :math:`N`. (default: 5)
+        num_particles (int, optional): Particles (or oscillators)
+            :math:`N`. (default: 5)
         num_frames (int, optional): Frames per simulation. (default: 99)
         seed (int, optional): Simulation seed. (default: 42)
         root (str, optional): Cache root. (default: :obj:`'data'`)
@@ -47,8 +54,11 @@ def load_splits(
                   num_particles=num_particles, num_frames=num_frames,
                   seed=seed, observation_noise=observation_noise, log=False)
 
+    dataset = KuramotoDataset if system == 'kuramoto' else \
+        PhysicsSystemDataset
+
     def load():
-        return tuple(PhysicsSystemDataset(root, split=split, **kwargs)
+        return tuple(dataset(root, split=split, **kwargs)
                      for split in ('train', 'valid', 'test'))
 
     splits = load() if rank == 0 else None

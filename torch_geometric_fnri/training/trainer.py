@@ -10,6 +10,7 @@ from torch import Tensor
 from torch_geometric_fnri.metrics import EdgeAccuracy
 from torch_geometric_fnri.nn import RNNDecoder
 from torch_geometric_fnri.transforms import (
+    POSITION_VELOCITY_FEATURES,
     RandomBoxSymmetry,
     TrajectoryNormalizer,
 )
@@ -152,6 +153,7 @@ class Trainer:
         self.frames = config.frame_split(num_frames)
         encoder_frames = self.frames[0]
         _check_model_options(model, config, encoder_frames)
+        _check_data_options(model, config, reference)
         stats = getattr(reference, 'stats', None)
         self.augmentation = (_box_symmetry(stats, reference[0].x.size(-1))
                              if config.box_symmetry_augmentation else None)
@@ -543,6 +545,30 @@ def _box_symmetry(stats: Any, num_features: int) -> RandomBoxSymmetry:
                         f"'stats' to be a TrajectoryNormalizer (got "
                         f"{type(stats).__name__})")
     return RandomBoxSymmetry.from_normalizer(stats)
+
+
+def _check_data_options(model: torch.nn.Module, config: TrainConfig,
+                        reference: Any) -> None:
+    # Options that only fit some data: symmetric edges need undirected
+    # interactions; the box symmetries and the decoder's relative geometry
+    # need (x, y, vx, vy) features (when the dataset names its features).
+    if getattr(model, 'symmetric', False) and \
+            getattr(reference, 'directed', False):
+        raise ValueError(
+            "the model averages the logits of every edge and its reverse "
+            "(symmetric=True) but the data has directed interactions: "
+            "build the model with symmetric=False")
+    names = getattr(reference, 'feature_names', None)
+    if names is None or \
+            tuple(names[:4]) == POSITION_VELOCITY_FEATURES:
+        return
+    needs = [name for name, used in (
+        ('box_symmetry_augmentation', config.box_symmetry_augmentation),
+        ('relative_messages', getattr(getattr(model, 'decoder', None),
+                                      'relative_messages', False))) if used]
+    if needs:
+        raise ValueError(f"{needs} need (x, y, vx, vy) features but the "
+                         f"data's features are {list(names)}")
 
 
 def _check_model_options(model: torch.nn.Module, config: TrainConfig,

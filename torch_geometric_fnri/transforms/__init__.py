@@ -5,6 +5,7 @@ from .box_symmetry import (
     apply_box_symmetry,
 )
 from .trajectory_normalizer import (
+    POSITION_VELOCITY_FEATURES,
     POSITION_VELOCITY_GROUPS,
     TrajectoryNormalizer,
 )
@@ -15,4 +16,5 @@ __all__ = [
     'apply_box_symmetry',
     'TrajectoryNormalizer',
     'POSITION_VELOCITY_GROUPS',
+    'POSITION_VELOCITY_FEATURES',
 ]

@@ -12,6 +12,9 @@ ArrayLike = Union[Tensor, np.ndarray]
 #: Feature groups of (x, y, vx, vy) features: positions share one min/max,
 #: velocities another (as in the NRI / fNRI data loaders).
 POSITION_VELOCITY_GROUPS = ((0, 1), (2, 3))
+#: The names of those features, in order (the ``feature_names`` of the
+#: particle datasets).
+POSITION_VELOCITY_FEATURES = ('x', 'y', 'vx', 'vy')
 
 
 class TrajectoryNormalizer(BaseTransform):
