@@ -1,31 +1,58 @@
 r"""Time to accuracy: how fast a training recipe recovers the interaction
 graph, against the paper's routine on the same data.
 
-For each recipe and seed, one run after another, trains a learned model
+For each recipe, mode and seed, one run after another, trains a model
 (``Trainer`` with the recipe's model and configuration) until the budget
-(``--minutes`` of training time or ``--updates`` optimiser steps) is spent.
+(``--minutes`` of training time or ``--updates`` optimiser steps) is spent:
+in the ``learned`` mode (the default) encoder and decoder without the
+labels, in the ``supervised`` mode the encoder alone on the labels (the
+supervised baseline, encoder dropout 0.5; its decoder stays untrained).
 Every ``--eval-every`` updates it measures the edge accuracy of the encoder
 on a fixed validation subset (the first ``--eval-size`` simulations) under
 one label mapping fitted on that subset by exact assignment (the test-time
-metric, not the reference's per-batch search). Evaluation time (these
+metric, not the reference's per-batch search; a supervised encoder is read
+without relabelling, as ``Trainer`` does). Evaluation time (these
 probes and the trainer's end-of-epoch validation) is not counted in the
 training minutes. At the end of the budget the final model
 is tested the way ``Trainer.test`` does it: the mapping fitted on the whole
 validation split and applied to the test split, with the trajectory
-errors.
+errors (none in the supervised mode).
 
     python benchmarks/time_to_accuracy.py --recipe fast paper --minutes 10 \
         --seeds 1 2 3 --system I+C
 
 Writes to ``--out`` (default ``results/time_to_accuracy/<system>``):
-``<model>-<recipe>[-<tag>]-seed<k>.jsonl`` (one line per evaluation, then
-one line with the final metrics), ``<model>-<recipes>[-<tag>]-summary.json``
+``<model>-<recipe>[-<mode>][-<tag>]-seed<k>.jsonl`` (one line per
+evaluation, then one line with the final metrics; the mode is named unless
+it is ``learned``),
+``<model>-<recipes>[-<modes>][-<tag>]-summary.json``
 (the figures of the last line below) and ``...-accuracy.png``. ``--set``
 with ``--tag`` overrides recipe settings for ablations; ``--tag`` alone names
-runs with another budget. Ends with one JSON line: per recipe and seed
-the minutes and updates to reach 40/50/.../90 % validation combined
-accuracy (null if not reached), the final test accuracy and 10-step MSE;
-and the medians over seeds per recipe.
+runs with another budget. Ends with one JSON line: per recipe, mode and
+seed the minutes and updates to reach 40/50/.../90 % validation combined
+accuracy (null if not reached), the final test accuracy and 10-step MSE
+(null in the supervised mode); and the medians over seeds per recipe (and
+mode, and variant, when there are several).
+
+Kuramoto (``--system kuramoto``, one binary layer-graph): NRI as in its
+paper, encoder and decoder on frames 0-48 (``--set routine=nri``; the test
+split is always evaluated with the decoder on frames 50-98), learned and
+supervised side by side, then one summary and plot of both beside the
+constant-prediction level:
+
+    python benchmarks/time_to_accuracy.py --system kuramoto --model nri \
+        --recipe fast --mode learned --minutes 10 --seeds 1 2 3 \
+        --threads 1 --set routine=nri --tag nri-routine
+    python benchmarks/time_to_accuracy.py --system kuramoto --model nri \
+        --recipe fast --mode supervised --minutes 10 --seeds 1 2 3 \
+        --threads 1 --set routine=nri --tag nri-routine
+    python benchmarks/time_to_accuracy.py --system kuramoto --model nri \
+        --recipe fast --mode learned supervised --minutes 10 \
+        --seeds 1 2 3 --set routine=nri --tag nri-routine --report-only
+
+(or both modes in one process: ``--mode learned supervised`` without
+``--report-only``). The box-symmetry augmentation and the decoder's
+relative messages need (x, y, vx, vy) features and are refused there.
 """
 import argparse
 import itertools
@@ -40,21 +67,33 @@ from typing import Dict, List, Optional
 
 import torch
 
+from torch_geometric_fnri.datasets.kuramoto import (
+    FEATURE_NAMES as KURAMOTO_FEATURES,
+)
 from torch_geometric_fnri.metrics import (
     EdgeAccuracy,
     constant_prediction_accuracy,
 )
 from torch_geometric_fnri.nn import VARIANTS
 from torch_geometric_fnri.training import (
-    SYSTEM_NAMES,
+    LOADABLE_SYSTEMS,
     RECIPES,
     Trainer,
     get_recipe,
+    identity_mapping,
     load_splits,
 )
 from torch_geometric_fnri.training.loaders import make_loader
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+#: The training modes compared; runs and logs of the first leave the mode
+#: out of their names (as before there were modes).
+MODES = ('learned', 'supervised')
+
+#: Recipe settings that need (x, y, vx, vy) features, refused on Kuramoto.
+POSITION_VELOCITY_SETTINGS = ('box_symmetry_augmentation',
+                              'relative_messages')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -67,8 +106,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         default=['fnri'], help='one or more variants, run '
                         'one after another (with --report-only: combine '
                         'their logs into one summary and plot)')
-    parser.add_argument('--system', choices=list(SYSTEM_NAMES),
+    parser.add_argument('--system', choices=LOADABLE_SYSTEMS,
                         default='I+C')
+    parser.add_argument('--mode', nargs='+', choices=MODES,
+                        default=[MODES[0]], help='learned (encoder and '
+                        'decoder, no labels) and/or supervised (the encoder '
+                        'alone on the labels), run one after another')
     parser.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument('--minutes', type=float, default=None,
@@ -130,6 +173,16 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.overrides = parse_overrides(args.set)
     except ValueError as error:
         parser.error(f'--set: {error}')
+    if 'mode' in args.overrides['train']:
+        parser.error('--set: give the training mode with --mode')
+    if args.system == 'kuramoto':
+        for name in args.recipe:
+            used = position_velocity_settings(get_recipe(name),
+                                              args.overrides)
+            if used:
+                parser.error(f"--system kuramoto: {used} (recipe {name!r}) "
+                             f"need (x, y, vx, vy) features but Kuramoto's "
+                             f"are {list(KURAMOTO_FEATURES)}")
     return args
 
 
@@ -164,9 +217,28 @@ def parse_overrides(items: List[str]) -> Dict[str, Dict]:
     return out
 
 
+def position_velocity_settings(recipe,
+                               overrides: Dict[str, Dict]) -> List[str]:
+    r"""The settings of :data:`POSITION_VELOCITY_SETTINGS` that
+    :obj:`recipe` with :obj:`overrides` (see :func:`parse_overrides`)
+    turns on."""
+    settings = {**recipe.train, **recipe.model, **overrides['train'],
+                **overrides['model']}
+    return [key for key in POSITION_VELOCITY_SETTINGS if settings.get(key)]
+
+
 class EdgeAccuracyProbe:
     r"""Edge accuracy of a model's encoder on a fixed set of simulations,
-    with the mapping fitted on that set (exact assignment)."""
+    with the mapping fitted on that set (exact assignment) or a fixed one
+    (the identity for a supervised encoder): call it with the model and
+    that :obj:`mapping` (:obj:`None`: fitted).
+
+    Args:
+        dataset (Sequence[Data]): The simulations.
+        batch_size (int): Simulations per batch.
+        device (torch.device): Where the batches are kept.
+        encoder_frames (slice): The frames the encoder reads.
+    """
     def __init__(self, dataset, batch_size: int, device: torch.device,
                  encoder_frames: slice):
         self.loader = make_loader(dataset, batch_size, shuffle=False,
@@ -174,7 +246,8 @@ class EdgeAccuracyProbe:
         self.encoder_frames = encoder_frames
 
     @torch.no_grad()
-    def __call__(self, model) -> Dict[str, object]:
+    def __call__(self, model,
+                 mapping: Optional[Dict] = None) -> Dict[str, object]:
         was_training = model.training
         model.eval()
         metric = EdgeAccuracy(model.pred_num_classes, model.num_edge_types,
@@ -184,7 +257,7 @@ class EdgeAccuracyProbe:
                                   batch.edge_index)
             metric.update(model.predict_edge_types(logits), batch.edge_type)
         model.train(was_training)
-        out = metric.compute()
+        out = metric.compute(mapping)
         return {'combined': out['combined'], 'per_layer': out['per_layer']}
 
 
@@ -194,24 +267,34 @@ def budget_of(args) -> Dict[str, float]:
             {'minutes': args.minutes})
 
 
-def run_one(args, variant: str, recipe_name: str, seed: int, splits,
-            path: str) -> None:
-    r"""Trains one variant, recipe and seed for the budget and writes its
-    log to :obj:`path`."""
+def mode_in_name(mode: str) -> List[str]:
+    r"""The part of a run's name that gives its mode: nothing for the
+    first of :data:`MODES` (the names of the runs before there were
+    modes), else the mode."""
+    return [] if mode == MODES[0] else [mode]
+
+
+def run_one(args, variant: str, recipe_name: str, mode: str, seed: int,
+            splits, path: str) -> None:
+    r"""Trains one variant, recipe, mode and seed for the budget and writes
+    its log to :obj:`path`."""
     train, valid, test = splits
     recipe = get_recipe(recipe_name)
     num_frames = train[0].x.size(1)
     torch.manual_seed(seed)
-    model = recipe.build_model(variant, 'learned', train.num_edge_types,
+    model = recipe.build_model(variant, mode, train.num_edge_types,
                                num_frames, **args.overrides['model'])
-    config = recipe.config(**{**args.overrides['train'], 'seed': seed,
-                              'epochs': 10**6, 'device': args.device,
-                              'progress': False, 'tensorboard': False})
+    config = recipe.config(**{**args.overrides['train'], 'mode': mode,
+                              'seed': seed, 'epochs': 10**6,
+                              'device': args.device, 'progress': False,
+                              'tensorboard': False})
     trainer = Trainer(model, config, train, valid, test, run_dir=None)
     encoder_frames, _ = config.frame_split(num_frames)
     probe = EdgeAccuracyProbe([valid[i] for i in range(args.eval_size)],
                               config.accuracy_batch_size, trainer.device,
                               encoder_frames)
+    mapping = identity_mapping(model) if mode == 'supervised' else None
+    label = ' '.join([recipe_name] + mode_in_name(mode))
     log = open(path, 'w')
 
     def write(row):
@@ -219,7 +302,8 @@ def run_one(args, variant: str, recipe_name: str, seed: int, splits,
         log.flush()
 
     write({'recipe': recipe_name, 'tag': args.tag, 'model': variant,
-           'seed': seed, 'system': args.system, 'config': config.to_dict(),
+           'mode': mode, 'seed': seed, 'system': args.system,
+           'config': config.to_dict(),
            'model_args': {**recipe.model, **args.overrides['model']},
            'budget': budget_of(args), 'machine': args.machine})
     clock = {'train': 0.0, 'since': time.perf_counter(), 'validation': 0.0}
@@ -238,13 +322,13 @@ def run_one(args, variant: str, recipe_name: str, seed: int, splits,
 
     def evaluate_now(step):
         clock['train'] += time.perf_counter() - clock['since']
-        acc = probe(trainer.model)
+        acc = probe(trainer.model, mapping)
         row = {'updates': step['updates'], 'examples': step['examples'],
                'epoch': step['epoch'], 'minutes': clock['train'] / 60,
                'loss': step['loss'], 'valid_combined': acc['combined'],
                'valid_per_layer': acc['per_layer']}
         write(row)
-        print(f"  {recipe_name} seed {seed}: {row['updates']:6d} updates "
+        print(f"  {label} seed {seed}: {row['updates']:6d} updates "
               f"{row['minutes']:6.2f} min  valid combined "
               f"{row['valid_combined']:.3f}  layers "
               f"{[round(v, 3) for v in acc['per_layer']]}", flush=True)
@@ -296,9 +380,18 @@ def summarise(recipe: str, seed: int, rows: List[Dict], final: Dict) -> Dict:
             'test_mse_block_10': final['test_mse_block_10']}
 
 
+def median_or_none(values) -> Optional[float]:
+    r"""The median of :obj:`values`, :obj:`None` when one of them is
+    :obj:`None` (the MSE of a supervised run, whose decoder is
+    untrained)."""
+    values = list(values)
+    return None if None in values else statistics.median(values)
+
+
 def medians(runs: List[Dict]) -> Dict:
-    r"""Per recipe (per variant and recipe when the runs hold several
-    variants): median test accuracy and 10-step MSE; the median
+    r"""Per group of runs (the recipe, with the variant when the runs hold
+    several variants and the mode when it is not learned): median test
+    accuracy and 10-step MSE (null for supervised runs); the median
     minutes and updates to each threshold (null when fewer than half of
     the seeds reached it: an unreached threshold counts as infinite)."""
     out = {}
@@ -321,7 +414,7 @@ def medians(runs: List[Dict]) -> Dict:
                 r['test_acc_combined'] for r in mine),
             'test_acc_layers': [statistics.median(values) for values in zip(
                 *(r['test_acc_layers'] for r in mine))],
-            'test_mse_block_10': statistics.median(
+            'test_mse_block_10': median_or_none(
                 r['test_mse_block_10'] for r in mine),
         }
     return out
@@ -384,19 +477,26 @@ def main(argv=None) -> int:
         'other_jobs': args.note}
     budget = (f'{args.updates} updates' if args.updates else
               f'{args.minutes} minutes')
-    models = ' '.join(args.model)
+    # Named in the title and the summary's name unless all runs are learned.
+    modes = [] if args.mode == [MODES[0]] else args.mode
+    models = ' '.join(args.model + modes)
     print(f'{models} on {args.system}: {args.num_train} training '
           f'simulations, budget {budget} per run', flush=True)
     runs, logs, machines, budgets = [], {}, {}, []
-    for variant, recipe, seed in itertools.product(args.model, args.recipe,
-                                                   args.seeds):
-        name = '-'.join([variant, recipe] +
+    for variant, recipe, mode, seed in itertools.product(
+            args.model, args.recipe, args.mode, args.seeds):
+        name = '-'.join([variant, recipe] + mode_in_name(mode) +
                         ([args.tag] if args.tag else []))
         path = osp.join(args.out, f'{name}-seed{seed}.jsonl')
         if not args.report_only:
-            run_one(args, variant, recipe, seed, splits, path)
+            run_one(args, variant, recipe, mode, seed, splits, path)
         with open(path) as f:
             rows = [json.loads(line) for line in f]
+        # Logs written before the header held the mode: learned runs.
+        logged = rows[0].get('mode', MODES[0])
+        if logged != mode:
+            raise ValueError(f'{path} holds a {logged!r} run, not a '
+                             f'{mode!r} one')
         machines[f'{name} seed {seed}'] = rows[0].get('machine')
         # Logs written before the header held the budget: the command line.
         budgets.append(rows[0].get('budget', budget_of(args)))
@@ -405,14 +505,18 @@ def main(argv=None) -> int:
         summary = summarise(recipe, seed, evaluations, rows[-1])
         summary['tag'] = args.tag
         summary['model'] = variant
-        # Medians are per recipe, or per variant and recipe.
-        summary['group'] = (recipe if len(args.model) == 1 else
-                            f'{variant}-{recipe}')
+        summary['mode'] = mode
+        # Medians are per recipe, with the variant when there are several
+        # and the mode when it is not learned.
+        summary['group'] = '-'.join(
+            ([variant] if len(args.model) > 1 else []) + [recipe] +
+            mode_in_name(mode))
         runs.append(summary)
         logs[f'{name} seed {seed}'] = evaluations
     result = {
         'benchmark': 'time_to_accuracy',
         'model': args.model[0] if len(args.model) == 1 else args.model,
+        'mode': args.mode[0] if len(args.mode) == 1 else args.mode,
         'system': args.system,
         'budget': (budgets[0] if all(b == budgets[0] for b in budgets)
                    else budgets),
@@ -421,13 +525,13 @@ def main(argv=None) -> int:
         'eval': {'every_updates': args.eval_every,
                  'valid_subset': args.eval_size,
                  'metric': 'combined edge accuracy, one mapping fitted by '
-                 'exact assignment'},
+                 'exact assignment (supervised: the identity)'},
         'constant_level_test': level,
         'machine': machines,
         'runs': runs,
         'medians': medians(runs),
     }
-    stem = '-'.join(args.model + args.recipe +
+    stem = '-'.join(args.model + args.recipe + modes +
                     ([args.tag] if args.tag else []))
     result['overrides'] = args.overrides
     with open(osp.join(args.out, f'{stem}-summary.json'), 'w') as f:

@@ -3,6 +3,15 @@ import json
 import os.path as osp
 
 import pytest
+import torch
+
+from torch_geometric_fnri.training import (
+    Recipe,
+    get_recipe,
+    identity_mapping,
+    load_splits,
+    make_model,
+)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -97,3 +106,163 @@ def test_tiny_run_end_to_end(tmp_path, capsys):
     assert [row['updates'] for row in rows[1:-1]] == [2, 4]
     assert rows[-1]['final'] and rows[-1]['updates'] == 4
     assert (out / 'fnri-fast-tiny-summary.json').is_file()
+
+
+def test_kuramoto_command_line(capsys):
+    tta = _module()
+    args = tta.parse_args(['--system', 'kuramoto', '--model', 'nri',
+                           '--mode', 'learned', 'supervised'])
+    assert args.mode == ['learned', 'supervised']
+    assert args.out == osp.join('results', 'time_to_accuracy', 'kuramoto')
+    assert tta.parse_args([]).mode == ['learned']
+    for setting in ('box_symmetry_augmentation', 'relative_messages'):
+        with pytest.raises(SystemExit):
+            tta.parse_args(['--system', 'kuramoto', '--set',
+                            f'{setting}=True', '--tag', 'x'])
+        error = capsys.readouterr().err
+        assert f"--system kuramoto: ['{setting}'] (recipe 'fast') need " \
+            '(x, y, vx, vy) features' in error
+        assert 'phase_velocity' in error
+        # The systems of positions and velocities take them.
+        tta.parse_args(['--system', 'I+C', '--set', f'{setting}=True',
+                        '--tag', 'x'])
+    for argv in (['--mode', 'true_graph'], ['--system', 'kuramoto5']):
+        with pytest.raises(SystemExit):
+            tta.parse_args(argv)
+    with pytest.raises(SystemExit):
+        tta.parse_args(['--set', 'mode=supervised', '--tag', 'x'])
+    assert 'give the training mode with --mode' in capsys.readouterr().err
+
+
+def test_position_velocity_settings_of_recipe_and_overrides():
+    tta = _module()
+    box = Recipe(name='box', description='', model={'hidden_channels': 8},
+                 train={'box_symmetry_augmentation': True})
+    none = {'train': {}, 'model': {}}
+    assert tta.position_velocity_settings(box, none) == [
+        'box_symmetry_augmentation']
+    assert tta.position_velocity_settings(box, {
+        'train': {'box_symmetry_augmentation': False},
+        'model': {'relative_messages': True}}) == ['relative_messages']
+    assert tta.position_velocity_settings(get_recipe('fast'), none) == []
+
+
+def test_medians_of_supervised_runs_have_no_mse():
+    tta = _module()
+    reach = {key: None for key in ('40', '50', '60', '70', '80', '90')}
+    runs = [{'recipe': 'fast', 'seed': seed, 'reach': reach,
+             'group': 'fast-supervised', 'test_acc_combined': acc,
+             'test_acc_layers': [acc], 'test_mse_block_10': None}
+            for seed, acc in ((1, 0.75), (2, 0.25), (3, 0.5))]
+    out = tta.medians(runs)['fast-supervised']
+    assert out['test_mse_block_10'] is None
+    assert out['test_acc_combined'] == 0.5
+    assert tta.median_or_none([3.0, 1.0, 2.0]) == 2.0
+    assert tta.median_or_none([3.0, None]) is None
+
+
+def test_probe_on_one_binary_layer_graph():
+    tta = _module()
+    _, valid, _ = load_splits('kuramoto', (2, 4, 2), num_particles=5,
+                              num_frames=8, seed=3, root=None)
+    torch.manual_seed(0)
+    model = make_model('nri', 'supervised', valid.num_edge_types, 8, 8)
+    subset = [valid[i] for i in range(4)]
+    labels = torch.cat([data.edge_type for data in subset])
+    assert labels.shape == (4 * 20, 1)
+    # Three quarters of the edges predicted wrong: 25 % read as labels,
+    # 75 % under the fitted mapping (the classes swapped).
+    pred = labels.clone()
+    pred[:60] = 1 - pred[:60]
+    encoded = []
+    encode = model.encode
+
+    def encode_and_record(x, edge_index):
+        encoded.append(x.size(1))
+        return encode(x, edge_index)
+
+    model.encode = encode_and_record
+    model.predict_edge_types = lambda logits: pred[:logits.size(0)]
+    probe = tta.EdgeAccuracyProbe(subset, 128, torch.device('cpu'),
+                                  slice(0, 4))
+    assert probe(model) == {'combined': 0.75, 'per_layer': [0.75]}
+    assert probe(model, identity_mapping(model)) == {
+        'combined': 0.25, 'per_layer': [0.25]}
+    assert encoded == [4, 4]
+    assert model.training
+
+
+@pytest.mark.slow
+def test_tiny_kuramoto_run_in_both_modes(tmp_path, capsys):
+    tta = _module()
+    out = tmp_path / 'out'
+    args = ['--system', 'kuramoto', '--model', 'nri', '--recipe', 'fast',
+            '--mode', 'learned', 'supervised', '--updates', '4',
+            '--eval-every', '2', '--seeds', '1', '--num-train', '16',
+            '--num-valid', '8', '--num-test', '8', '--eval-size', '8',
+            '--data-root', str(tmp_path / 'data'), '--out', str(out),
+            '--set', 'hidden_channels=8', 'routine=nri', '--tag', 'tiny',
+            '--threads', '1']
+    assert tta.main(args) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert sorted(path.name for path in out.iterdir()) == [
+        'nri-fast-learned-supervised-tiny-accuracy.png',
+        'nri-fast-learned-supervised-tiny-summary.json',
+        'nri-fast-supervised-tiny-seed1.jsonl',
+        'nri-fast-tiny-seed1.jsonl']
+    assert result['mode'] == ['learned', 'supervised']
+    assert [(r['mode'], r['group'], r['final_updates']) for r in
+            result['runs']] == [('learned', 'fast', 4),
+                                ('supervised', 'fast-supervised', 4)]
+    assert list(result['medians']) == ['fast', 'fast-supervised']
+    learned, supervised = result['runs']
+    assert learned['test_mse_block_10'] > 0
+    assert supervised['test_mse_block_10'] is None
+    assert result['medians']['fast-supervised']['test_mse_block_10'] is None
+    # The constant level: the share of the more frequent label on test.
+    _, _, test = load_splits('kuramoto', (16, 8, 8), seed=42,
+                             root=str(tmp_path / 'data'))
+    coupled = torch.cat([data.edge_type for data in test]).float().mean()
+    level = max(float(coupled), 1 - float(coupled))
+    assert result['constant_level_test'] == {
+        'combined': pytest.approx(level), 'per_layer': [
+            pytest.approx(level)]}
+    for name, mode in (('nri-fast-tiny', 'learned'),
+                       ('nri-fast-supervised-tiny', 'supervised')):
+        with open(out / f'{name}-seed1.jsonl') as f:
+            rows = [json.loads(line) for line in f]
+        assert rows[0]['mode'] == rows[0]['config']['mode'] == mode
+        assert rows[0]['config']['routine'] == 'nri'
+        assert [row['updates'] for row in rows[1:-1]] == [2, 4]
+        final = rows[-1]
+        assert final['layer_names'] == ['coupling']
+        assert len(final['test_acc_layers']) == 1
+        # The last evaluation saw the whole validation split with the
+        # weights and the mapping rule of the final test.
+        assert rows[-2]['valid_combined'] == pytest.approx(
+            final['valid_acc_combined'])
+    assert final['test_mse_block_10'] is None
+    assert final['test_mse_step_10'] is None
+    # Rebuilt from the logs alone, the figures are the same; a learned log
+    # written before the header held the mode reads as learned.
+    learned_log = out / 'nri-fast-tiny-seed1.jsonl'
+    rows = learned_log.read_text().splitlines()
+    header = json.loads(rows[0])
+    del header['mode']
+    learned_log.write_text('\n'.join([json.dumps(header)] + rows[1:]))
+    assert tta.main(args + ['--report-only']) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert again['runs'] == result['runs']
+    assert again['medians'] == result['medians']
+    # One mode alone: its own summary, the learned one named as before.
+    learned_only = [a for a in args if a != 'supervised']
+    assert tta.main(learned_only + ['--report-only', '--no-plot']) == 0
+    alone = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert alone['runs'] == result['runs'][:1]
+    assert (out / 'nri-fast-tiny-summary.json').is_file()
+    # A log whose header names another mode than its file name is refused.
+    learned_log.write_text(
+        (out / 'nri-fast-supervised-tiny-seed1.jsonl').read_text())
+    with pytest.raises(ValueError, match="holds a 'supervised' run, not a "
+                       "'learned' one"):
+        tta.main(learned_only + ['--report-only', '--no-plot'])

@@ -15,7 +15,12 @@ from .distributed import (
 )
 from .edge_evaluation import identity_mapping, reference_batch_search
 from .evaluation import evaluate
-from .experiment import SYSTEM_NAMES, load_splits, make_model
+from .experiment import (
+    LOADABLE_SYSTEMS,
+    SYSTEM_NAMES,
+    load_splits,
+    make_model,
+)
 from .loaders import TensorBatchLoader, make_loader
 from .objective import TrainingObjective
 from .recipes import RECIPES, Recipe, get_recipe
@@ -42,6 +47,7 @@ __all__ = [
     'init_distributed',
     'shutdown_distributed',
     'SYSTEM_NAMES',
+    'LOADABLE_SYSTEMS',
     'load_splits',
     'make_model',
     'Recipe',

@@ -16,6 +16,10 @@ from .training_mode import decoder_for_mode
 #: Encoder dropout of the supervised baselines (the paper's p = 0.5).
 SUPERVISED_DROPOUT = 0.5
 
+#: The short names of the systems :func:`load_splits` simulates, for
+#: command lines: the keys of :data:`SYSTEM_NAMES` and :obj:`'kuramoto'`.
+LOADABLE_SYSTEMS: Tuple[str, ...] = (*SYSTEM_NAMES, 'kuramoto')
+
 
 def load_splits(
     system: str,
