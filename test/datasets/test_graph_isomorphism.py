@@ -1,5 +1,8 @@
 import itertools
+import json
 import math
+import os
+import os.path as osp
 
 import networkx as nx
 import numpy as np
@@ -9,6 +12,7 @@ from torch_geometric.data import Data
 
 from torch_geometric_fnri.datasets import (
     IsomorphismLeakage,
+    KuramotoDataset,
     PhysicsSystemDataset,
     canonical_form,
     class_histogram,
@@ -294,3 +298,129 @@ def test_physics_system_dataset():
     classes = [{keys[i] for i in split} for split in splits]
     assert not (classes[0] & classes[1] or classes[0] & classes[2]
                 or classes[1] & classes[2])
+
+
+@pytest.fixture
+def count_class_computations(monkeypatch):
+    import torch_geometric_fnri.datasets.physics_system_dataset as module
+    calls = []
+
+    def counting(graphs):
+        calls.append(len(graphs))
+        return isomorphism_classes(graphs)
+
+    monkeypatch.setattr(module, 'isomorphism_classes', counting)
+    return calls
+
+
+def read_bytes(path):
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def assert_same_classes(first, second):
+    assert first[0].dtype == np.int64
+    assert np.array_equal(first[0], second[0]) and first[1] == second[1]
+
+
+def test_dataset_stores_its_classes_beside_the_cache(
+        tmp_path, count_class_computations):
+    kwargs = dict(system='springs_charges', num_simulations=(12, 6, 6),
+                  num_particles=4, num_frames=4, sample_freq=10, seed=1,
+                  log=False)
+    train = PhysicsSystemDataset(str(tmp_path), split='train', **kwargs)
+    directory = train.processed_dir
+    before = {name: read_bytes(osp.join(directory, name))
+              for name in os.listdir(directory)}
+
+    classes = train.isomorphism_classes()
+    assert_same_classes(classes, isomorphism_classes(train))
+    assert classes[0].shape == (12, )
+    assert count_class_computations == [12]
+    # One file more; the cached files and the cache key are unchanged.
+    assert sorted(os.listdir(directory)) == sorted([*before,
+                                                    'isomorphism_train.json'])
+    assert all(read_bytes(osp.join(directory, name)) == content
+               for name, content in before.items())
+
+    # Read back by the same and by a new instance on the same root.
+    assert_same_classes(train.isomorphism_classes(), classes)
+    again = PhysicsSystemDataset(str(tmp_path), split='train', **kwargs)
+    assert again.processed_dir == directory
+    assert_same_classes(again.isomorphism_classes(), classes)
+    assert count_class_computations == [12]
+
+    # Every split has its own file.
+    test = PhysicsSystemDataset(str(tmp_path), split='test', **kwargs)
+    assert_same_classes(test.isomorphism_classes(), isomorphism_classes(test))
+    assert count_class_computations == [12, 6]
+
+    # A subset: the classes of its simulations, numbered by first
+    # occurrence in the subset.
+    subset = train[[7, 2, 7, 11, 0]]
+    assert_same_classes(subset.isomorphism_classes(),
+                        isomorphism_classes(subset))
+    assert count_class_computations == [12, 6]
+
+
+def test_dataset_recomputes_a_file_that_does_not_fit(
+        tmp_path, count_class_computations):
+    kwargs = dict(system='springs_charges', num_simulations=(12, 6, 6),
+                  num_particles=4, num_frames=4, sample_freq=10, seed=1,
+                  log=False)
+    dataset = PhysicsSystemDataset(str(tmp_path), **kwargs)
+    expected = isomorphism_classes(dataset)
+    dataset.isomorphism_classes()
+    path = osp.join(dataset.processed_dir, 'isomorphism_train.json')
+    with open(path) as f:
+        good = json.load(f)
+    assert good['split'] == 'train'
+    assert good['class_ids'] == expected[0].tolist()
+    assert [tuple(key[:2]) + (tuple(key[2]), ) for key in good['keys']] \
+        == list(dict.fromkeys(expected[1]))
+    assert count_class_computations == [12]
+    short = dict(good, class_ids=good['class_ids'][:-1])
+    stale = dict(good, source_sha256='0' * 64)
+    keyless = dict(good, keys=good['keys'][:1])
+    for content, problem in [(short, 'for 11 simulations, not 12'),
+                             (stale, "for another 'train.pt'"),
+                             (keyless, 'class ids without keys'),
+                             ('{"class_ids": [0', 'unreadable')]:
+        with open(path, 'w') as f:
+            f.write(content if isinstance(content, str) else
+                    json.dumps(content))
+        dataset = PhysicsSystemDataset(str(tmp_path), **kwargs)
+        with pytest.warns(UserWarning, match=problem):
+            classes = dataset.isomorphism_classes()
+        assert_same_classes(classes, expected)
+        with open(path) as f:
+            assert json.load(f) == good
+    assert count_class_computations == [12] * 5
+
+
+def test_in_memory_and_kuramoto_datasets_compute_their_classes(
+        tmp_path, count_class_computations):
+    memory = PhysicsSystemDataset(None, 'springs_charges', 'valid',
+                                  num_simulations=(6, 10, 2),
+                                  num_particles=3, num_frames=4,
+                                  sample_freq=10, seed=2, log=False)
+    assert_same_classes(memory.isomorphism_classes(),
+                        isomorphism_classes(memory))
+    memory.isomorphism_classes()
+    assert count_class_computations == [10]
+
+    # One binary layer-graph.
+    kuramoto = KuramotoDataset(str(tmp_path), split='valid',
+                               num_simulations=(4, 8, 2), num_particles=4,
+                               num_frames=5, log=False)
+    classes = kuramoto.isomorphism_classes()
+    assert_same_classes(classes, isomorphism_classes(kuramoto))
+    assert all(key[:2] == (4, 1) for key in classes[1])
+    assert osp.exists(osp.join(kuramoto.processed_dir,
+                               'isomorphism_valid.json'))
+    assert_same_classes(
+        KuramotoDataset(str(tmp_path), split='valid',
+                        num_simulations=(4, 8, 2), num_particles=4,
+                        num_frames=5, log=False).isomorphism_classes(),
+        classes)
+    assert count_class_computations == [10, 8]

@@ -16,6 +16,7 @@ from ..transforms import (
     TrajectoryNormalizer,
 )
 from ..utils.atomic_json import write_json_atomic
+from .graph_isomorphism import CanonicalKey, isomorphism_classes
 from .simulation import (
     DEFAULT_CHUNK_SIZE,
     DT,
@@ -73,6 +74,8 @@ class PhysicsSystemDataset(InMemoryDataset):
     their SHA-256 in ``manifest.json``, written last; a partial or corrupt
     cache is rebuilt with a warning. With ``root=None`` the requested split
     (and the training split, for the statistics) is generated in memory.
+    The isomorphism class of every simulation of the split is computed on
+    demand by :meth:`isomorphism_classes` and kept beside the cached split.
 
     Args:
         root (str, optional): The cache root, or :obj:`None` for no files.
@@ -168,6 +171,8 @@ class PhysicsSystemDataset(InMemoryDataset):
         self.num_workers = int(num_workers)
 
         self._cached = root is not None
+        # The split's class ids and distinct keys (isomorphism_classes).
+        self._isomorphism = None
         self.pre_transform = pre_transform  # Part of the cache key.
         if root is None:
             super().__init__(None, transform, pre_transform, log=log)
@@ -444,6 +449,87 @@ class PhysicsSystemDataset(InMemoryDataset):
         self.load(osp.join(self.processed_dir, f'{self.split}.pt'))
         with open(osp.join(self.processed_dir, 'stats.json')) as f:
             self.stats = TrajectoryNormalizer.from_dict(json.load(f))
+
+    def isomorphism_classes(self) -> Tuple[np.ndarray, List[CanonicalKey]]:
+        r"""The isomorphism class of every simulation: what
+        :func:`~torch_geometric_fnri.datasets.isomorphism_classes` returns
+        for this dataset's stored labels (before any :obj:`transform`),
+        computed once per split.
+
+        With a cache root the result is stored beside the split as
+        ``isomorphism_<split>.json`` (written atomically; neither in the
+        cache key nor in ``manifest.json``, so an earlier cache gains it on
+        first use) and read from there afterwards; a file that does not fit
+        the split (another number of simulations, another checksum of
+        ``<split>.pt``, unreadable) is recomputed with a warning. In memory
+        (:obj:`root=None`) it is computed on the first call and kept. A
+        subset (:obj:`dataset[indices]`) gets the classes of its
+        simulations, the ids numbered by first occurrence in the subset.
+
+        Returns:
+            ``(class_ids, keys)``: an int64 array of shape :obj:`[S]` and
+            the list of the :math:`S` canonical keys.
+        """
+        if self._isomorphism is None:
+            self._isomorphism = self._split_isomorphism()
+        split_ids, distinct = self._isomorphism
+        ids = split_ids[np.asarray(self.indices(), dtype=np.int64)]
+        _, first, inverse = np.unique(ids, return_index=True,
+                                      return_inverse=True)
+        renumbered = np.argsort(np.argsort(first))[inverse.reshape(-1)]
+        return (renumbered.astype(np.int64),
+                [distinct[class_id] for class_id in ids.tolist()])
+
+    def _split_isomorphism(self) -> Tuple[np.ndarray, List[CanonicalKey]]:
+        # The class ids of the whole split and its distinct keys in id
+        # order, from the side file when it fits the split, else computed
+        # (and stored when there is a cache).
+        if self._cached:
+            path = osp.join(self.processed_dir,
+                            f'isomorphism_{self.split}.json')
+            with open(osp.join(self.processed_dir, 'manifest.json')) as f:
+                source = json.load(f)['files'][f'{self.split}.pt']
+            stored = self._read_isomorphism(path, source)
+            if stored is not None:
+                return stored
+        class_ids, keys = isomorphism_classes(
+            [self.get(index) for index in range(self.len())])
+        distinct = list(dict.fromkeys(keys))  # Ids number first occurrences.
+        if self._cached:
+            write_json_atomic(path, {
+                'split': self.split,
+                'source_sha256': source,
+                'class_ids': class_ids.tolist(),
+                'keys': [[n, layers, list(flat)]
+                         for n, layers, flat in distinct],
+            }, indent=0)
+        return class_ids, distinct
+
+    def _read_isomorphism(self, path: str, source: str) -> Optional[Tuple]:
+        # The stored (class ids, distinct keys), or None (with a warning
+        # unless the file is absent) when they do not fit this split.
+        if not osp.exists(path):
+            return None
+        try:
+            with open(path) as f:
+                stored = json.load(f)
+            class_ids = np.asarray(stored['class_ids'], dtype=np.int64)
+            distinct = [(int(n), int(layers), tuple(int(v) for v in flat))
+                        for n, layers, flat in stored['keys']]
+            if stored['source_sha256'] != source:
+                problem = f"for another '{self.split}.pt'"
+            elif class_ids.shape != (self.len(), ):
+                problem = (f'for {class_ids.size} simulations, not '
+                           f'{self.len()}')
+            elif class_ids.min() < 0 or class_ids.max() >= len(distinct):
+                problem = 'inconsistent (class ids without keys)'
+            else:
+                return class_ids, distinct
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            problem = f'unreadable ({error})'
+        warnings.warn(f"The isomorphism classes in '{path}' are {problem}; "
+                      f"recomputing them")
+        return None
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.system.name}, '
