@@ -53,7 +53,6 @@ import os
 import os.path as osp
 import platform
 import sys
-import time
 from collections.abc import Sequence
 from typing import Dict, List, Tuple
 
@@ -84,6 +83,7 @@ from torch_geometric_fnri.training.loaders import make_loader
 # The folder of this script is on sys.path when it runs as a script.
 from time_to_accuracy import (
     MODES,
+    TrainingClock,
     budget_of,
     mode_in_name,
     parse_overrides,
@@ -274,35 +274,24 @@ def train_for_budget(trainer: Trainer,
     :obj:`{'minutes': m}` of training time (the trainer's end-of-epoch
     validation not counted), is spent, printing every epoch's validation
     accuracy; returns the progress and the minutes."""
-    clock = {'train': 0.0, 'validation': 0.0, 'since': time.perf_counter()}
-    validate = trainer.validate
-
-    def untimed_validate():
-        clock['train'] += time.perf_counter() - clock['since']
-        start = time.perf_counter()
-        out = validate()
-        clock['validation'] += time.perf_counter() - start
-        clock['since'] = time.perf_counter()
-        return out
+    clock = TrainingClock(trainer)
 
     def on_step_end(step) -> bool:
         if 'updates' in budget:
             return step['updates'] >= budget['updates']
-        spent = clock['train'] + time.perf_counter() - clock['since']
-        return spent >= 60 * budget['minutes']
+        return clock.minutes >= budget['minutes']
 
     def on_epoch_end(row) -> None:
         print(f"  epoch {row['epoch']}: {trainer.updates} updates "
-              f"{clock['train'] / 60:6.2f} min  valid combined "
+              f"{clock.train_seconds / 60:6.2f} min  valid combined "
               f"{row.get('valid_acc_combined', float('nan')):.3f}",
               flush=True)
 
-    trainer.validate = untimed_validate
     trainer.fit(on_epoch_end=on_epoch_end, on_step_end=on_step_end)
-    clock['train'] += time.perf_counter() - clock['since']
+    clock.pause()
     return {'updates': trainer.updates, 'examples': trainer.examples,
-            'epochs_done': trainer.epoch, 'minutes': clock['train'] / 60,
-            'epoch_validation_minutes': clock['validation'] / 60}
+            'epochs_done': trainer.epoch, 'minutes': clock.minutes,
+            'epoch_validation_minutes': clock.validation_seconds / 60}
 
 
 @torch.no_grad()

@@ -261,6 +261,42 @@ class EdgeAccuracyProbe:
         return {'combined': out['combined'], 'per_layer': out['per_layer']}
 
 
+class TrainingClock:
+    r"""The training time of a :class:`Trainer` from now on: wall time
+    without the trainer's end-of-epoch validation (timed apart, in
+    :attr:`validation_seconds`) and without the spans between
+    :meth:`pause` and :meth:`resume`."""
+    def __init__(self, trainer: Trainer):
+        self.train_seconds = 0.0
+        self.validation_seconds = 0.0
+        self._since: Optional[float] = time.perf_counter()
+        validate = trainer.validate
+
+        def untimed_validate():
+            self.pause()
+            start = time.perf_counter()
+            out = validate()
+            self.validation_seconds += time.perf_counter() - start
+            self.resume()
+            return out
+        trainer.validate = untimed_validate
+
+    def pause(self) -> None:
+        if self._since is not None:
+            self.train_seconds += time.perf_counter() - self._since
+            self._since = None
+
+    def resume(self) -> None:
+        self._since = time.perf_counter()
+
+    @property
+    def minutes(self) -> float:
+        r"""Training minutes so far."""
+        running = (0.0 if self._since is None else
+                   time.perf_counter() - self._since)
+        return (self.train_seconds + running) / 60
+
+
 def budget_of(args) -> Dict[str, float]:
     r"""The training budget per run given on the command line."""
     return ({'updates': args.updates} if args.updates else
@@ -306,25 +342,13 @@ def run_one(args, variant: str, recipe_name: str, mode: str, seed: int,
            'config': config.to_dict(),
            'model_args': {**recipe.model, **args.overrides['model']},
            'budget': budget_of(args), 'machine': args.machine})
-    clock = {'train': 0.0, 'since': time.perf_counter(), 'validation': 0.0}
-    validate = trainer.validate
-
-    def untimed_validate():
-        # The trainer's end-of-epoch validation is not training time.
-        clock['train'] += time.perf_counter() - clock['since']
-        start = time.perf_counter()
-        out = validate()
-        clock['validation'] += time.perf_counter() - start
-        clock['since'] = time.perf_counter()
-        return out
-
-    trainer.validate = untimed_validate
+    clock = TrainingClock(trainer)
 
     def evaluate_now(step):
-        clock['train'] += time.perf_counter() - clock['since']
+        clock.pause()
         acc = probe(trainer.model, mapping)
         row = {'updates': step['updates'], 'examples': step['examples'],
-               'epoch': step['epoch'], 'minutes': clock['train'] / 60,
+               'epoch': step['epoch'], 'minutes': clock.minutes,
                'loss': step['loss'], 'valid_combined': acc['combined'],
                'valid_per_layer': acc['per_layer']}
         write(row)
@@ -332,26 +356,25 @@ def run_one(args, variant: str, recipe_name: str, mode: str, seed: int,
               f"{row['minutes']:6.2f} min  valid combined "
               f"{row['valid_combined']:.3f}  layers "
               f"{[round(v, 3) for v in acc['per_layer']]}", flush=True)
-        clock['since'] = time.perf_counter()
+        clock.resume()
 
     def on_step_end(step):
         due = step['updates'] % args.eval_every == 0
-        spent = clock['train'] + time.perf_counter() - clock['since']
         done = (step['updates'] >= args.updates if args.updates else
-                spent >= 60 * args.minutes)
+                clock.minutes >= args.minutes)
         if due or done:
             evaluate_now(step)
         return done
 
     trainer.fit(on_step_end=on_step_end)
-    clock['train'] += time.perf_counter() - clock['since']
+    clock.pause()
     results = trainer.test()
     final = {
         'final': True,
         'updates': trainer.updates,
         'examples': trainer.examples,
-        'minutes': clock['train'] / 60,
-        'epoch_validation_minutes': clock['validation'] / 60,
+        'minutes': clock.minutes,
+        'epoch_validation_minutes': clock.validation_seconds / 60,
         'test_acc_combined': results['test']['acc_combined'],
         'test_acc_layers': [results['test'][f'acc_{name}']
                             for name in trainer.layer_names],
