@@ -93,7 +93,7 @@ MODES = ('learned', 'supervised')
 
 #: Recipe settings that need (x, y, vx, vy) features, refused on Kuramoto.
 POSITION_VELOCITY_SETTINGS = ('box_symmetry_augmentation',
-                              'relative_messages')
+                              'relative_messages', 'central_forces')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -197,7 +197,7 @@ def parse_overrides(items: List[str]) -> Dict[str, Dict]:
     fields = {field.name for field in dataclasses.fields(TrainConfig)}
     model_keys = {'hidden_channels', 'symmetric', 'tau', 'hard',
                   'encoder', 'split_point', 'skip_first',
-                  'relative_messages'}
+                  'relative_messages', 'central_forces'}
     out: Dict[str, Dict] = {'train': {}, 'model': {}}
     for item in items:
         key, sep, text = item.partition('=')

@@ -117,6 +117,25 @@ def multiplex_messages(conv, x, z, act, edge_attr=None):
     return rel_rec.t() @ out
 
 
+def central_forces(conv, pos, z):
+    # pos: [B, *, N, P], z: [B, E, K] in rel_matrices' edge order (receiver
+    # a, sender b) -> [B, *, N, P]; one pair at a time.
+    N = pos.size(-2)
+    pairs = [(a, b) for a in range(N) for b in range(N) if a != b]
+    out = torch.zeros_like(pos)
+    for e, (a, b) in enumerate(pairs):
+        offset = pos[..., b, :] - pos[..., a, :]
+        distance = offset.norm(dim=-1, keepdim=True)
+        inverse = 1 / distance.clamp_min(conv.min_distance)
+        radial = torch.cat([distance, inverse], dim=-1)
+        for k in _active_types(conv):
+            psi = (F.relu(radial @ conv.weight1[k] + conv.bias1[k])
+                   @ conv.weight2[k] + conv.bias2[k])
+            weight = z[:, e, k].view(-1, *([1] * (pos.dim() - 2)))
+            out[..., a, :] += weight * psi * inverse * offset
+    return out
+
+
 def mlp_decoder(dec, x, z, pred_steps):
     # x: [B, N, T, D], z: [B, E, K] -> [B, N, T - 1, D]
     inputs = x.transpose(1, 2)  # [B, T, N, D]
@@ -134,7 +153,11 @@ def mlp_decoder(dec, x, z, pred_steps):
         agg = multiplex_messages(dec.message_conv, s, z, F.relu, edge_attr)
         h = F.relu(dec.lin1(torch.cat([s, agg], dim=-1)))
         h = F.relu(dec.lin2(h))
-        return s + dec.lin3(h)
+        out = s + dec.lin3(h)
+        if dec.central_forces:
+            force = central_forces(dec.force_conv, s[..., :2], z)
+            out = out + F.pad(force, (2, s.size(-1) - 4))
+        return out
 
     last = inputs[:, 0::pred_steps]
     preds = []

@@ -562,10 +562,12 @@ def _check_data_options(model: torch.nn.Module, config: TrainConfig,
     if names is None or \
             tuple(names[:4]) == POSITION_VELOCITY_FEATURES:
         return
+    decoder = getattr(model, 'decoder', None)
     needs = [name for name, used in (
         ('box_symmetry_augmentation', config.box_symmetry_augmentation),
-        ('relative_messages', getattr(getattr(model, 'decoder', None),
-                                      'relative_messages', False))) if used]
+        ('relative_messages', getattr(decoder, 'relative_messages', False)),
+        ('central_forces', getattr(decoder, 'central_forces', False)))
+        if used]
     if needs:
         raise ValueError(f"{needs} need (x, y, vx, vy) features but the "
                          f"data's features are {list(names)}")

@@ -42,6 +42,18 @@ def as_edge_type_counts(counts: Union[int, Sequence[int]],
     return out
 
 
+def active_edge_types(num_edge_types: List[int],
+                      skip_first: bool) -> List[int]:
+    r"""The indices (into the :math:`\sum_l K_l` concatenated types) of
+    the edge types that send messages: all of them, or all but the first
+    type of every layer-graph with :obj:`skip_first` (the non-edge)."""
+    first, offset = set(), 0
+    for k in num_edge_types:
+        first.add(offset)
+        offset += k
+    return [k for k in range(offset) if not (skip_first and k in first)]
+
+
 def _is_int(value) -> bool:
     if isinstance(value, bool):
         return False

@@ -105,8 +105,44 @@ def test_mlp_decoder_relative_messages_match_dense(batch_factory,
     assert torch.allclose(out, expected.reshape(10, 12, 4), atol=1e-5)
 
 
+@pytest.mark.parametrize('pred_steps', [1, 3])
+def test_mlp_decoder_central_forces_match_dense(batch_factory, pred_steps):
+    torch.manual_seed(0)
+    batch = batch_factory([5, 5], num_frames=13)
+    dec = MLPDecoder(4, 16, [2, 2], skip_first=True, central_forces=True)
+    torch.manual_seed(0)
+    batch_factory([5, 5], num_frames=13)
+    plain = MLPDecoder(4, 16, [2, 2], skip_first=True)
+    # The decoder's own layers draw as without the forces.
+    for name, param in plain.named_parameters():
+        assert torch.equal(param, dict(dec.named_parameters())[name])
+    # Four radial MLPs [2 -> 16 -> 1], one per edge type.
+    assert sum(p.numel() for p in dec.parameters()) == \
+        sum(p.numel() for p in plain.parameters()) + 4 * (2 * 16 + 16 + 17)
+    assert str(dec).endswith('central_forces=True)')
+    z = torch.rand(40, 4)
+    # The forces start silent: the same predictions as without them.
+    out = dec(batch.x, batch.edge_index, z, pred_steps=pred_steps)
+    assert torch.equal(out, plain(batch.x, batch.edge_index, z,
+                                  pred_steps=pred_steps))
+    with torch.no_grad():
+        for param in dec.force_conv.parameters():
+            param.normal_()
+    out = dec(batch.x, batch.edge_index, z, pred_steps=pred_steps)
+    expected = dense_oracle.mlp_decoder(dec, batch.x.view(2, 5, 13, 4),
+                                        z.view(2, 20, 4), pred_steps)
+    assert torch.allclose(out, expected.reshape(10, 12, 4), atol=1e-5)
+    # The forces move only the velocity channels.
+    one_step = dec(batch.x[:, :2], batch.edge_index, z)
+    without = plain(batch.x[:, :2], batch.edge_index, z)
+    assert torch.equal(one_step[..., :2], without[..., :2])
+    assert not torch.allclose(one_step[..., 2:], without[..., 2:])
+
+
 def test_mlp_decoder_relative_messages_errors():
     with pytest.raises(ValueError, match=r"needs \(x, y, vx, vy, ...\)"):
         MLPDecoder(3, 16, 2, relative_messages=True)
+    with pytest.raises(ValueError, match=r"'central_forces' needs \(x, y"):
+        MLPDecoder(3, 16, 2, central_forces=True)
     with pytest.raises(ValueError, match="'min_distance' must be positive"):
         MLPDecoder(4, 16, 2, relative_messages=True, min_distance=0)

@@ -12,7 +12,10 @@ from torch_geometric_fnri.nn._validation import (
     check_edge_values,
     check_node_features,
 )
-from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
+from torch_geometric_fnri.utils.edge_type_counts import (
+    active_edge_types,
+    as_edge_type_counts,
+)
 
 #: From this many input channels on, :class:`MultiplexMessageConv` applies
 #: the first linear map of its message MLPs per node, before gathering:
@@ -127,13 +130,7 @@ class MultiplexMessageConv(MessagePassing):
         self._cpu_block_size: Optional[int] = _CPU_BLOCK_SIZE
 
         total = sum(self.num_edge_types)
-        first = set()
-        offset = 0
-        for k in self.num_edge_types:
-            first.add(offset)
-            offset += k
-        active = [k for k in range(total)
-                  if not (skip_first and k in first)]
+        active = active_edge_types(self.num_edge_types, skip_first)
         self.num_active = len(active)
         self.all_active = self.num_active == total
         self.register_buffer('active', torch.tensor(active, dtype=torch.long),

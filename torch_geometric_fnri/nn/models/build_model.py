@@ -24,7 +24,8 @@ def build_model(variant: str, num_edge_types: List[int],
                 sharpness: float = 1.0, split_point: int = 0,
                 symmetric: bool = False,
                 checkpoint_decoder: bool = False,
-                relative_messages: bool = False) -> RelationalInference:
+                relative_messages: bool = False,
+                central_forces: bool = False) -> RelationalInference:
     r"""Builds NRI, fNRI or sfNRI with the paper's layer sizes as a
     :class:`RelationalInference` model.
 
@@ -70,6 +71,10 @@ def build_model(variant: str, num_edge_types: List[int],
             MLPs the relative geometry of every edge (see
             :class:`MLPDecoder`; not in the papers, and the parameter count
             is then not the paper's). (default: :obj:`False`)
+        central_forces (bool, optional): Add learned pairwise central
+            forces to the MLP decoder's velocity step (see
+            :class:`MLPDecoder`; not in the papers, and the parameter count
+            is then not the paper's). (default: :obj:`False`)
 
     The returned model's :obj:`build_arguments` holds these arguments, so
     that a trained run can rebuild it
@@ -111,7 +116,8 @@ def build_model(variant: str, num_edge_types: List[int],
         dec = MLPDecoder(in_channels, hidden_channels, model_types,
                          skip_first=skip_first, dropout=decoder_dropout,
                          checkpoint=checkpoint_decoder,
-                         relative_messages=relative_messages)
+                         relative_messages=relative_messages,
+                         central_forces=central_forces)
     elif decoder == 'rnn':
         dec = RNNDecoder(in_channels, hidden_channels, model_types,
                          skip_first=skip_first, dropout=decoder_dropout)
@@ -121,7 +127,8 @@ def build_model(variant: str, num_edge_types: List[int],
         raise ValueError(f"'decoder' must be 'mlp', 'rnn' or 'static' "
                          f"(got {decoder!r})")
     for name, value in (('checkpoint_decoder', checkpoint_decoder),
-                        ('relative_messages', relative_messages)):
+                        ('relative_messages', relative_messages),
+                        ('central_forces', central_forces)):
         if value and decoder != 'mlp':
             raise ValueError(f"'{name}' needs the MLP decoder "
                              f"(got decoder={decoder!r})")
@@ -141,5 +148,5 @@ def build_model(variant: str, num_edge_types: List[int],
         encoder_dropout=encoder_dropout, decoder_dropout=decoder_dropout,
         sharpness=sharpness, split_point=split_point, symmetric=symmetric,
         checkpoint_decoder=checkpoint_decoder,
-        relative_messages=relative_messages)
+        relative_messages=relative_messages, central_forces=central_forces)
     return model

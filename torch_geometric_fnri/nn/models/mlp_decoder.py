@@ -6,7 +6,10 @@ import torch.utils.checkpoint
 from torch import Tensor
 
 from torch_geometric_fnri.nn._validation import check_decoder_inputs
-from torch_geometric_fnri.nn.conv import MultiplexMessageConv
+from torch_geometric_fnri.nn.conv import (
+    CentralForceConv,
+    MultiplexMessageConv,
+)
 from torch_geometric_fnri.nn.models.relative_edge_features import (
     RELATIVE_EDGE_CHANNELS,
     relative_edge_features,
@@ -55,9 +58,19 @@ class MLPDecoder(torch.nn.Module):
             velocity, distance, inverse distance; features laid out as
             (x, y, vx, vy, ...)). Not in the papers; it adds
             :math:`6 H` weights per edge type. (default: :obj:`False`)
+        central_forces (bool, optional): Also add learned pairwise central
+            forces to the predicted velocity step,
+            :math:`\mathbf{x}^{t+1}_i \mathrel{+}= [\mathbf{0} \Vert
+            \mathbf{F}_i \Vert \mathbf{0}]` with :math:`\mathbf{F}_i` from
+            :class:`~torch_geometric_fnri.nn.conv.CentralForceConv` on the
+            positions (one radial profile per edge type; features laid out
+            as (x, y, vx, vy, ...)). Not in the papers: an inductive bias
+            for weak pairwise forces, which the message MLPs learn slowly.
+            (default: :obj:`False`)
         min_distance (float, optional): :math:`d_{\min}` of the inverse
-            distance with :obj:`relative_messages`, in the units of
-            :obj:`x`. (default: :obj:`0.01`)
+            distance with :obj:`relative_messages` or
+            :obj:`central_forces`, in the units of :obj:`x`.
+            (default: :obj:`0.01`)
 
     Shapes:
         - **input:** trajectories :math:`(|\mathcal{V}|, T, D)`, edge
@@ -70,16 +83,19 @@ class MLPDecoder(torch.nn.Module):
                  num_edge_types: Union[int, List[int]],
                  skip_first: bool = False, dropout: float = 0.,
                  checkpoint: bool = False, relative_messages: bool = False,
-                 min_distance: float = 0.01):
+                 central_forces: bool = False, min_distance: float = 0.01):
         super().__init__()
-        if relative_messages and in_channels < 4:
-            raise ValueError(f"'relative_messages' needs (x, y, vx, vy, ...) "
-                             f"features (got in_channels={in_channels})")
+        for name, used in (('relative_messages', relative_messages),
+                           ('central_forces', central_forces)):
+            if used and in_channels < 4:
+                raise ValueError(f"'{name}' needs (x, y, vx, vy, ...) "
+                                 f"features (got in_channels={in_channels})")
         if not min_distance > 0:
             raise ValueError(f"'min_distance' must be positive "
                              f"(got {min_distance})")
         self.in_channels = in_channels
         self.relative_messages = relative_messages
+        self.central_forces = central_forces
         self.min_distance = min_distance
         self.checkpoint = checkpoint
         self.hidden_channels = hidden_channels
@@ -96,6 +112,10 @@ class MLPDecoder(torch.nn.Module):
                                         hidden_channels)
             self.lin2 = torch.nn.Linear(hidden_channels, hidden_channels)
             self.lin3 = torch.nn.Linear(hidden_channels, in_channels)
+            # Initialised last, so that the other layers draw as without it.
+            self.force_conv = (CentralForceConv(
+                num_edge_types, hidden_channels, skip_first=skip_first,
+                min_distance=min_distance) if central_forces else None)
         self.num_edge_types = self.message_conv.num_edge_types
         self.reset_parameters()
 
@@ -109,6 +129,8 @@ class MLPDecoder(torch.nn.Module):
         r"""Resets all learnable parameters of the module."""
         for module in (self.message_conv, self.lin1, self.lin2, self.lin3):
             module.reset_parameters()
+        if self.force_conv is not None:
+            self.force_conv.reset_parameters()
 
     def step(self, x: Tensor, edge_index: Tensor,
              edge_weight: Tensor) -> Tensor:
@@ -123,7 +145,12 @@ class MLPDecoder(torch.nn.Module):
         h = F.dropout(h, p=self.dropout, training=self.training)
         h = F.relu(self.lin2(h), inplace=True)
         h = F.dropout(h, p=self.dropout, training=self.training)
-        return x + self.lin3(h)
+        out = x + self.lin3(h)
+        if self.force_conv is not None:
+            force = self.force_conv._forward_unchecked(
+                x[..., :2], edge_index, edge_weight)
+            out = out + F.pad(force, (2, self.in_channels - 4))
+        return out
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor,
                 pred_steps: int = 1) -> Tensor:
@@ -159,9 +186,9 @@ class MLPDecoder(torch.nn.Module):
         return out
 
     def __repr__(self) -> str:
-        relative = (', relative_messages=True' if self.relative_messages
-                    else '')
+        options = ''.join(f', {name}=True' for name in (
+            'relative_messages', 'central_forces') if getattr(self, name))
         return (f'{self.__class__.__name__}({self.in_channels}, '
                 f'hidden_channels={self.hidden_channels}, '
                 f'num_edge_types={self.num_edge_types}, '
-                f'skip_first={self.skip_first}{relative})')
+                f'skip_first={self.skip_first}{options})')
