@@ -219,8 +219,10 @@ def test_options_the_data_cannot_take_raise():
         Trainer(build_model('nri', [2], num_timesteps=6, hidden_channels=8),
                 TrainConfig(box_symmetry_augmentation=True, progress=False),
                 *oscillators)
-    with pytest.raises(ValueError, match=r"\['relative_messages'\] need"):
-        Trainer(build_model('nri', [2], num_timesteps=6, hidden_channels=8,
-                            relative_messages=True), config, *oscillators)
+    for option in ('relative_messages', 'central_forces'):
+        with pytest.raises(ValueError, match=rf"\['{option}'\] need"):
+            Trainer(build_model('nri', [2], num_timesteps=6,
+                                hidden_channels=8, **{option: True}),
+                    config, *oscillators)
     Trainer(build_model('nri', [2], num_timesteps=6, hidden_channels=8),
             config, *oscillators).fit()

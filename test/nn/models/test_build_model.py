@@ -65,16 +65,15 @@ def test_build_model_errors():
             build_model('fnri', [2, 2], **{name: 0})
 
 
-def test_build_model_relative_messages():
+@pytest.mark.parametrize('option', ['relative_messages', 'central_forces'])
+def test_build_model_decoder_geometry(option):
     model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8,
-                        relative_messages=True)
-    assert model.decoder.relative_messages
-    assert model.build_arguments['relative_messages'] is True
+                        **{option: True})
+    assert getattr(model.decoder, option)
+    assert model.build_arguments[option] is True
     assert build_model('fnri', [2, 2], num_timesteps=6,
-                       hidden_channels=8).build_arguments[
-                           'relative_messages'] is False
+                       hidden_channels=8).build_arguments[option] is False
     for decoder in ('rnn', 'static'):
-        with pytest.raises(ValueError, match="'relative_messages' needs the "
+        with pytest.raises(ValueError, match=f"'{option}' needs the "
                            "MLP decoder"):
-            build_model('fnri', [2, 2], decoder=decoder,
-                        relative_messages=True)
+            build_model('fnri', [2, 2], decoder=decoder, **{option: True})
