@@ -314,6 +314,78 @@ def test_minutes_are_the_mean_over_runs_that_recorded_their_time(tmp_path):
             '0.8 | 3.54 | 9.93 | 2.5 |') in text
 
 
+def _presence(layers):
+    """Test metrics with edge presence: ``layers`` maps a layer-graph to
+    its (AUROC, F1, precision, recall)."""
+    return {f'{metric}_{layer}': value
+            for layer, values in layers.items()
+            for metric, value in zip(('auroc', 'f1', 'precision', 'recall'),
+                                     values)}
+
+
+def test_edge_presence_table_lists_rows_that_recorded_it(tmp_path):
+    reproduce = _import_reproduce()
+    protocol = replace(reproduce.PROTOCOLS['reference-curve'],
+                       models=('nri', 'fnri'),
+                       modes=('learned', 'supervised'), seeds=(1, 2))
+    tests = {
+        # Seed 2 is an older run, without edge presence.
+        'nri-learned-seed1': _presence({'ideal_springs': (0.75, 0.6, 0.5,
+                                                          0.75),
+                                        'charges': (0.55, 1 / 3, 0.25,
+                                                    0.5)}),
+        'nri-learned-seed2': {},
+        'fnri-learned-seed1': _presence({'ideal_springs': (0.9, 0.5, 0.5,
+                                                           0.5),
+                                         'charges': (0.6, 0.4, 0.4, 0.4)}),
+        'fnri-learned-seed2': _presence({'ideal_springs': (0.8, 0.7, 0.7,
+                                                           0.7),
+                                         'charges': (0.7, 0.4, 0.4, 0.4)}),
+    }
+    for seed in (1, 2):  # Older runs of every supervised row.
+        tests[f'nri-supervised-seed{seed}'] = {}
+        tests[f'fnri-supervised-seed{seed}'] = {}
+    for run, test in tests.items():
+        (tmp_path / 'I+C' / run).mkdir(parents=True)
+        (tmp_path / 'I+C' / run / 'metrics.json').write_text(json.dumps({
+            'completed': True, 'epochs_done': 15,
+            'test': {'acc_combined': 0.5, **test}}))
+    results = reproduce.collect(protocol, str(tmp_path))
+    rows = {(r['model'], r['mode']): r for r in results['rows']}
+    assert rows[('fnri', 'learned')]['auroc_charges'] == [0.6, 0.7]
+    assert rows[('nri', 'learned')]['recall_ideal_springs'] == [0.75]
+    assert not any(key.startswith(('auroc_', 'f1_', 'precision_',
+                                   'recall_'))
+                   for key in rows[('fnri', 'supervised')])
+    lines = reproduce.report(protocol, 'reference-curve',
+                             results).splitlines()
+    start = lines.index('### I+C: test edge presence per layer-graph '
+                        '(AUROC, F1, precision, recall; %)')
+    table = lines[start + 2:lines.index('', start + 2)]
+    assert table == [
+        '| model | mode | seeds | AUROC: ideal_springs | charges | '
+        'F1: ideal_springs | charges | precision: ideal_springs | charges | '
+        'recall: ideal_springs | charges |',
+        '|' + '---|' * 11,
+        '| nri | learned | 1 | 75.0 | 55.0 | 60.0 | 33.3 | 50.0 | 25.0 | '
+        '75.0 | 50.0 |',
+        '| fnri | learned | 2 | 85.0 ± 5.0 | 65.0 ± 5.0 | 60.0 ± 10.0 | '
+        '40.0 ± 0.0 | 60.0 ± 10.0 | 40.0 ± 0.0 | 60.0 ± 10.0 | '
+        '40.0 ± 0.0 |']
+    # It comes between the accuracy and the MSE tables, which keep every
+    # row.
+    assert lines[start - 2].startswith('| fnri | supervised | 2 |')
+    assert lines[start + len(table) + 3] == \
+        '### I+C: test MSE / 1e-5 (block-averaged, normalised units)'
+
+    # No row with edge presence: no table.
+    protocol = replace(protocol, models=('fnri', ), modes=('supervised', ))
+    text = reproduce.report(protocol, 'reference-curve',
+                            reproduce.collect(protocol, str(tmp_path)))
+    assert '| fnri | supervised | 2 |' in text
+    assert 'edge presence' not in text
+
+
 def test_study_commands_name_only_what_differs_from_the_protocol():
     reproduce = _import_reproduce()
     assert reproduce.command('cpu') == (

@@ -6,7 +6,10 @@ seeds, with the paper's numbers beside ours.
 
 Accuracy is given twice: with one label mapping fitted on validation and
 applied to test (ours), and with the mapping re-chosen on every test batch
-of 128 using its labels (the reference code's, optimistic)."""
+of 128 using its labels (the reference code's, optimistic). Runs that
+recorded them also get a table of test edge presence (label not 0) per
+layer-graph under the first mapping: AUROC, F1, precision and recall (%),
+mean and standard error over the seeds that recorded them."""
 import json
 import math
 import os.path as osp
@@ -18,6 +21,13 @@ from torch_geometric_fnri.training.training_mode import STATIC_MODE
 from .paper_tables import PAPER_ACCURACY, PAPER_MSE
 from .protocols import Protocol, layer_names
 from .run_files import finished, read_json, run_dir
+
+#: The edge presence metrics of every layer-graph (keys
+#: ``<metric>_<layer>``, see
+#: :func:`~torch_geometric_fnri.metrics.edge_presence_metrics`) and their
+#: headings, in table order.
+PRESENCE_METRICS = {'auroc': 'AUROC', 'f1': 'F1', 'precision': 'precision',
+                    'recall': 'recall'}
 
 
 def mean_se(values: List[float]) -> Tuple[float, float]:
@@ -71,18 +81,42 @@ def row(system: str, model: str, mode: str, runs) -> Dict:
     out = {'system': system, 'model': model, 'mode': mode,
            'seeds': [r[0] for r in runs], 'seconds': [r[2] for r in runs],
            'epochs': [r[3] for r in runs]}
-    for prefix in ('acc_', 'acc_batch_optimal_'):
-        for name in names:
-            key = prefix + name
-            values = [t[key] for t in tests if key in t]
-            if values:
-                out[key] = values
-    for steps in (1, 10, 20):
-        for key in (f'mse_block_{steps}', f'static_mse_block_{steps}'):
-            values = [t[key] for t in tests if key in t]
-            if values:
-                out[key] = values
+    keys = [prefix + name for prefix in ('acc_', 'acc_batch_optimal_')
+            for name in names]
+    keys += [key for steps in (1, 10, 20)
+             for key in (f'mse_block_{steps}', f'static_mse_block_{steps}')]
+    keys += [f'{metric}_{name}' for metric in PRESENCE_METRICS
+             for name in layer_names(system)]
+    for key in keys:
+        values = [t[key] for t in tests if key in t]
+        if values:
+            out[key] = values
     return out
+
+
+def presence_table(system: str, rows: List[Dict]) -> List[str]:
+    """The Markdown lines of the test edge presence table of
+    :obj:`system` (see :data:`PRESENCE_METRICS`), one line per row that
+    has any of its metrics, after an empty line; none when no row has
+    them. "seeds" counts the runs that recorded them."""
+    names = layer_names(system)
+    keys = [f'{metric}_{name}' for metric in PRESENCE_METRICS
+            for name in names]
+    rows = [r for r in rows if any(key in r for key in keys)]
+    if not rows:
+        return []
+    lines = ['', f'### {system}: test edge presence per layer-graph '
+             '(AUROC, F1, precision, recall; %)', '',
+             '| model | mode | seeds | ' +
+             ' | '.join(f'{heading}: ' + ' | '.join(names)
+                        for heading in PRESENCE_METRICS.values()) + ' |',
+             '|' + '---|' * (3 + len(keys))]
+    for r in rows:
+        seeds = max(len(r.get(key, [])) for key in keys)
+        cells = [fmt(r.get(key, []), 100, 1) for key in keys]
+        lines.append(f"| {r['model']} | {r['mode']} | {seeds} | " +
+                     ' | '.join(cells) + ' |')
+    return lines
 
 
 def report(protocol: Protocol, name: str, results: Dict) -> str:
@@ -109,6 +143,7 @@ def report(protocol: Protocol, name: str, results: Dict) -> str:
             cells += [str(p) for p in paper] if paper else ['–'] * len(names)
             lines.append(f"| {r['model']} | {r['mode']} | "
                          f"{len(r['seeds'])} | " + ' | '.join(cells) + ' |')
+        lines += presence_table(system, rows)
         lines += ['', f'### {system}: test MSE / 1e-5 (block-averaged, '
                   'normalised units)', '',
                   '| model | mode | 1 | 10 | 20 | paper 1 | paper 10 | '
