@@ -30,8 +30,9 @@ it is ``learned``),
 with ``--tag`` overrides recipe settings for ablations; ``--tag`` alone names
 runs with another budget. Ends with one JSON line: per recipe, mode and
 seed the minutes and updates to reach 40/50/.../90 % validation combined
-accuracy (null if not reached), the final test accuracy and 10-step MSE
-(null in the supervised mode); and the medians over seeds per recipe (and
+accuracy (null if not reached), the final test accuracy, the AUROC of
+edge presence per layer-graph and the 10-step MSE (null in the supervised
+mode); and the medians over seeds per recipe (and
 mode, and variant, when there are several).
 
 Kuramoto (``--system kuramoto``, one binary layer-graph): NRI as in its
@@ -378,6 +379,8 @@ def run_one(args, variant: str, recipe_name: str, mode: str, seed: int,
         'test_acc_combined': results['test']['acc_combined'],
         'test_acc_layers': [results['test'][f'acc_{name}']
                             for name in trainer.layer_names],
+        'test_auroc_layers': [results['test'][f'auroc_{name}']
+                              for name in trainer.layer_names],
         'valid_acc_combined': results['valid']['acc_combined'],
         'test_mse_block_10': results['test'].get('mse_block_10'),
         'test_mse_step_10': results['test'].get('mse_step_10'),
@@ -400,6 +403,8 @@ def summarise(recipe: str, seed: int, rows: List[Dict], final: Dict) -> Dict:
             'final_minutes': round(final['minutes'], 3),
             'test_acc_combined': final['test_acc_combined'],
             'test_acc_layers': final['test_acc_layers'],
+            # Logs written before AUROC was recorded have none.
+            'test_auroc_layers': final.get('test_auroc_layers'),
             'test_mse_block_10': final['test_mse_block_10']}
 
 
@@ -409,6 +414,15 @@ def median_or_none(values) -> Optional[float]:
     untrained)."""
     values = list(values)
     return None if None in values else statistics.median(values)
+
+
+def median_layers(values) -> Optional[List[float]]:
+    r"""The per-layer medians of lists of per-layer values, :obj:`None`
+    when one of the lists is :obj:`None` (a log without that figure)."""
+    values = list(values)
+    if None in values:
+        return None
+    return [statistics.median(layer) for layer in zip(*values)]
 
 
 def medians(runs: List[Dict]) -> Dict:
@@ -437,6 +451,8 @@ def medians(runs: List[Dict]) -> Dict:
                 r['test_acc_combined'] for r in mine),
             'test_acc_layers': [statistics.median(values) for values in zip(
                 *(r['test_acc_layers'] for r in mine))],
+            'test_auroc_layers': median_layers(
+                r.get('test_auroc_layers') for r in mine),
             'test_mse_block_10': median_or_none(
                 r['test_mse_block_10'] for r in mine),
         }

@@ -34,6 +34,7 @@ def test_medians_count_unreached_thresholds_as_infinite():
         reach['50'] = reach50
         return {'recipe': 'fast', 'seed': seed, 'reach': reach,
                 'test_acc_combined': acc, 'test_acc_layers': [acc, 1.0],
+                'test_auroc_layers': [acc + 0.1, 0.5 * seed],
                 'test_mse_block_10': 0.1 * seed}
 
     runs = [run(1, {'minutes': 2.0, 'updates': 200}, 0.5),
@@ -45,7 +46,12 @@ def test_medians_count_unreached_thresholds_as_infinite():
     assert out['reach']['60'] is None
     assert out['test_acc_combined'] == 0.5
     assert out['test_acc_layers'] == [0.5, 1.0]
+    assert out['test_auroc_layers'] == [pytest.approx(0.6), 1.0]
     assert out['test_mse_block_10'] == pytest.approx(0.2)
+    # A log written before AUROC was recorded: no median AUROC.
+    older = dict(runs[0], test_auroc_layers=None)
+    assert tta.medians([older] + runs[1:])['fast'][
+        'test_auroc_layers'] is None
     # One of three reached: the median is unreached.
     runs[2]['reach']['50'] = None
     assert tta.medians(runs)['fast']['reach']['50'] is None
@@ -238,6 +244,8 @@ def test_tiny_kuramoto_run_in_both_modes(tmp_path, capsys):
         final = rows[-1]
         assert final['layer_names'] == ['coupling']
         assert len(final['test_acc_layers']) == 1
+        assert len(final['test_auroc_layers']) == 1
+        assert 0.0 <= final['test_auroc_layers'][0] <= 1.0
         # The last evaluation saw the whole validation split with the
         # weights and the mapping rule of the final test.
         assert rows[-2]['valid_combined'] == pytest.approx(
