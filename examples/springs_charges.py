@@ -1,5 +1,9 @@
 r"""Simulate interacting particles, train fNRI, report and plot the results.
 
+``--system`` picks the simulated system: the particles of the fNRI paper
+(``I+C``, the default, ``I+C+F``, ``springs``, ``charged``) or NRI's
+Kuramoto oscillators (``kuramoto``, one coupling layer-graph).
+
 By default the example trains with the library's ``fast`` recipe
 (``torch_geometric_fnri.training.RECIPES['fast']``): hidden size 64, batch
 32, Adam 1e-3, the decoder trained with 2-step rollouts on random 12-frame
@@ -18,12 +22,14 @@ frames 0-48 and the decoder predicts frames 50-98 of 99.
     python examples/springs_charges.py --model nri --epochs 30
     python examples/springs_charges.py --mode supervised
     python examples/springs_charges.py --encoder cnn       # NRI's CNN encoder
+    python examples/springs_charges.py --system kuramoto   # oscillators
     python examples/springs_charges.py --resume            # continue a run
     python examples/springs_charges.py --overwrite         # replace a run
     torchrun --nproc_per_node=2 examples/springs_charges.py
 
 Writes to ``--out``: config.json, log.csv, checkpoints/{last,best}.pt,
-metrics.json and plots/{trajectories,graphs}.png.
+metrics.json, plots/graph_<i>.png and, for data whose features are x, y
+positions (the particles, not Kuramoto), plots/trajectories.png.
 """
 import argparse
 import os.path as osp
@@ -38,8 +44,8 @@ from torch_geometric_fnri.metrics import (
 )
 from torch_geometric_fnri.nn import VARIANTS, CNNEncoder, get_model_family
 from torch_geometric_fnri.training import (
+    LOADABLE_SYSTEMS,
     RECIPES,
-    SYSTEM_NAMES,
     TrainConfig,
     Trainer,
     get_recipe,
@@ -47,6 +53,7 @@ from torch_geometric_fnri.training import (
     load_splits,
     shutdown_distributed,
 )
+from torch_geometric_fnri.transforms import POSITION_VELOCITY_FEATURES
 
 #: Defaults of the fast recipe's run: about 3 minutes of training on two
 #: CPU cores.
@@ -74,6 +81,10 @@ def positive_int(text: str) -> int:
 
 def non_negative_int(text: str) -> int:
     return _int_at_least(text, 0)
+
+
+def at_least_two_int(text: str) -> int:
+    return _int_at_least(text, 2)
 
 
 def _finite_float(text: str, zero_allowed: bool) -> float:
@@ -112,21 +123,27 @@ def sparsity_prior(text: str) -> float:
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Train NRI / fNRI / sfNRI on simulated particles.',
+        description='Train NRI / fNRI / sfNRI on simulated particles or '
+        'Kuramoto oscillators.',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--model', choices=VARIANTS, default='fnri')
     parser.add_argument('--recipe', choices=sorted(RECIPES), default='fast',
                         help="training recipe: 'fast' (minutes on a CPU) or "
                         "'paper' (the fNRI paper's routine); the flags "
                         'below override its settings')
-    parser.add_argument('--system', choices=list(SYSTEM_NAMES), default='I+C')
+    parser.add_argument('--system', choices=list(LOADABLE_SYSTEMS),
+                        default='I+C', help="the simulated system: "
+                        "particles ('I+C', ...) or Kuramoto oscillators "
+                        "('kuramoto')")
     parser.add_argument('--mode', default='learned',
                         choices=['learned', 'supervised', 'true_graph',
                                  'static'])
     parser.add_argument('--num-train', type=positive_int, default=NUM_TRAIN)
     parser.add_argument('--num-valid', type=positive_int, default=500)
     parser.add_argument('--num-test', type=positive_int, default=1000)
-    parser.add_argument('--num-particles', type=positive_int, default=5)
+    parser.add_argument('--num-particles', type=at_least_two_int,
+                        default=5, help='particles (or oscillators) per '
+                        'simulation')
     parser.add_argument('--num-frames', type=positive_int, default=99,
                         help='frames per simulation (encoder: first half)')
     parser.add_argument('--hidden', type=positive_int, default=None,
@@ -169,7 +186,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--seed', type=non_negative_int, default=42)
     parser.add_argument('--observation-noise', type=non_negative_float,
                         default=0.0, help='std of Gaussian noise on the '
-                        'observed positions and velocities (physical units)')
+                        'observed positions and velocities (physical units; '
+                        'kuramoto: on the phases and their rates)')
     parser.add_argument('--data-root', default='data')
     parser.add_argument('--out', default=osp.join('runs', 'springs_charges'))
     parser.add_argument('--resume', action='store_true',
@@ -296,6 +314,12 @@ def make_plots(args, trainer, results, test_set, out_dir):
     model.eval()
     enc, dec = config.frame_split(test_set[0].x.size(1), 'fnri')
     mapping = results['test'].get('edge_mapping')
+    # The trajectory plot draws features 0 and 1 as x, y positions.
+    features = list(test_set.feature_names)
+    has_positions = features[:2] == list(POSITION_VELOCITY_FEATURES[:2])
+    if not has_positions:
+        print(f'\nno trajectory plot: it draws x, y positions but the '
+              f'features are {features}')
     targets, preds, observed, titles = [], [], [], []
     paths = []
     for index in range(min(3, len(test_set))):
@@ -317,7 +341,7 @@ def make_plots(args, trainer, results, test_set, out_dir):
                     title=f'test system {index}'))
             else:
                 edge_weight = model.edge_weight_from_labels(data.edge_type)
-            if config.mode == 'supervised':
+            if config.mode == 'supervised' or not has_positions:
                 continue
             pred = model.decode(x_dec, data.edge_index, edge_weight,
                                 pred_steps=x_dec.size(1) - 1)
@@ -384,7 +408,8 @@ def main(argv=None) -> int:
         except ImportError as error:
             print(f'\nno plots: {error}')
         else:
-            print('\nplots: ' + ', '.join(paths))
+            if paths:
+                print('\nplots: ' + ', '.join(paths))
     print(f"metrics: {osp.join(args.out, 'metrics.json')}")
     return 0
 

@@ -78,7 +78,37 @@ def test_springs_charges_cnn_encoder_paper_recipe(tmp_path):
     assert (train['decoder_window'], train['cauchy_scale']) == (None, None)
 
 
+def test_springs_charges_kuramoto(tmp_path):
+    pytest.importorskip('matplotlib')
+    out = tmp_path / 'run'
+    args = ['--system', 'kuramoto', '--num-train', '8', '--num-valid', '4',
+            '--num-test', '4', '--num-particles', '3', '--num-frames', '25',
+            '--hidden', '8', '--batch-size', '4', '--epochs', '1',
+            '--prediction-steps', '2', '--out', str(out),
+            '--data-root', str(tmp_path / 'data'), '--device', 'cpu']
+    result = _run(args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 'FNRI on kuramoto (learned)' in result.stdout
+    with open(out / 'metrics.json') as f:
+        test = json.load(f)['test']
+    assert test['num_graphs'] == 4
+    # Kuramoto has one layer-graph, 'coupling'.
+    for name in ('combined', 'coupling'):
+        assert 0 <= test[f'acc_{name}'] <= 1
+    assert not any(key.startswith('acc_layer_') for key in test)
+    # Graph plots for the first three test systems; no trajectory plot, as
+    # the features are not x, y positions.
+    for index in range(3):
+        assert (out / 'plots' / f'graph_{index}.png').is_file()
+    assert not (out / 'plots' / 'trajectories.png').exists()
+    assert "no trajectory plot: it draws x, y positions but the features " \
+        "are ['phase_velocity', 'sin_phase', 'phase', " \
+        "'intrinsic_frequency']" in result.stdout
+
+
 @pytest.mark.parametrize('args,message', [
+    (['--system', 'oscillators'], 'invalid choice'),
+    (['--num-particles', '1'], 'expected an integer >= 2, got 1'),
     (['--model', 'gnn'], 'invalid choice'),
     (['--num-frames', '25', '--prediction-steps', '20'],
      '--prediction-steps must be at most'),
