@@ -51,6 +51,11 @@ constant-prediction level:
         --recipe fast --mode learned supervised --minutes 10 \
         --seeds 1 2 3 --set routine=nri --tag nri-routine --report-only
 
+The fast recipe's M = 10 switch breaks the learned Kuramoto model and its
+MLP encoder limits the supervised one; ``--set routine=nri encoder=cnn
+prediction_steps_schedule=None`` learns the graph in minutes
+(``docs/kuramoto.md``).
+
 (or both modes in one process: ``--mode learned supervised`` without
 ``--report-only``). The box-symmetry augmentation and the decoder's
 relative messages need (x, y, vx, vy) features and are refused there.
