@@ -454,8 +454,8 @@ def medians(runs: List[Dict]) -> Dict:
             'reach': reach,
             'test_acc_combined': statistics.median(
                 r['test_acc_combined'] for r in mine),
-            'test_acc_layers': [statistics.median(values) for values in zip(
-                *(r['test_acc_layers'] for r in mine))],
+            'test_acc_layers': median_layers(
+                r['test_acc_layers'] for r in mine),
             'test_auroc_layers': median_layers(
                 r.get('test_auroc_layers') for r in mine),
             'test_mse_block_10': median_or_none(

@@ -15,15 +15,23 @@ def _run(args, cwd):
                           capture_output=True, text=True, timeout=300)
 
 
+def _tiny(tmp_path, out, sizes=(8, 4, 4), frames=25, batch=4, steps=2):
+    # The example at test sizes: 3 particles, hidden 8, one epoch, on CPU,
+    # data under tmp_path and the run in out.
+    train, valid, test = sizes
+    return ['--num-train', str(train), '--num-valid', str(valid),
+            '--num-test', str(test), '--num-particles', '3',
+            '--num-frames', str(frames), '--hidden', '8',
+            '--batch-size', str(batch), '--epochs', '1',
+            '--prediction-steps', str(steps), '--out', str(out),
+            '--data-root', str(tmp_path / 'data'), '--device', 'cpu']
+
+
 @pytest.mark.slow
 def test_springs_charges_smoke(tmp_path):
     pytest.importorskip('matplotlib')
     out = tmp_path / 'run'
-    args = ['--num-train', '16', '--num-valid', '8', '--num-test', '8',
-            '--num-particles', '3', '--num-frames', '25', '--hidden', '8',
-            '--batch-size', '8', '--epochs', '1', '--prediction-steps', '3',
-            '--out', str(out), '--data-root', str(tmp_path / 'data'),
-            '--device', 'cpu']
+    args = _tiny(tmp_path, out, sizes=(16, 8, 8), batch=8, steps=3)
     result = _run(args, tmp_path)
     assert result.returncode == 0, result.stderr
     assert 'edge accuracy' in result.stdout
@@ -58,12 +66,7 @@ def test_springs_charges_smoke(tmp_path):
 def test_springs_charges_cnn_encoder_paper_recipe(tmp_path):
     out = tmp_path / 'run'
     args = ['--recipe', 'paper', '--encoder', 'cnn', '--split-point', '1',
-            '--num-train', '8',
-            '--num-valid', '4', '--num-test', '4', '--num-particles', '3',
-            '--num-frames', '28', '--hidden', '8', '--batch-size', '4',
-            '--epochs', '1', '--prediction-steps', '2', '--no-plots',
-            '--out', str(out), '--data-root', str(tmp_path / 'data'),
-            '--device', 'cpu']
+            '--no-plots'] + _tiny(tmp_path, out, frames=28)
     result = _run(args, tmp_path)
     assert result.returncode == 0, result.stderr
     state = torch.load(out / 'checkpoints' / 'last.pt', weights_only=False)
@@ -81,11 +84,7 @@ def test_springs_charges_cnn_encoder_paper_recipe(tmp_path):
 def test_springs_charges_kuramoto(tmp_path):
     pytest.importorskip('matplotlib')
     out = tmp_path / 'run'
-    args = ['--system', 'kuramoto', '--num-train', '8', '--num-valid', '4',
-            '--num-test', '4', '--num-particles', '3', '--num-frames', '25',
-            '--hidden', '8', '--batch-size', '4', '--epochs', '1',
-            '--prediction-steps', '2', '--out', str(out),
-            '--data-root', str(tmp_path / 'data'), '--device', 'cpu']
+    args = ['--system', 'kuramoto'] + _tiny(tmp_path, out)
     result = _run(args, tmp_path)
     assert result.returncode == 0, result.stderr
     assert 'FNRI on kuramoto (learned)' in result.stdout
@@ -141,12 +140,8 @@ def test_springs_charges_training_options_reach_the_model(tmp_path):
     out = tmp_path / 'run'
     args = ['--decoder', 'rnn', '--burn-in-steps', '3', '--tau', '1.0',
             '--hard', '--no-skip-first', '--prior', 'sparsity:0.9',
-            '--encoder-frames', '10', '--num-train', '8', '--num-valid', '4',
-            '--num-test', '4', '--num-particles', '3', '--num-frames', '25',
-            '--hidden', '8', '--batch-size', '4', '--epochs', '1',
-            '--prediction-steps', '2', '--no-plots', '--out', str(out),
-            '--data-root', str(tmp_path / 'data'), '--device', 'cpu',
-            '--recipe', 'paper']
+            '--encoder-frames', '10'] + _tiny(tmp_path, out) + [
+                '--no-plots', '--recipe', 'paper']
     result = _run(args, tmp_path)
     assert result.returncode == 0, result.stderr
     run = load_trained(str(out))

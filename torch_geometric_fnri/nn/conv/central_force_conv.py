@@ -91,6 +91,7 @@ class CentralForceConv(MessagePassing):
         self.min_distance = min_distance
         total = sum(self.num_edge_types)
         active = active_edge_types(self.num_edge_types, skip_first)
+        self.all_active = len(active) == total
         self.register_buffer('active', torch.tensor(active, dtype=torch.long),
                              persistent=False)
         self.weight1 = Parameter(torch.empty(total, RADIAL_CHANNELS,
@@ -122,15 +123,15 @@ class CentralForceConv(MessagePassing):
                            edge_weight: Tensor) -> Tensor:
         # forward without the input checks, for every rollout step of a
         # decoder that checked its inputs once.
-        params = [p.index_select(0, self.active)
-                  for p in (self.weight1, self.bias1, self.weight2,
-                            self.bias2)]
+        params = [self.weight1, self.bias1, self.weight2, self.bias2]
+        if not self.all_active:  # The active types' parameters and values.
+            params = [p.index_select(0, self.active) for p in params]
+            edge_weight = edge_weight.index_select(1, self.active)
         # propagate_type: (pos: PairTensor, edge_weight: Tensor,
         #                  weight1: Tensor, bias1: Tensor,
         #                  weight2: Tensor, bias2: Tensor)
         return self.propagate(edge_index, pos=(pos, pos),
-                              edge_weight=edge_weight.index_select(
-                                  1, self.active),
+                              edge_weight=edge_weight,
                               size=(pos.size(0), pos.size(0)),
                               weight1=params[0], bias1=params[1],
                               weight2=params[2], bias2=params[3])
