@@ -181,7 +181,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='Adam learning rate (fast: 1e-3, paper: 5e-4)')
     parser.add_argument('--prediction-steps', type=positive_int,
                         default=None, help='M, the training rollout '
-                        'length (fast: 2, then 10 after 3,000 updates; '
+                        'length (fast: 2, then 10 after 500 updates; '
                         'paper: 10); setting it replaces the curriculum')
     parser.add_argument('--seed', type=non_negative_int, default=42)
     parser.add_argument('--observation-noise', type=non_negative_float,

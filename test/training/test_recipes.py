@@ -27,7 +27,7 @@ def test_fast_recipe_settings_and_overrides():
     assert (config.batch_size, config.prediction_steps, config.decoder_window,
             config.cauchy_scale, config.epochs, config.lr) == (
                 32, 2, 12, 0.01, 7, 3e-3)
-    assert config.prediction_steps_schedule == ((3000, 10),)
+    assert config.prediction_steps_schedule == ((500, 10),)
     model = fast.build_model('nri', 'learned', [2, 2], 99)
     assert model.symmetric and model.decoder.hidden_channels == 64
     wide = fast.build_model('fnri', 'learned', [2, 2], 99,
