@@ -6,11 +6,13 @@ Kuramoto oscillators (``kuramoto``, one coupling layer-graph).
 
 By default the example trains with the library's ``fast`` recipe
 (``torch_geometric_fnri.training.RECIPES['fast']``): hidden size 64, batch
-32, Adam 1e-3, the decoder trained with 2-step rollouts on random 12-frame
-windows of the prediction half under a robust (Cauchy) loss, and symmetric
-edge logits. It recovers most of the I+C graph in a few minutes on two CPU
-cores. ``--recipe paper`` trains with the routine of the fNRI paper
-("Factorised Neural Relational Inference for Multi-Interaction Systems",
+32, Adam 1e-3, the decoder trained with 2-step rollouts (10-step after 500
+updates) on random 12-frame windows of the prediction half under a robust
+(Cauchy) loss, and symmetric edge logits. Its default run learns the I+C
+springs in a few minutes on two CPU cores; the charges need about ten times
+as many updates (``benchmarks/time_to_accuracy.py``). ``--recipe paper``
+trains with the routine of the fNRI paper ("Factorised Neural Relational
+Inference for Multi-Interaction Systems",
 https://arxiv.org/abs/1905.08721: hidden 256, batch 128, Adam 5e-4, M = 10
 over frames 50-98, Gaussian NLL) at the example's sizes, and ``--paper``
 selects the paper's whole configuration (50,000 / 10,000 / 10,000
