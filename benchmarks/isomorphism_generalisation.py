@@ -172,8 +172,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error(f'--set: {error}')
     if 'mode' in args.overrides['train']:
         parser.error('--set: give the training mode with --mode')
-    used = position_velocity_settings(get_recipe(args.recipe),
-                                      args.overrides)
+    used = position_velocity_settings(
+        get_recipe(args.recipe, args.system), args.overrides)
     if args.system == 'kuramoto' and used:
         parser.error(f'--system kuramoto: {used} need (x, y, vx, vy) '
                      f'features')
@@ -407,7 +407,7 @@ def main(argv=None) -> int:
           + ', '.join(f'{name} {len(sets[name])}' for name in SETS),
           flush=True)
 
-    recipe = get_recipe(args.recipe)
+    recipe = get_recipe(args.recipe, args.system)
     num_frames = graphs[0].x.size(1)
     torch.manual_seed(args.seed)
     model = recipe.build_model(args.model, args.mode,

@@ -183,7 +183,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error('--set: give the training mode with --mode')
     if args.system == 'kuramoto':
         for name in args.recipe:
-            used = position_velocity_settings(get_recipe(name),
+            used = position_velocity_settings(get_recipe(name, args.system),
                                               args.overrides)
             if used:
                 parser.error(f"--system kuramoto: {used} (recipe {name!r}) "
@@ -316,12 +316,50 @@ def mode_in_name(mode: str) -> List[str]:
     return [] if mode == MODES[0] else [mode]
 
 
+def run_name(variant: str, recipe: str, mode: str,
+             tag: Optional[str]) -> str:
+    r"""The name of the runs of one variant, recipe, mode and tag:
+    ``<model>-<recipe>[-<mode>][-<tag>]`` (see :func:`mode_in_name`); the
+    log of seed :obj:`k` is ``<name>-seed<k>.jsonl``."""
+    return '-'.join([variant, recipe] + mode_in_name(mode) +
+                    ([tag] if tag else []))
+
+
+def summary_stem(variants: List[str], recipes: List[str], modes: List[str],
+                 tag: Optional[str]) -> str:
+    r"""The stem of the summary and plot of the runs of :obj:`variants`,
+    :obj:`recipes` and :obj:`modes` under :obj:`tag`:
+    ``<models>-<recipes>[-<modes>][-<tag>]``, the modes named unless they
+    are the first of :data:`MODES` alone (so the stem of one variant,
+    recipe and mode is its :func:`run_name`); the summary is
+    ``<stem>-summary.json``."""
+    named = [] if list(modes) == [MODES[0]] else list(modes)
+    return '-'.join(list(variants) + list(recipes) + named +
+                    ([tag] if tag else []))
+
+
+def read_log(path: str) -> List[Dict]:
+    r"""The rows of a run's log :obj:`path` (its header, one row per
+    evaluation and, once the run has finished, the final metrics); none
+    when there is no log."""
+    if not osp.isfile(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def is_finished(rows: List[Dict]) -> bool:
+    r"""Whether the log :obj:`rows` (see :func:`read_log`) ends with the
+    final metrics of its run."""
+    return bool(rows) and bool(rows[-1].get('final'))
+
+
 def run_one(args, variant: str, recipe_name: str, mode: str, seed: int,
             splits, path: str) -> None:
     r"""Trains one variant, recipe, mode and seed for the budget and writes
     its log to :obj:`path`."""
     train, valid, test = splits
-    recipe = get_recipe(recipe_name)
+    recipe = get_recipe(recipe_name, args.system)
     num_frames = train[0].x.size(1)
     torch.manual_seed(seed)
     model = recipe.build_model(variant, mode, train.num_edge_types,
@@ -527,15 +565,18 @@ def main(argv=None) -> int:
     print(f'{models} on {args.system}: {args.num_train} training '
           f'simulations, budget {budget} per run', flush=True)
     runs, logs, machines, budgets = [], {}, {}, []
+    # One system: one list of layer names (none in logs written before
+    # the final line held them).
+    layer_names = None
     for variant, recipe, mode, seed in itertools.product(
             args.model, args.recipe, args.mode, args.seeds):
-        name = '-'.join([variant, recipe] + mode_in_name(mode) +
-                        ([args.tag] if args.tag else []))
+        name = run_name(variant, recipe, mode, args.tag)
         path = osp.join(args.out, f'{name}-seed{seed}.jsonl')
         if not args.report_only:
             run_one(args, variant, recipe, mode, seed, splits, path)
-        with open(path) as f:
-            rows = [json.loads(line) for line in f]
+        rows = read_log(path)
+        if not rows:
+            raise FileNotFoundError(f'no log {path}')
         # Logs written before the header held the mode: learned runs.
         logged = rows[0].get('mode', MODES[0])
         if logged != mode:
@@ -557,6 +598,7 @@ def main(argv=None) -> int:
             mode_in_name(mode))
         runs.append(summary)
         logs[f'{name} seed {seed}'] = evaluations
+        layer_names = layer_names or rows[-1].get('layer_names')
     result = {
         'benchmark': 'time_to_accuracy',
         'model': args.model[0] if len(args.model) == 1 else args.model,
@@ -571,12 +613,12 @@ def main(argv=None) -> int:
                  'metric': 'combined edge accuracy, one mapping fitted by '
                  'exact assignment (supervised: the identity)'},
         'constant_level_test': level,
+        'layer_names': layer_names,
         'machine': machines,
         'runs': runs,
         'medians': medians(runs),
     }
-    stem = '-'.join(args.model + args.recipe + modes +
-                    ([args.tag] if args.tag else []))
+    stem = summary_stem(args.model, args.recipe, args.mode, args.tag)
     result['overrides'] = args.overrides
     with open(osp.join(args.out, f'{stem}-summary.json'), 'w') as f:
         json.dump(result, f, indent=1)

@@ -150,8 +150,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='frames per simulation (encoder: first half)')
     parser.add_argument('--hidden', type=positive_int, default=None,
                         help='hidden size (fast: 64, paper: 256)')
-    parser.add_argument('--encoder', choices=['mlp', 'cnn'], default='mlp',
-                        help="the paper's fNRI uses the MLP encoder")
+    parser.add_argument('--encoder', choices=['mlp', 'cnn'], default=None,
+                        help="the recipe's (the paper's fNRI uses the MLP "
+                        "encoder; the fast recipe uses the CNN on "
+                        "Kuramoto)")
     parser.add_argument('--split-point', type=int, choices=[0, 1, 2],
                         default=0, help='fNRI/sfNRI encoder: where the '
                         'per-layer-graph heads branch off (paper: 0)')
@@ -209,9 +211,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.paper:
         for key, value in PAPER.items():
             setattr(args, key, value)
-    recipe = get_recipe(args.recipe)
+    recipe = get_recipe(args.recipe, args.system)
     if args.hidden is None:
         args.hidden = recipe.model['hidden_channels']
+    if args.encoder is None:
+        args.encoder = recipe.model.get('encoder', 'mlp')
     # An explicit --prediction-steps replaces the recipe's curriculum on M.
     args.prediction_steps_schedule = (
         None if args.prediction_steps is not None else
@@ -368,7 +372,7 @@ def main(argv=None) -> int:
         seed=args.seed, root=args.data_root, rank=dist.rank,
         observation_noise=args.observation_noise)
     torch.manual_seed(args.seed)
-    recipe = get_recipe(args.recipe)
+    recipe = get_recipe(args.recipe, args.system)
     config = recipe.config(mode=args.mode, epochs=args.epochs,
                            batch_size=args.batch_size, lr=args.lr,
                            prediction_steps=args.prediction_steps,

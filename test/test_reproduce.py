@@ -439,3 +439,137 @@ def test_docs_results_md_is_generated_from_the_stored_runs():
     assert reproduce.results_markdown() == committed, (
         'docs/RESULTS.md is out of date: run '
         '`python -m benchmarks.reproduce --report`')
+
+
+def _table1_summary(root, row, runs, layers=None, machine=None,
+                    budget=None, level=(0.3022, [0.5039, 0.60195])):
+    """Writes a summary of :obj:`row` in the form of time_to_accuracy.py's
+    with :obj:`runs` of (seed, combined, per-layer accuracies, minutes,
+    updates)."""
+    reproduce = _import_reproduce()
+    path = reproduce.summary_file(row, str(root))
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    name = osp.basename(reproduce.log_file(row, 1, str(root)))[:-len(
+        '-seed1.jsonl')]
+    machine = machine or {'cpu': 'x86_64', 'threads': 1, 'torch': '2.13',
+                          'cpu_capability': 'AVX512',
+                          'other_jobs': 'two runs side by side'}
+    summary = {
+        'benchmark': 'time_to_accuracy', 'model': row.model,
+        'mode': row.mode, 'system': row.system,
+        'budget': budget or row.budget,
+        'constant_level_test': {'combined': level[0],
+                                'per_layer': level[1]},
+        'layer_names': layers or reproduce.layer_names(row.system),
+        'machine': {f'{name} seed {seed}': machine
+                    for seed, *_ in runs},
+        'runs': [{'recipe': row.recipe, 'seed': seed, 'tag': row.tag,
+                  'model': row.model, 'mode': row.mode,
+                  'final_updates': updates, 'final_minutes': minutes,
+                  'test_acc_combined': combined,
+                  'test_acc_layers': per_layer}
+                 for seed, combined, per_layer, minutes, updates in runs]}
+    with open(path, 'w') as f:
+        json.dump(summary, f)
+    return path
+
+
+def test_cpu_table1_rows_name_the_runs_of_time_to_accuracy():
+    reproduce = _import_reproduce()
+    rows = {row.key: row for row in reproduce.CPU_TABLE1}
+    assert len(rows) == 12 == len(reproduce.CPU_TABLE1)
+    assert set(rows) == {key for key in reproduce.PAPER_ACCURACY
+                         if key[2] in ('learned', 'supervised')}
+    row = rows[('I+C', 'fnri', 'supervised')]
+    assert (row.recipe, row.budget, row.seeds, row.tag) == (
+        'fast', {'minutes': 60.0}, (1, 2, 3), 'table1')
+    root = reproduce.TIME_TO_ACCURACY_ROOT
+    assert reproduce.summary_file(row) == osp.join(
+        root, 'I+C', 'fnri-fast-supervised-table1-summary.json')
+    assert reproduce.log_file(rows[('I+C+F', 'nri', 'learned')], 2) == \
+        osp.join(root, 'I+C+F', 'nri-fast-table1-seed2.jsonl')
+    assert reproduce.row_command(row) == (
+        'python -m benchmarks.table1 --systems I+C --models fnri --modes '
+        'supervised')
+
+
+def test_cpu_table1_markdown_from_the_summaries(tmp_path):
+    reproduce = _import_reproduce()
+    rows = {row.key: row for row in reproduce.CPU_TABLE1}
+    _table1_summary(tmp_path, rows[('I+C', 'fnri', 'learned')], [
+        (1, 0.80, [0.90, 0.80], 60.01, 100000),
+        (2, 0.90, [0.95, 0.92], 60.02, 120000),
+        (3, 0.85, [0.93, 0.90], 60.03, 110000),
+        (4, 0.10, [0.10, 0.10], 60.04, 1)])  # Not a seed of the row.
+    # Two of three seeds, one on another machine.
+    path = _table1_summary(tmp_path, rows[('I+C', 'nri', 'supervised')], [
+        (1, 0.7, [0.8, 0.9], 59.5, 2000), (2, 0.8, [0.9, 1.0], 60.5, 3001)])
+    with open(path) as f:
+        summary = json.load(f)
+    summary['machine']['nri-fast-supervised-table1 seed 2'] = {
+        'cpu_capability': 'AVX2', 'threads': 2, 'other_jobs': 'none | idle'}
+    with open(path, 'w') as f:
+        json.dump(summary, f)
+    # A summary the table does not name is not read.
+    _table1_summary(tmp_path, reproduce.Table1Row('I+C', 'sfnri', 'learned',
+                                                  tag='other'),
+                    [(1, 0.5, [0.5, 0.5], 1.0, 10)])
+
+    text = reproduce.cpu_table1_markdown(str(tmp_path))
+    assert text.startswith('## Table 1 on a CPU\n')
+    assert '```bash\npython -m benchmarks.table1\n```' in text
+    lines = text.splitlines()
+    assert ('| model | mode | recipe | budget | seeds | median: combined | '
+            'ideal_springs | charges | per seed: combined | paper: combined '
+            '| ideal_springs | charges | minutes | updates | machine |'
+            ) in lines
+    assert ('| fnri | learned | fast | 60 min | 1, 2, 3 | 85.0 | 93.0 | '
+            '90.0 | 80.0 / 90.0 / 85.0 | 94.0 | 98.0 | 95.8 | 60.0 | '
+            '110,000 | AVX512, 1 thread, two runs side by side |') in lines
+    assert ('| nri | supervised | fast | 60 min | 1, 2 (of 1, 2, 3) | 75.0 '
+            '| 85.0 | 95.0 | 70.0 / 80.0 | 98.3 | 98.6 | 99.7 | 60.0 | '
+            '2,500 | AVX512, 1 thread, two runs side by side; AVX2, 2 '
+            'threads, none \\| idle |') in lines
+    assert ('| sfnri | learned | fast | 60 min | not run | – | – | – | – | '
+            '88.8 | 97.6 | 91.1 | – | – | – |') in lines
+    assert ('| sfnri | supervised | fast | 60 min | not run | – | – | – | – '
+            '| – | 81.0 | 92.9 | 99.2 | 85.2 | – | – | – |') in lines
+    assert ('- sfnri learned: `python -m benchmarks.table1 --systems I+C '
+            '--models sfnri --modes learned`') in lines
+    assert '- fnri learned: `python' not in text[:text.index('### I+C+F')]
+    assert ('Constant prediction (every edge of a layer given its most '
+            'frequent type on this test split): combined 30.2, '
+            'ideal_springs 50.4, charges 60.2.') in ' '.join(lines)
+    # No summary of I+C+F: every row not run, no constant level yet.
+    system = text[text.index('### I+C+F'):]
+    assert 'known once a row has run' in system
+    assert system.count('| not run |') == 6
+
+    # A summary of another budget or other layers than the row's is
+    # refused rather than shown under the row's budget.
+    row = rows[('I+C+F', 'fnri', 'learned')]
+    _table1_summary(tmp_path, row, [(1, 0.5, [0.5] * 3, 30.0, 1)],
+                    budget={'minutes': 30.0})
+    with pytest.raises(ValueError, match="budget {'minutes': 30.0}, the "
+                       "row says {'minutes': 60.0}"):
+        reproduce.cpu_table1_markdown(str(tmp_path))
+    _table1_summary(tmp_path, row, [(1, 0.5, [0.5] * 3, 30.0, 1)],
+                    layers=['charges', 'ideal_springs', 'finite_springs'])
+    with pytest.raises(ValueError, match='layers'):
+        reproduce.cpu_table1_markdown(str(tmp_path))
+    # Summaries of one system on different test data are refused.
+    _table1_summary(tmp_path, row, [(1, 0.5, [0.5] * 3, 60.0, 1)],
+                    level=(0.2, [0.3, 0.4, 0.5]))
+    _table1_summary(tmp_path, rows[('I+C+F', 'nri', 'learned')],
+                    [(1, 0.5, [0.5] * 3, 60.0, 1)],
+                    level=(0.25, [0.3, 0.4, 0.5]))
+    with pytest.raises(ValueError, match='different constant levels'):
+        reproduce.cpu_table1_markdown(str(tmp_path))
+
+
+def test_docs_results_md_opens_with_table1_on_a_cpu():
+    reproduce = _import_reproduce()
+    header = reproduce.studies.HEADER
+    text = reproduce.results_markdown()
+    assert text.startswith(header + '\n## Table 1 on a CPU\n')
+    assert text.index('## Table 1 on a CPU') < text.index('\n## cpu\n')

@@ -24,17 +24,31 @@ At the end (or with ``--report-only``) the finished runs are collected into
 ``<out>/results.md`` and ``<out>/results.json`` in the layout of the
 paper's Tables 1 and 2 (:mod:`.tables`); the last line printed is JSON.
 ``--report`` rebuilds ``docs/RESULTS.md`` from the studies stored in
-``results/reproduce/`` (:mod:`.studies`).
+``results/reproduce/`` (:mod:`.studies`), after "Table 1 on a CPU" from
+the summaries of ``benchmarks/time_to_accuracy.py`` that
+:mod:`.cpu_table1` names (made by ``python -m benchmarks.table1``).
 
 Modules: :mod:`.protocols` (what each protocol trains),
 :mod:`.paper_tables` (the paper's figures), :mod:`.runs` (training and
 resuming one run), :mod:`.run_files` (where a run's files are and how to
 read them), :mod:`.tables`, :mod:`.curves`, :mod:`.confusion` and
 :mod:`.protocol_report` (the reports), :mod:`.studies` (the stored runs
-and ``docs/RESULTS.md``), :mod:`.cli` (the command line).
+and ``docs/RESULTS.md``), :mod:`.cpu_table1` (Table 1 on a CPU: its rows
+and its section of ``docs/RESULTS.md``), :mod:`.cli` (the command line).
 """
 from .cli import main
 from .confusion import confusion_report
+from .cpu_table1 import (
+    CPU_TABLE1,
+    ROW_CHANGES,
+    TIME_TO_ACCURACY_ROOT,
+    Table1Row,
+    cpu_table1_markdown,
+    log_file,
+    read_row,
+    row_command,
+    summary_file,
+)
 from .curves import (
     REFERENCE_CURVE_FILE,
     curve_report,
@@ -95,4 +109,13 @@ __all__ = [
     'command',
     'results_markdown',
     'RESULTS_MD',
+    'Table1Row',
+    'CPU_TABLE1',
+    'ROW_CHANGES',
+    'TIME_TO_ACCURACY_ROOT',
+    'summary_file',
+    'log_file',
+    'read_row',
+    'row_command',
+    'cpu_table1_markdown',
 ]

@@ -5,7 +5,7 @@ A study is one protocol, possibly narrowed or changed on the command line,
 whose runs are kept in ``results/reproduce/<study>/``;
 :func:`results_markdown` rebuilds ``docs/RESULTS.md`` from those runs alone
 (``python -m benchmarks.reproduce --report``), so it cannot drift from
-them."""
+them; it opens with "Table 1 on a CPU" (:mod:`.cpu_table1`)."""
 import os.path as osp
 import textwrap
 from dataclasses import dataclass, fields, replace
@@ -13,6 +13,7 @@ from typing import Dict
 
 from torch_geometric_fnri.training.config import MODES
 
+from .cpu_table1 import TIME_TO_ACCURACY_ROOT, cpu_table1_markdown
 from .protocol_report import protocol_report
 from .protocols import PAPER_SYSTEMS, PROTOCOLS, Protocol
 from .run_files import RESULTS_ROOT, ROOT
@@ -116,10 +117,12 @@ runs are skipped).
 """
 
 
-def results_markdown(root: str = RESULTS_ROOT) -> str:
-    """The text of ``docs/RESULTS.md`` from the studies stored in
-    :obj:`root`."""
-    parts = [HEADER]
+def results_markdown(root: str = RESULTS_ROOT,
+                     table1_root: str = TIME_TO_ACCURACY_ROOT) -> str:
+    """The text of ``docs/RESULTS.md``: "Table 1 on a CPU" from the
+    summaries in :obj:`table1_root` (see :mod:`.cpu_table1`), then the
+    studies stored in :obj:`root`."""
+    parts = [HEADER, cpu_table1_markdown(table1_root)]
     for name, study in STUDIES.items():
         out = osp.join(root, name)
         results = collect(study.protocol, out)

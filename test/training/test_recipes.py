@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from torch_geometric_fnri.training import (
@@ -49,3 +51,33 @@ def test_unknown_recipe():
     assert set(RECIPES) == {'paper', 'fast'}
     with pytest.raises(ValueError, match="unknown recipe 'slow'"):
         get_recipe('slow')
+
+
+def test_fast_recipe_on_kuramoto_is_the_setting_that_learns_it():
+    fast = get_recipe('fast')
+    kuramoto = get_recipe('fast', system='kuramoto')
+    assert kuramoto == fast.for_system('kuramoto')
+    config = kuramoto.config(seed=3)
+    assert (config.routine, config.prediction_steps,
+            config.prediction_steps_schedule, config.decoder_window,
+            config.cauchy_scale, config.batch_size, config.seed) == (
+                'nri', 2, None, 12, 0.01, 32, 3)
+    model = kuramoto.build_model('nri', 'learned', [2], 99)
+    assert type(model.encoder).__name__ == 'CNNEncoder'
+    assert model.symmetric and model.decoder.hidden_channels == 64
+    assert len(kuramoto.differences) == len(fast.differences) + 1
+    assert kuramoto.systems == {}
+    # The recipe itself is unchanged, and so are the other systems.
+    assert fast.config().prediction_steps_schedule == ((500, 10),)
+    assert type(fast.build_model('nri', 'learned', [2], 99).encoder
+                ).__name__ == 'MLPEncoder'
+    for system in (None, 'I+C', 'I+C+F', 'springs'):
+        assert get_recipe('fast', system) is fast
+    assert get_recipe('paper', 'kuramoto') is get_recipe('paper')
+
+
+def test_per_system_settings_with_unknown_keys_are_refused():
+    broken = replace(get_recipe('fast'),
+                     systems={'kuramoto': {'modle': {'encoder': 'cnn'}}})
+    with pytest.raises(ValueError, match=r"unknown keys \['modle'\]"):
+        broken.for_system('kuramoto')

@@ -1,0 +1,284 @@
+"""Table 1 on a CPU: the paper's Table 1 (the test edge accuracy of NRI,
+fNRI and sfNRI, learned and supervised, on I+C and I+C+F) from runs of
+``benchmarks/time_to_accuracy.py`` under a fixed training budget per run,
+every row beside the paper's figures.
+
+:data:`CPU_TABLE1` says what each row trains (recipe, budget, seeds and
+the tag its runs are stored under); change a row in :data:`ROW_CHANGES`.
+``python -m benchmarks.table1`` trains the runs that are missing and
+rebuilds each row's summary; :func:`cpu_table1_markdown` renders the table
+for ``docs/RESULTS.md`` from those summaries alone
+(:func:`summary_file`)."""
+import os.path as osp
+import statistics
+import textwrap
+from dataclasses import dataclass, replace
+from typing import Dict, List, Optional, Tuple
+
+from torch_geometric_fnri.nn.models.model_family import VARIANTS
+
+from .. import time_to_accuracy
+from .paper_tables import PAPER_ACCURACY
+from .protocols import PAPER_SYSTEMS, layer_names
+from .run_files import ROOT, read_json
+
+#: Where ``benchmarks/time_to_accuracy.py`` keeps its runs, one folder per
+#: system.
+TIME_TO_ACCURACY_ROOT = osp.join(ROOT, 'results', 'time_to_accuracy')
+
+#: The command that makes the whole table (``benchmarks/table1.py``).
+COMMAND = 'python -m benchmarks.table1'
+
+
+@dataclass(frozen=True)
+class Table1Row:
+    """What one row of Table 1 on a CPU trains: every seed one run of
+    ``benchmarks/time_to_accuracy.py`` with these settings.
+
+    Args:
+        system (str): One of :data:`~.protocols.PAPER_SYSTEMS`.
+        model (str): One of ``VARIANTS`` (``nri``, ``fnri``, ``sfnri``).
+        mode (str): ``learned`` or ``supervised``.
+        recipe (str): The training recipe (``--recipe``).
+        minutes (float, optional): Training minutes per run
+            (``--minutes``), or :obj:`None` with :obj:`updates`.
+        updates (int, optional): Optimiser updates per run (``--updates``)
+            instead of minutes.
+        seeds (Tuple[int, ...]): The seeds of the row.
+        tag (str): Names the runs and the summary (``--tag``).
+        options (Tuple[str, ...]): Further options of
+            ``time_to_accuracy.py``, e.g. ``('--set', 'lr_gamma=0.1')``
+            for a recipe variant (then give the row a tag of its own).
+    """
+    system: str
+    model: str
+    mode: str
+    recipe: str = 'fast'
+    minutes: Optional[float] = 60.0
+    updates: Optional[int] = None
+    seeds: Tuple[int, ...] = (1, 2, 3)
+    tag: str = 'table1'
+    options: Tuple[str, ...] = ()
+
+    @property
+    def budget(self) -> Dict[str, float]:
+        """The budget per run as a log and a summary record it:
+        ``{'minutes': m}`` or ``{'updates': n}``."""
+        return ({'updates': self.updates} if self.updates else
+                {'minutes': self.minutes})
+
+    @property
+    def key(self) -> Tuple[str, str, str]:
+        """(system, model, mode): the row's key in :data:`ROW_CHANGES` and
+        in :data:`~.paper_tables.PAPER_ACCURACY`."""
+        return (self.system, self.model, self.mode)
+
+
+#: Changes to single rows of :data:`CPU_TABLE1` by (system, model, mode),
+#: e.g. ``{('I+C', 'fnri', 'learned'): {'tag': 'table1-lrstep',
+#: 'options': ('--set', 'lr_decay_epochs=320', 'lr_gamma=0.1')}}``.
+ROW_CHANGES: Dict[Tuple[str, str, str], Dict] = {}
+
+#: The modes of the table (those of ``time_to_accuracy.py``).
+TABLE1_MODES = time_to_accuracy.MODES
+
+#: Every row of Table 1 on a CPU, in the order of the table: per system,
+#: model and mode.
+CPU_TABLE1: Tuple[Table1Row, ...] = tuple(
+    replace(Table1Row(system, model, mode),
+            **ROW_CHANGES.get((system, model, mode), {}))
+    for system in PAPER_SYSTEMS for model in VARIANTS
+    for mode in TABLE1_MODES)
+
+
+def summary_file(row: Table1Row, root: str = TIME_TO_ACCURACY_ROOT) -> str:
+    """The summary of :obj:`row`'s runs that ``time_to_accuracy.py``
+    writes: ``<root>/<system>/<model>-<recipe>[-supervised]-<tag>-summary
+    .json``."""
+    stem = time_to_accuracy.summary_stem([row.model], [row.recipe],
+                                         [row.mode], row.tag)
+    return osp.join(root, row.system, f'{stem}-summary.json')
+
+
+def log_file(row: Table1Row, seed: int,
+             root: str = TIME_TO_ACCURACY_ROOT) -> str:
+    """The log of :obj:`row`'s run with :obj:`seed`:
+    ``<root>/<system>/<model>-<recipe>[-supervised]-<tag>-seed<k>.jsonl``.
+    """
+    name = time_to_accuracy.run_name(row.model, row.recipe, row.mode,
+                                     row.tag)
+    return osp.join(root, row.system, f'{name}-seed{seed}.jsonl')
+
+
+def row_command(row: Table1Row) -> str:
+    """The command that makes :obj:`row` alone."""
+    return (f'{COMMAND} --systems {row.system} --models {row.model} '
+            f'--modes {row.mode}')
+
+
+def read_row(row: Table1Row, root: str = TIME_TO_ACCURACY_ROOT
+             ) -> Tuple[Optional[Dict], List[Dict]]:
+    """The summary of :obj:`row` (:obj:`None` if there is none) and its
+    runs of the row's model, mode, recipe and seeds, in the row's seed
+    order. Raises :class:`ValueError` when the summary's budget or layer
+    names are not the row's."""
+    path = summary_file(row, root)
+    summary = read_json(path)
+    if summary is None:
+        return None, []
+    if summary.get('budget') != row.budget:
+        raise ValueError(f'{path}: budget {summary.get("budget")}, the row '
+                         f'says {row.budget}')
+    names = summary.get('layer_names')
+    if names is not None and names != layer_names(row.system):
+        raise ValueError(f'{path}: layers {names}, not those of '
+                         f'{row.system} ({layer_names(row.system)})')
+    runs = {r['seed']: r for r in summary['runs']
+            if (r['model'], r['mode'], r['recipe']) ==
+            (row.model, row.mode, row.recipe)}
+    return summary, [runs[seed] for seed in row.seeds if seed in runs]
+
+
+def machine_text(machine: Optional[Dict]) -> str:
+    """One run's machine as the table gives it: the CPU capability torch
+    reports, its threads and what else ran (``not recorded`` for a log
+    without one)."""
+    if not machine:
+        return 'not recorded'
+    threads = machine.get('threads')
+    other = str(machine.get('other_jobs', '–')).replace('|', '\\|')
+    return (f"{machine.get('cpu_capability', '–')}, {threads} "
+            f"thread{'' if threads == 1 else 's'}, {other}")
+
+
+def row_cells(row: Table1Row, summary: Optional[Dict],
+              runs: List[Dict]) -> List[str]:
+    """The Markdown cells of :obj:`row` from its :obj:`summary` and
+    :obj:`runs` (see :func:`read_row`): model, mode, recipe, budget, seeds,
+    median accuracies (%, combined then per layer), every seed's combined
+    accuracy, the paper's accuracies, median minutes and updates per run
+    and the machines; ``not run`` and dashes when no run was found."""
+    names = layer_names(row.system)
+    recipe = ' '.join([row.recipe] + ([f"`{' '.join(row.options)}`"]
+                                      if row.options else []))
+    budget = (f'{row.updates:,} updates' if row.updates else
+              f'{row.minutes:g} min')
+    paper = PAPER_ACCURACY.get(row.key)
+    paper_cells = ([str(p) for p in paper] if paper else
+                   ['–'] * (1 + len(names)))
+    cells = [row.model, row.mode, recipe, budget]
+    if not runs:
+        return cells + ['not run'] + ['–'] * (2 + len(names)) + \
+            paper_cells + ['–'] * 3
+    seeds = ', '.join(str(r['seed']) for r in runs)
+    if len(runs) < len(row.seeds):
+        seeds += f" (of {', '.join(str(s) for s in row.seeds)})"
+    combined = statistics.median(r['test_acc_combined'] for r in runs)
+    per_layer = time_to_accuracy.median_layers(
+        r['test_acc_layers'] for r in runs)
+    name = time_to_accuracy.run_name(row.model, row.recipe, row.mode,
+                                     row.tag)
+    machines = dict.fromkeys(
+        machine_text(summary.get('machine', {}).get(f"{name} seed "
+                                                    f"{r['seed']}"))
+        for r in runs)
+    return cells + [
+        seeds, f'{100 * combined:.1f}',
+        *[f'{100 * v:.1f}' for v in per_layer],
+        ' / '.join(f"{100 * r['test_acc_combined']:.1f}" for r in runs),
+        *paper_cells,
+        f"{statistics.median(r['final_minutes'] for r in runs):.1f}",
+        f"{statistics.median(r['final_updates'] for r in runs):,.0f}",
+        '; '.join(machines)]
+
+
+def constant_level_text(system: str, summaries: Dict[str, Dict]) -> str:
+    """The sentence that gives the constant-prediction level of
+    :obj:`system`'s test split from :obj:`summaries` (by file); raises
+    :class:`ValueError` when they disagree (different test data)."""
+    levels = {}
+    for path, summary in summaries.items():
+        level = summary['constant_level_test']
+        levels.setdefault(
+            (level['combined'], tuple(level['per_layer'])), path)
+    if not levels:
+        return ('Constant prediction (every edge of a layer given its most '
+                'frequent type): known once a row has run.')
+    if len(levels) > 1:
+        raise ValueError(f'the summaries of {system} give different '
+                         f'constant levels (different test data): '
+                         f'{sorted(levels.values())}')
+    combined, per_layer = next(iter(levels))
+    parts = [f'combined {100 * combined:.1f}'] + [
+        f'{name} {100 * value:.1f}'
+        for name, value in zip(layer_names(system), per_layer)]
+    return ('Constant prediction (every edge of a layer given its most '
+            'frequent type on this test split): ' + ', '.join(parts) + '.')
+
+
+def wrap(text: str) -> str:
+    """:obj:`text` wrapped at 75 characters without breaking its
+    hyphenated file names."""
+    return textwrap.fill(text, 75, break_on_hyphens=False,
+                         break_long_words=False)
+
+
+def intro() -> str:
+    """The paragraph that opens the section: what the rows are and how
+    they were made, with ``time_to_accuracy.py``'s data."""
+    data = time_to_accuracy.parse_args([])
+    return (
+        "The paper's Table 1 on a CPU: every model learned (encoder and "
+        "decoder, no labels) and supervised (the encoder alone on the "
+        "labels), each run trained by `benchmarks/time_to_accuracy.py` "
+        "for the row's budget (training minutes, evaluation not counted, "
+        f"or updates) on {data.num_train:,} / {data.num_valid:,} / "
+        f"{data.num_test:,} simulations (data seed {data.data_seed}) "
+        "and tested with one label mapping fitted on validation "
+        "(supervised: the labels as they are). What each row trains is "
+        "`CPU_TABLE1` in `benchmarks/reproduce/cpu_table1.py`; the table "
+        "reads only the summaries named there, "
+        "`results/time_to_accuracy/<system>/<model>-<recipe>[-supervised]"
+        "-<tag>-summary.json`. Test edge accuracy (%): the median over "
+        "the seeds found, and the combined accuracy of every seed in the "
+        "order of \"seeds\"; the paper's figures beside (means over its "
+        "runs; its learned accuracies choose the label mapping on every "
+        "test batch with the labels). \"minutes\" and \"updates\": the "
+        "median training minutes and optimiser updates per run; "
+        "\"machine\": the CPU capability torch reports, the torch threads "
+        "per run and what else ran. The command trains the runs that are "
+        "missing (finished runs are skipped), rebuilds each row's summary "
+        "and rewrites this file:")
+
+
+def cpu_table1_markdown(root: str = TIME_TO_ACCURACY_ROOT,
+                        rows: Tuple[Table1Row, ...] = CPU_TABLE1) -> str:
+    """The section "Table 1 on a CPU" of ``docs/RESULTS.md``: per system
+    the constant-prediction level and one line per row of :obj:`rows`
+    (see :func:`row_cells`) from the summaries in :obj:`root`
+    (:func:`summary_file`), then the command of every row not run yet."""
+    lines = ['## Table 1 on a CPU', '', wrap(intro()), '',
+             '```bash', COMMAND, '```', '']
+    for system in dict.fromkeys(row.system for row in rows):
+        names = layer_names(system)
+        found = [(row, *read_row(row, root)) for row in rows
+                 if row.system == system]
+        summaries = {summary_file(row, root): summary
+                     for row, summary, _ in found if summary is not None}
+        lines += [f'### {system}: test edge accuracy (%)', '',
+                  wrap(constant_level_text(system, summaries)), '',
+                  '| model | mode | recipe | budget | seeds | median: '
+                  'combined | ' + ' | '.join(names) + ' | per seed: '
+                  'combined | paper: combined | ' + ' | '.join(names) +
+                  ' | minutes | updates | machine |',
+                  '|' + '---|' * (11 + 2 * len(names))]
+        lines += ['| ' + ' | '.join(row_cells(row, summary, runs)) + ' |'
+                  for row, summary, runs in found]
+        missing = [row for row, _, runs in found if not runs]
+        if missing:
+            lines += ['', 'Not run yet, and the command that makes each:',
+                      '']
+            lines += [f'- {row.model} {row.mode}: `{row_command(row)}`'
+                      for row in missing]
+        lines.append('')
+    return '\n'.join(lines)
