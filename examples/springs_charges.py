@@ -29,6 +29,10 @@ frames 0-48 and the decoder predicts frames 50-98 of 99.
     python examples/springs_charges.py --overwrite         # replace a run
     torchrun --nproc_per_node=2 examples/springs_charges.py
 
+Every ``--progress-every`` epochs it prints the updates so far and the
+validation edge accuracy per layer-graph, so a run shows which
+layer-graphs it has learnt.
+
 Writes to ``--out``: config.json, log.csv, checkpoints/{last,best}.pt,
 metrics.json, plots/graph_<i>.png and, for data whose features are x, y
 positions (the particles, not Kuramoto), plots/trajectories.png.
@@ -61,6 +65,9 @@ from torch_geometric_fnri.transforms import POSITION_VELOCITY_FEATURES
 #: CPU cores.
 NUM_TRAIN = 5000
 EPOCHS = 20
+#: A layer-graph whose test accuracy is less than this above the
+#: constant-prediction level is reported as not learnt.
+NOT_LEARNT_MARGIN = 0.05
 #: The paper's sizes and epochs (with the paper's recipe) for --paper.
 PAPER = dict(recipe='paper', num_train=50000, num_valid=10000,
              num_test=10000, epochs=500, num_frames=99)
@@ -207,6 +214,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--device', default='auto',
                         help="'auto', 'cpu', 'cuda', 'cuda:1', ...")
     parser.add_argument('--no-plots', action='store_true')
+    parser.add_argument('--progress-every', type=non_negative_int,
+                        default=5, help='print the validation accuracy '
+                        'per layer-graph every this many epochs (0: never)')
     args = parser.parse_args(argv)
     if args.paper:
         for key, value in PAPER.items():
@@ -277,6 +287,30 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def progress_printer(args, names, updates_per_epoch: int):
+    r"""A callback for :meth:`Trainer.fit` that prints one line per
+    ``--progress-every`` epochs (and the last): updates, training minutes
+    and the validation edge accuracy, combined and per layer-graph, so
+    that a run shows which layer-graphs it has learnt so far."""
+    minutes = 0.0
+
+    def on_epoch_end(row):
+        nonlocal minutes
+        minutes += row['time'] / 60
+        epoch = row['epoch'] + 1
+        if 'valid_acc_combined' not in row or args.progress_every == 0 or (
+                epoch % args.progress_every and epoch != args.epochs):
+            return
+        layers = ', '.join(f"{name} {row[f'valid_acc_{name}']:.3f}"
+                           for name in names)
+        print(f'epoch {epoch:>3}/{args.epochs}, '
+              f'{epoch * updates_per_epoch:>6,} updates, {minutes:5.1f} min:'
+              f" validation accuracy {row['valid_acc_combined']:.3f} "
+              f'({layers})', flush=True)
+
+    return on_epoch_end
+
+
 def print_results(args, results, names, seconds, level):
     test = results['test']
     print(f"\n{args.model.upper()} on {args.system} ({args.mode}), "
@@ -293,6 +327,15 @@ def print_results(args, results, names, seconds, level):
                   f'{floor:>17.3f}')
         print('  (constant level: the accuracy of predicting one class for '
               'every edge)')
+        weak = [name for name, floor in zip(names, level['per_layer'])
+                if test[f'acc_{name}'] < floor + NOT_LEARNT_MARGIN]
+        if weak:
+            print(f"  not learnt in this run's {results['updates']:,} "
+                  f"updates (within {NOT_LEARNT_MARGIN} of the constant "
+                  f"level): {', '.join(weak)}; weak interactions need more"
+                  f" (on I+C the charges: about 25,000 updates, e.g. "
+                  f"--num-train 10000 --epochs 100; "
+                  f"docs/time-to-accuracy.md)")
         print(f"\n{'edge presence':<24}{'AUROC':>8}{'precision':>11}"
               f"{'recall':>8}{'F1':>8}")
         for name in names:
@@ -398,7 +441,8 @@ def main(argv=None) -> int:
     except FileExistsError as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
-    results = trainer.fit()
+    results = trainer.fit(on_epoch_end=progress_printer(
+        args, trainer.layer_names, len(trainer.train_loader)))
     trainer.close()
     shutdown_distributed()
     if not dist.is_main:

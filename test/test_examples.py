@@ -1,5 +1,6 @@
 import json
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -52,6 +53,24 @@ def test_springs_charges_smoke(tmp_path):
             config['train']['prediction_steps']) == (12, 0.01, 3)
     assert 'constant level' in result.stdout
     assert 'edge presence' in result.stdout
+    # The progress line of the last epoch: 16 simulations in batches of 8.
+    assert re.search(r'epoch   1/1,      2 updates, +[0-9.]+ min: validation '
+                     r'accuracy [0-9.]+ \(ideal_springs [0-9.]+, charges '
+                     r'[0-9.]+\)', result.stdout), result.stdout
+    assert metrics['updates'] == 2 and metrics['examples'] == 16
+    # Layer-graphs near their constant level are named as not learnt.
+    level = {}  # The accuracy table's last column (the first table).
+    for line in result.stdout.splitlines():
+        name = line.split()[0] if line.strip() else None
+        if name in ('ideal_springs', 'charges') and name not in level:
+            level[name] = float(line.split()[-1])
+    weak = [name for name in level if metrics['test'][f'acc_{name}'] <
+            level[name] + 0.05]
+    if weak:
+        assert ("not learnt in this run's 2 updates (within 0.05 of the "
+                f"constant level): {', '.join(weak)}") in result.stdout
+    else:
+        assert 'not learnt' not in result.stdout
     for key in ('auroc', 'precision', 'recall', 'f1'):
         assert f'{key}_charges' in metrics['test']
 

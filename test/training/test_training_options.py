@@ -226,3 +226,31 @@ def test_options_the_data_cannot_take_raise():
                     config, *oscillators)
     Trainer(build_model('nri', [2], num_timesteps=6, hidden_channels=8),
             config, *oscillators).fit()
+
+
+@pytest.mark.slow
+def test_compiled_training_matches_eager(tiny_splits, monkeypatch):
+    # Two updates with the training step compiled give the eager run's
+    # losses and weights (the compiled graph draws its Gumbel noise from
+    # the eager generator: inductor's fallback_random).
+    import torch._inductor.config as inductor_config
+    monkeypatch.setattr(inductor_config, 'fallback_random', True)
+    runs = []
+    for compile in (False, True):
+        torch.manual_seed(0)
+        model = build_model('fnri', [2, 2], num_timesteps=6,
+                            hidden_channels=8)
+        config = TrainConfig(epochs=1, batch_size=8, prediction_steps=2,
+                             compile=compile, device='cpu', progress=False,
+                             tensorboard=False, seed=0)
+        trainer = Trainer(model, config, *tiny_splits)
+        assert (trainer.step_module is trainer.objective) != compile
+        losses = []
+        trainer.fit(on_step_end=lambda step: losses.append(step['loss']))
+        runs.append((losses, [p.detach().clone()
+                              for p in model.parameters()]))
+    (eager, eager_weights), (compiled, compiled_weights) = runs
+    assert len(eager) == 2
+    assert compiled == pytest.approx(eager, rel=1e-5)
+    for a, b in zip(eager_weights, compiled_weights):
+        assert torch.allclose(a, b, atol=1e-5)

@@ -109,6 +109,14 @@ class TrainConfig:
             (default: :obj:`'mse'`)
         grad_clip (float, optional): Clip the gradient norm to this value.
             (default: :obj:`None`)
+        compile (bool, optional): Run the training step (the loss of a
+            batch, forward and backward) through :func:`torch.compile`
+            (static shapes: one graph per batch size and rollout length).
+            Steps are faster once compiled (measured on one CPU thread with
+            the fast recipe: ``benchmarks/compiled_training.py``), but the
+            first steps, and the first after each change of shape, wait for
+            the compiler (on a CPU it needs a C++ compiler). Evaluation
+            stays eager. (default: :obj:`False`)
         patience (int, optional): Stop when the selection metric has not
             improved for this many epochs. (default: :obj:`None`)
         stochastic_eval (bool, optional): Evaluate with sampled (soft
@@ -155,6 +163,7 @@ class TrainConfig:
     cauchy_scale: Optional[float] = None
     sfnri_loss: str = 'mse'
     grad_clip: Optional[float] = None
+    compile: bool = False
     patience: Optional[int] = None
     stochastic_eval: bool = False
     accuracy_batch_size: int = 128

@@ -205,6 +205,9 @@ class Trainer:
                     self.objective, find_unused_parameters=True,
                     device_ids=([self.device.index]
                                 if self.device.type == 'cuda' else None))
+            if config.compile:
+                self.step_module = torch.compile(self.step_module,
+                                                 dynamic=False)
             self.train_loader = self._loader(train_dataset, shuffle=True)
             self.valid_loader = self._loader(valid_dataset, shuffle=False)
         if resume and self.run_dir is not None:
@@ -458,6 +461,8 @@ class Trainer:
             'mode': config.mode,
             'completed': True,
             'epochs_done': self.epoch,
+            'updates': self.updates,
+            'examples': self.examples,
             'best_epoch': self.best_epoch,
             'selection_metric': config.selection_metric[0],
             'best_value': self.best_value,
