@@ -1,19 +1,12 @@
 import argparse
 import csv
-import importlib.util
-import os.path as osp
 
 import pytest
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from script_loader import load_script
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location(
-        'core_scaling', osp.join(ROOT, 'benchmarks', 'core_scaling.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('benchmarks', 'core_scaling.py')
 
 
 def _write_log(path, times, accuracies):

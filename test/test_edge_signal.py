@@ -1,12 +1,10 @@
 import argparse
-import importlib.util
-import os.path as osp
 
 import pytest
+from script_loader import load_script
 
 from torch_geometric_fnri.datasets import PhysicsSystemDataset
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 # NRI's springs (one layer-graph), small enough to train a true-graph
 # decoder on in seconds: 5 particles, 25 frames.
@@ -15,11 +13,7 @@ SPRINGS = dict(system='springs', num_simulations=(512, 64, 64),
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location(
-        'edge_signal', osp.join(ROOT, 'benchmarks', 'edge_signal.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('benchmarks', 'edge_signal.py')
 
 
 @pytest.fixture(scope='module')

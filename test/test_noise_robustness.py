@@ -1,24 +1,13 @@
-import importlib.util
 import json
-import os.path as osp
 
 import pytest
 import torch
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-
-def _module(*path):
-    spec = importlib.util.spec_from_file_location(path[-1][:-3],
-                                                  osp.join(ROOT, *path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from script_loader import load_script
 
 
 @pytest.mark.slow
 def test_noise_robustness_of_a_trained_run(tmp_path, capsys):
-    example = _module('examples', 'springs_charges.py')
+    example = load_script('examples', 'springs_charges.py')
     run_dir = tmp_path / 'run'
     assert example.main([
         '--num-train', '16', '--num-valid', '8', '--num-test', '8',
@@ -28,7 +17,7 @@ def test_noise_robustness_of_a_trained_run(tmp_path, capsys):
         '--data-root', str(tmp_path / 'data')]) == 0
     with open(run_dir / 'metrics.json') as f:
         test = json.load(f)['test']
-    noise = _module('benchmarks', 'noise_robustness.py')
+    noise = load_script('benchmarks', 'noise_robustness.py')
     out = tmp_path / 'results'
     assert noise.main([str(run_dir), '--levels', '0', '0.05', '--out',
                        str(out)]) == 0
@@ -48,7 +37,7 @@ def test_noisy_copy_adds_noise_in_physical_units():
         None, split='test', system='springs_charges',
         num_simulations=(16, 8, 8), num_particles=3, num_frames=13,
         sample_freq=10, seed=0, log=False)
-    noise = _module('benchmarks', 'noise_robustness.py')
+    noise = load_script('benchmarks', 'noise_robustness.py')
     generator = torch.Generator().manual_seed(0)
     noisy = noise.noisy_copy(test, test.stats, 0.2, generator)
     diff = torch.stack([test.stats.denormalize(noisy[i].x) -

@@ -124,6 +124,12 @@ def test_resume_gives_identical_weights(tmp_path, tiny_splits):
     with pytest.raises(ValueError, match=r"differs in \['lr'\]"):
         Trainer(_model(), _config(epochs=4, lr=1e-3), *tiny_splits[:2],
                 run_dir=str(tmp_path / 'cut'), resume=True)
+    # Compiling the step changes how it runs, not what it trains.
+    resumed = Trainer(_model(), _config(epochs=4, compile=True),
+                      *tiny_splits[:2], run_dir=str(tmp_path / 'cut'),
+                      resume=True)
+    assert resumed.epoch == 4 and resumed.step_module is not \
+        resumed.objective
 
 
 def test_on_step_end_stops_mid_epoch(tiny_splits):

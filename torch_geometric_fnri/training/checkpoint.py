@@ -22,7 +22,7 @@ from .run_directory import RunDirectory
 #: Settings that may change when a run is resumed; every other field of the
 #: configuration must match the checkpoint.
 RESUMABLE_SETTINGS = ('epochs', 'max_epochs', 'patience', 'progress',
-                      'tensorboard', 'device', 'data_on_device')
+                      'tensorboard', 'device', 'data_on_device', 'compile')
 
 #: The progress of a run stored in its checkpoints.
 PROGRESS_KEYS = ('epoch', 'updates', 'examples', 'best_value', 'best_epoch')
