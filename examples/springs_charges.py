@@ -332,8 +332,8 @@ def print_results(args, results, names, seconds, level):
         if weak:
             print(f"  not learnt in this run's {results['updates']:,} "
                   f"updates (within {NOT_LEARNT_MARGIN} of the constant "
-                  f"level): {', '.join(weak)}; weak interactions need more"
-                  f" (on I+C the charges: about 25,000 updates, e.g. "
+                  f"level): {', '.join(weak)}\n  weak interactions need "
+                  f"more updates (on I+C the charges: about 25,000, e.g. "
                   f"--num-train 10000 --epochs 100; "
                   f"docs/time-to-accuracy.md)")
         print(f"\n{'edge presence':<24}{'AUROC':>8}{'precision':>11}"
