@@ -44,6 +44,8 @@ from typing import Dict, List
 
 import torch
 
+from torch_geometric_fnri.training import load_splits
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 EXAMPLE = osp.join(ROOT, 'examples', 'springs_charges.py')
 ARRANGEMENTS = ('1 thread', '2 threads', '2 DDP processes',
@@ -158,14 +160,11 @@ def accuracy_at(run: Dict, minutes: float):
 def main(argv=None) -> int:
     args = parse_args(argv)
     updates_per_epoch = math.ceil(args.num_train / args.batch_size)
-    # Simulate the data once, untimed (one epoch of a tiny model would
-    # train; --epochs 1 with no plots is the cheapest way in).
-    subprocess.run([sys.executable, '-c',
-                    'import sys; from torch_geometric_fnri.training import '
-                    'load_splits; load_splits("I+C", (int(sys.argv[1]), 500, '
-                    '1000), seed=42, root=sys.argv[2])',
-                    str(args.num_train), args.data_root], check=True,
-                   cwd=ROOT)
+    # Simulate the example's data (its --seed is also the data seed) once,
+    # before anything is timed.
+    for seed in (args.seed, args.seed + 1):
+        load_splits('I+C', (args.num_train, 500, 1000), seed=seed,
+                    root=osp.join(ROOT, args.data_root))
     results = {}
     for name in args.arrangements:
         results[name] = run_arrangement(args, name, updates_per_epoch)

@@ -321,8 +321,7 @@ def run_name(variant: str, recipe: str, mode: str,
     r"""The name of the runs of one variant, recipe, mode and tag:
     ``<model>-<recipe>[-<mode>][-<tag>]`` (see :func:`mode_in_name`); the
     log of seed :obj:`k` is ``<name>-seed<k>.jsonl``."""
-    return '-'.join([variant, recipe] + mode_in_name(mode) +
-                    ([tag] if tag else []))
+    return summary_stem([variant], [recipe], [mode], tag)
 
 
 def summary_stem(variants: List[str], recipes: List[str], modes: List[str],
