@@ -45,6 +45,7 @@ from typing import Dict, List
 import torch
 
 from torch_geometric_fnri.training import load_splits
+from torch_geometric_fnri.utils.atomic_json import write_json_atomic
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 EXAMPLE = osp.join(ROOT, 'examples', 'springs_charges.py')
@@ -205,8 +206,8 @@ def main(argv=None) -> int:
     }
     os.makedirs(args.out, exist_ok=True)
     path = osp.join(args.out, f'core_scaling-{args.epochs}ep.json')
-    with open(path, 'w') as f:
-        json.dump({'figures': figures, 'runs': results}, f, indent=1)
+    write_json_atomic(path, {'figures': figures, 'runs': results},
+                      indent=1, sort_keys=False)
     print(json.dumps(figures))
     return 0
 

@@ -40,6 +40,7 @@ from torch_geometric_fnri.training import (
     get_recipe,
     load_splits,
 )
+from torch_geometric_fnri.utils.atomic_json import write_json_atomic
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -142,8 +143,7 @@ def main(argv=None) -> int:
     os.makedirs(args.out, exist_ok=True)
     path = osp.join(args.out, f'{args.system}-{args.model}-'
                     f'{trainer.updates}.json')
-    with open(path, 'w') as f:
-        json.dump(figures, f, indent=1)
+    write_json_atomic(path, figures, indent=1, sort_keys=False)
     print(json.dumps(figures))
     return 0
 

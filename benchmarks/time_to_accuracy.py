@@ -90,6 +90,7 @@ from torch_geometric_fnri.training import (
     load_splits,
 )
 from torch_geometric_fnri.training.loaders import make_loader
+from torch_geometric_fnri.utils.atomic_json import write_json_atomic
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -619,8 +620,8 @@ def main(argv=None) -> int:
     }
     stem = summary_stem(args.model, args.recipe, args.mode, args.tag)
     result['overrides'] = args.overrides
-    with open(osp.join(args.out, f'{stem}-summary.json'), 'w') as f:
-        json.dump(result, f, indent=1)
+    write_json_atomic(osp.join(args.out, f'{stem}-summary.json'), result,
+                      indent=1, sort_keys=False)
     if not args.no_plot:
         try:
             plot(osp.join(args.out, f'{stem}-accuracy.png'), logs,
