@@ -84,3 +84,37 @@ def test_sampler_errors():
         sampler(torch.randn(3, 3))
     assert str(sampler) == ("MultiplexEdgeSampler([2, 2], tau=0.5, "
                             "hard=False, mode='gumbel')")
+
+
+def test_sampler_keep_layer_graphs():
+    sampler = MultiplexEdgeSampler([2, 3, 2])
+    assert sampler.num_layer_graphs == 3
+    logits = torch.randn(4, 7, requires_grad=True)
+    z = sampler(logits)
+    kept = sampler.keep_layer_graphs(z, 1)
+    assert kept.shape == (4, 7)
+    assert torch.equal(kept[:, :2], z[:, :2])
+    non_edge = torch.tensor([1., 0., 0., 1., 0.]).expand(4, 5)
+    assert torch.equal(kept[:, 2:], non_edge)
+    assert torch.equal(sampler.keep_layer_graphs(z, 2)[:, :5], z[:, :5])
+    assert torch.equal(sampler.keep_layer_graphs(z, 2)[:, 5:],
+                       torch.tensor([1., 0.]).expand(4, 2))
+    assert sampler.keep_layer_graphs(z, 3) is z
+    # The dropped layer-graphs pass no gradient back to their logits.
+    kept[:, 2:].sum().backward()
+    assert torch.equal(logits.grad, torch.zeros_like(logits))
+
+
+def test_sampler_keep_layer_graphs_sigmoid_and_errors():
+    sampler = MultiplexEdgeSampler(3, mode='sigmoid')
+    assert sampler.num_layer_graphs == 3
+    z = sampler(torch.randn(5, 3))
+    kept = sampler.keep_layer_graphs(z, 2)
+    assert torch.equal(kept[:, :2], z[:, :2])
+    assert torch.equal(kept[:, 2], torch.zeros(5))
+    assert MultiplexEdgeSampler(4).num_layer_graphs == 1
+    for count in (0, 1.5, True):
+        with pytest.raises(ValueError, match="'count' must be an int >= 1"):
+            sampler.keep_layer_graphs(z, count)
+    with pytest.raises(ValueError, match=r"shape \[E, 3\]"):
+        sampler.keep_layer_graphs(torch.zeros(5, 2), 1)

@@ -126,6 +126,71 @@ def test_prediction_steps_schedule_sets_the_training_rollout(
     assert trainer.objective.prediction_steps == 5
 
 
+def test_layer_graph_schedule_keeps_later_layer_graphs_out_until_due(
+        tiny_splits, monkeypatch):
+    config = TrainConfig(epochs=2, batch_size=8, prediction_steps=2,
+                         layer_graph_schedule=[1, 3],
+                         accuracy_batch_size=4, progress=False)
+    assert config.layer_graph_schedule == (1, 3)
+    assert [config.active_layer_graphs_at(u) for u in range(5)] == \
+        [1, 2, 2, 3, 3]
+    assert TrainConfig().active_layer_graphs_at(7) is None
+    assert TrainConfig.from_dict(json.loads(config.to_json())) == config
+    # The tiny data have two label layers: one entry for the second.
+    torch.manual_seed(0)
+    config = TrainConfig(epochs=2, batch_size=8, prediction_steps=2,
+                         layer_graph_schedule=[2],
+                         accuracy_batch_size=4, progress=False)
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    seen = []
+    decode = model.decode
+
+    def recording_decode(x, edge_index, edge_weight, *args, **kwargs):
+        if model.training:
+            seen.append(edge_weight.detach().clone())
+        return decode(x, edge_index, edge_weight, *args, **kwargs)
+    monkeypatch.setattr(model, 'decode', recording_decode)
+    trainer = Trainer(model, config, *tiny_splits)
+    trainer.fit()
+    # Two updates an epoch: updates 0 and 1 decode the first layer-graph
+    # only, updates 2 and 3 both.
+    assert len(seen) == 4
+    for update, edge_weight in enumerate(seen):
+        second = edge_weight[:, 2:]
+        is_non_edge = torch.equal(
+            second, torch.tensor([1., 0.]).expand_as(second))
+        assert is_non_edge == (update < 2)
+        assert bool((edge_weight[:, :2].max(dim=-1).values < 1).any())
+    assert trainer.objective.active_layer_graphs == 2
+
+
+def test_layer_graph_schedule_needs_one_entry_per_later_layer_graph():
+    config = TrainConfig(layer_graph_schedule=[5])
+    fnri = build_model('fnri', [2, 2, 2], num_timesteps=6, hidden_channels=8)
+    with pytest.raises(ValueError, match=r"one entry per layer-graph after "
+                       r"the first: 2 for this 'fnri' model with 3"):
+        TrainingObjective(fnri, config, ENC, DEC)
+    nri = build_model('nri', [2, 2], num_timesteps=6, hidden_channels=8)
+    with pytest.raises(ValueError, match=r"0 for this 'nri' model with 1 "
+                       r"layer-graph\(s\) \(got 1\)"):
+        TrainingObjective(nri, config, ENC, DEC)
+    sfnri = build_model('sfnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    TrainingObjective(sfnri, config, ENC, DEC)
+
+
+@pytest.mark.parametrize('schedule, error, match', [
+    ([3, 2], ValueError, 'strictly increasing'),
+    ([2, 2], ValueError, 'strictly increasing'),
+    ([], ValueError, 'strictly increasing'),
+    ([-1], ValueError, r"entries' must be >= 0"),
+    ([1.5], TypeError, 'must be an int'),
+    (5, TypeError, 'sequence of update counts'),
+])
+def test_bad_layer_graph_schedule_raises(schedule, error, match):
+    with pytest.raises(error, match=match):
+        TrainConfig(layer_graph_schedule=schedule)
+
+
 @pytest.mark.parametrize('schedule, error, match', [
     ([[2, 3], [1, 5]], ValueError, 'strictly increasing'),
     ([[1, 3], [1, 5]], ValueError, 'strictly increasing'),

@@ -65,6 +65,13 @@ class MultiplexEdgeSampler(torch.nn.Module):
         self.eps = eps
         self.width = sum(self.num_edge_types)
 
+    @property
+    def num_layer_graphs(self) -> int:
+        r"""The number of layer-graphs: blocks (:obj:`'gumbel'`) or
+        factors (:obj:`'sigmoid'`)."""
+        return self.width if self.mode == 'sigmoid' else len(
+            self.num_edge_types)
+
     def _check(self, logits: Tensor) -> None:
         if not isinstance(logits, Tensor) or logits.dim() != 2 \
                 or logits.size(1) != self.width:
@@ -129,6 +136,38 @@ class MultiplexEdgeSampler(torch.nn.Module):
             hard = self._blockwise(soft.detach(), self._one_hot_argmax)
             return hard - soft.detach() + soft
         return soft
+
+    def keep_layer_graphs(self, values: Tensor, count: int) -> Tensor:
+        r"""Returns :obj:`values` (samples :obj:`[E, sum(K)]`) with every
+        layer-graph after the first :obj:`count` replaced by the non-edge,
+        without gradient: the one-hot of the first type of its block
+        (sigmoid mode: every factor is one layer-graph and becomes 0). A
+        decoder that skips the first type then ignores those layer-graphs.
+
+        Args:
+            values (torch.Tensor): Edge values :obj:`[E, sum(K)]`, as
+                returned by :meth:`forward`.
+            count (int): How many layer-graphs to keep, from the first
+                (:obj:`1 <= count`; at least the number of layer-graphs
+                returns :obj:`values` unchanged).
+        """
+        self._check(values)
+        if isinstance(count, bool) or not isinstance(count, int) \
+                or count < 1:
+            raise ValueError(f"'count' must be an int >= 1 (got {count!r})")
+        layers = self.num_layer_graphs
+        if count >= layers:
+            return values
+        if self.mode == 'sigmoid':
+            return torch.cat([values[:, :count],
+                              values.new_zeros(values.size(0),
+                                               layers - count)], dim=-1)
+        blocks = list(values.split(self.num_edge_types, dim=-1))
+        for layer in range(count, layers):
+            non_edge = torch.zeros_like(blocks[layer])
+            non_edge[:, 0] = 1.0
+            blocks[layer] = non_edge
+        return torch.cat(blocks, dim=-1)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}({self.num_edge_types}, '

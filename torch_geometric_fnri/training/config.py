@@ -55,6 +55,18 @@ class TrainConfig:
             of this many consecutive decoder frames per batch (at least 2)
             instead of all of them: cheaper updates. Validation and test
             use all decoder frames. (default: :obj:`None`)
+        layer_graph_schedule (Sequence[int], optional): A curriculum over
+            the layer-graphs (fNRI, sfNRI): the update counts, in
+            increasing order, at which the second, third, ... layer-graph
+            join the training rollouts, one entry per layer-graph after the
+            first. Until its entry is reached a layer-graph's samples are
+            replaced by the non-edge in training (see
+            :meth:`~torch_geometric_fnri.nn.MultiplexEdgeSampler.keep_layer_graphs`
+            and :meth:`active_layer_graphs_at`), so the decoder first fits
+            the interaction that the first layer-graph finds (the
+            strongest) and each later layer-graph starts on what is left
+            unexplained. Validation and test use every layer-graph.
+            (default: :obj:`None`)
         box_symmetry_augmentation (bool, optional): Give every training
             graph of every batch one of the eight symmetries of the square
             box (:class:`~torch_geometric_fnri.transforms.RandomBoxSymmetry`,
@@ -147,6 +159,7 @@ class TrainConfig:
     prediction_steps: int = 10
     prediction_steps_schedule: Optional[Sequence[Tuple[int, int]]] = None
     decoder_window: Optional[int] = None
+    layer_graph_schedule: Optional[Sequence[int]] = None
     box_symmetry_augmentation: bool = False
     epochs: int = 500
     max_epochs: Optional[int] = None
@@ -185,6 +198,9 @@ class TrainConfig:
                 self.prediction_steps_schedule)
         if self.decoder_window is not None:
             _check_int('decoder_window', self.decoder_window, minimum=2)
+        if self.layer_graph_schedule is not None:
+            self.layer_graph_schedule = _check_update_counts(
+                'layer_graph_schedule', self.layer_graph_schedule)
         if not isinstance(self.box_symmetry_augmentation, bool):
             raise TypeError(f"'box_symmetry_augmentation' must be a bool "
                             f"(got {self.box_symmetry_augmentation!r})")
@@ -226,6 +242,16 @@ class TrainConfig:
             if updates >= start:
                 steps = scheduled
         return steps
+
+    def active_layer_graphs_at(self, updates: int) -> Optional[int]:
+        r"""The number of layer-graphs that reach the training rollouts
+        after :obj:`updates` optimiser steps: one plus the entries of
+        :obj:`layer_graph_schedule` that have been reached (:obj:`None`,
+        all of them, without a schedule)."""
+        if self.layer_graph_schedule is None:
+            return None
+        return 1 + sum(updates >= start
+                       for start in self.layer_graph_schedule)
 
     def prior(self, model) -> Optional[Tensor]:
         r"""The KL prior of :obj:`model` under :obj:`non_edge_prior`
@@ -317,6 +343,20 @@ def _check_schedule(schedule: Any) -> Tuple[Tuple[int, int], ...]:
         raise ValueError(f"'{name}' must list strictly increasing update "
                          f"counts (got {schedule!r})")
     return pairs
+
+
+def _check_update_counts(name: str, counts: Any) -> Tuple[int, ...]:
+    try:
+        counts = tuple(counts)
+    except TypeError:
+        raise TypeError(f"'{name}' must be a sequence of update counts "
+                        f"(got {counts!r})") from None
+    for count in counts:
+        _check_int(f'{name} entries', count, minimum=0)
+    if not counts or list(counts) != sorted(set(counts)):
+        raise ValueError(f"'{name}' must list strictly increasing update "
+                         f"counts (got {counts!r})")
+    return counts
 
 
 def _check_int(name: str, value: Any, minimum: int) -> None:

@@ -21,7 +21,9 @@ class TrainingObjective(torch.nn.Module):
       frames (or a random window of them, see :meth:`decoder_input`);
       NRI/fNRI: Gaussian NLL + :math:`\beta` KL (per-layer KL to the
       uniform prior, summed over layer-graphs); sfNRI: mean MSE (the
-      reference) or NLL (:obj:`sfnri_loss`).
+      reference) or NLL (:obj:`sfnri_loss`). Under
+      :obj:`config.layer_graph_schedule` only the first
+      :attr:`active_layer_graphs` layer-graphs reach the decoder.
     * :obj:`'supervised'`: encoder only, the model's supervised loss
       (per-layer cross-entropy, combined-class cross-entropy for NRI, BCE
       for sfNRI).
@@ -46,6 +48,17 @@ class TrainingObjective(torch.nn.Module):
         # M of the training rollouts; the trainer follows
         # config.prediction_steps_schedule by setting it between updates.
         self.prediction_steps = config.prediction_steps
+        # How many layer-graphs reach the training rollouts (None: all);
+        # the trainer follows config.layer_graph_schedule the same way.
+        self.active_layer_graphs: Optional[int] = None
+        layers = model.sampler.num_layer_graphs
+        if config.layer_graph_schedule is not None and \
+                len(config.layer_graph_schedule) != layers - 1:
+            raise ValueError(
+                f"'layer_graph_schedule' needs one entry per layer-graph "
+                f"after the first: {layers - 1} for this "
+                f"{model.family.name!r} model with {layers} layer-graph(s) "
+                f"(got {len(config.layer_graph_schedule)})")
         # The KL prior, built once (None: uniform); a buffer so that it
         # follows the module's device.
         self.register_buffer('prior', config.prior(model), persistent=False)
@@ -95,6 +108,9 @@ class TrainingObjective(torch.nn.Module):
                 out['loss'] = out['ce']
                 return out
             edge_weight = model.sample(logits)
+            if self.active_layer_graphs is not None:
+                edge_weight = model.sampler.keep_layer_graphs(
+                    edge_weight, self.active_layer_graphs)
         else:
             edge_weight = model.edge_weight_from_labels(edge_type)
         x_dec = self.decoder_input(x)

@@ -276,6 +276,8 @@ class Trainer:
                 edge_type = getattr(batch, 'edge_type', None)
                 self.objective.prediction_steps = \
                     config.prediction_steps_at(self.updates)
+                self.objective.active_layer_graphs = \
+                    config.active_layer_graphs_at(self.updates)
                 x = batch.x
                 if self.augmentation is not None:
                     x = self.augmentation.augment(x, batch.batch)
