@@ -11,7 +11,7 @@ import textwrap
 from dataclasses import dataclass, fields, replace
 from typing import Dict
 
-from torch_geometric_fnri.training.config import MODES
+from torch_geometric_fnri.training.training_mode import MODES
 
 from .cpu_table1 import TIME_TO_ACCURACY_ROOT, cpu_table1_markdown
 from .protocol_report import protocol_report

@@ -27,11 +27,15 @@ from .recipes import RECIPES, Recipe, get_recipe
 from .run_directory import RunDirectory
 from .trained_run import TrainedRun, load_trained
 from .trainer import NonFiniteLossError, Trainer
+from .training_mode import MODES, TrainingMode, get_training_mode
 
 __all__ = [
     'TrainConfig',
     'Trainer',
     'TrainingObjective',
+    'TrainingMode',
+    'MODES',
+    'get_training_mode',
     'NonFiniteLossError',
     'evaluate',
     'identity_mapping',

@@ -6,7 +6,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 from torch import Tensor
 
-from .training_mode import MODES
+from .training_mode import TrainingMode, get_training_mode
 
 ROUTINES = ('fnri', 'nri')
 SFNRI_LOSSES = ('mse', 'nll')
@@ -187,7 +187,7 @@ class TrainConfig:
     tensorboard: bool = True
 
     def __post_init__(self):
-        _check_choice('mode', self.mode, MODES)
+        get_training_mode(self.mode)
         _check_choice('routine', self.routine, ROUTINES)
         _check_choice('sfnri_loss', self.sfnri_loss, SFNRI_LOSSES)
         for name in ('prediction_steps', 'epochs', 'batch_size',
@@ -243,6 +243,11 @@ class TrainConfig:
                 steps = scheduled
         return steps
 
+    @property
+    def training_mode(self) -> TrainingMode:
+        r"""The :class:`TrainingMode` of :obj:`mode`."""
+        return get_training_mode(self.mode)
+
     def active_layer_graphs_at(self, updates: int) -> Optional[int]:
         r"""The number of layer-graphs that reach the training rollouts
         after :obj:`updates` optimiser steps: one plus the entries of
@@ -268,9 +273,9 @@ class TrainConfig:
         and true-graph modes, ``('valid_acc_combined', 'max')`` for the
         supervised mode and ``('valid_mse_m', 'min')`` for static.
         """
-        if self.mode == 'supervised':
+        if not self.training_mode.uses_decoder:
             return 'valid_acc_combined', 'max'
-        if self.mode == 'static':
+        if not self.training_mode.trains:
             return 'valid_mse_m', 'min'
         if self.cauchy_scale is not None:
             return 'valid_cauchy_nll_m', 'min'

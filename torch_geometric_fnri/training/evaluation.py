@@ -105,9 +105,8 @@ def evaluate(
         device (torch.device, optional): Where batches are moved.
             (default: :obj:`None`, the model's device)
     """
-    mode = config.mode
-    uses_encoder = mode in ('learned', 'supervised')
-    uses_decoder = mode != 'supervised'
+    mode = config.training_mode
+    uses_encoder, uses_decoder = mode.uses_encoder, mode.uses_decoder
     if device is None:
         device = next(iter(model.buffers()), next(
             iter(model.parameters()), torch.zeros(0))).device
@@ -122,7 +121,7 @@ def evaluate(
     trajectories = (TrajectoryEvaluation(config, full, device)
                     if uses_decoder else None)
     sums: Dict[str, Tensor] = {}
-    prior = config.prior(model) if mode == 'learned' else None
+    prior = config.prior(model) if mode.samples_edges else None
 
     def add(key: str, value: Tensor) -> None:
         value = value.detach().to(device, torch.float64)
@@ -144,7 +143,7 @@ def evaluate(
                 logits = model.encode(x[:, encoder_frames], edge_index,
                                       batch.batch)
                 pred_types = model.predict_edge_types(logits)
-                if mode == 'learned' and model.family.has_kl:
+                if mode.samples_edges and model.family.has_kl:
                     add('kl', model.kl_loss(logits, num_nodes=num_nodes,
                                             prior=prior) *
                         num_nodes)
@@ -154,9 +153,9 @@ def evaluate(
                     edges.update(logits, pred_types, edge_type, batch)
             elif edge_type is not None:
                 edge_weight = model.edge_weight_from_labels(edge_type)
-            if mode == 'true_graph' and edge_type is None:
-                raise ValueError("the 'true_graph' mode needs 'edge_type' "
-                                 "labels in the data")
+            if mode.needs_labels and uses_decoder and edge_type is None:
+                raise ValueError(f"the {mode.name!r} mode needs 'edge_type' "
+                                 f"labels in the data")
             if uses_decoder:
                 trajectories.update(model, x, edge_index, edge_weight,
                                     decoder_frames)
@@ -172,7 +171,7 @@ def evaluate(
     if 'kl' in totals:
         out['kl'] = float(totals['kl']) / nodes
     if uses_encoder:
-        if mapping is None and mode == 'supervised':
+        if mapping is None and mode.supervises_encoder:
             mapping = identity_mapping(model)
         out.update(edges.compute(mapping, full))
     if uses_decoder:

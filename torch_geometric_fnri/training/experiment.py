@@ -11,7 +11,7 @@ from torch_geometric_fnri.datasets import (
 from torch_geometric_fnri.nn import RelationalInference, build_model
 
 from .distributed import barrier
-from .training_mode import decoder_for_mode
+from .training_mode import decoder_for_mode, get_training_mode
 
 #: Encoder dropout of the supervised baselines (the paper's p = 0.5).
 SUPERVISED_DROPOUT = 0.5
@@ -93,8 +93,9 @@ def make_model(variant: str, mode: str, num_edge_types, num_frames: int,
             :obj:`decoder='rnn'`; the static mode always has the static
             decoder).
     """
+    supervised = get_training_mode(mode).supervises_encoder
     kwargs.setdefault('encoder_dropout',
-                      SUPERVISED_DROPOUT if mode == 'supervised' else 0.0)
+                      SUPERVISED_DROPOUT if supervised else 0.0)
     decoder = decoder_for_mode(mode, kwargs.pop('decoder', 'mlp'))
     if encoder_frames is None:
         encoder_frames = num_frames // 2

@@ -39,8 +39,9 @@ class TrainingObjective(torch.nn.Module):
     def __init__(self, model: torch.nn.Module, config: TrainConfig,
                  encoder_frames: slice, decoder_frames: slice):
         super().__init__()
-        if config.mode == 'static':
-            raise ValueError("the 'static' mode has no training objective")
+        if not config.training_mode.trains:
+            raise ValueError(f"the {config.mode!r} mode has no training "
+                             f"objective")
         self.model = model
         self.config = config
         self.encoder_frames = encoder_frames
@@ -95,15 +96,16 @@ class TrainingObjective(torch.nn.Module):
                 :obj:`[N]`, passed to the encoder. (default: :obj:`None`)
         """
         config, model = self.config, self.model
+        mode = config.training_mode
         out: Dict[str, Tensor] = {}
-        if config.mode in ('supervised', 'true_graph') and edge_type is None:
-            raise ValueError(f"mode {config.mode!r} needs 'edge_type' labels "
+        if mode.needs_labels and edge_type is None:
+            raise ValueError(f"mode {mode.name!r} needs 'edge_type' labels "
                              f"in the data")
-        if config.mode in ('learned', 'supervised'):
+        if mode.uses_encoder:
             logits = model.encode(x[:, self.encoder_frames], edge_index,
                                   batch)
             out['logits'] = logits.detach()
-            if config.mode == 'supervised':
+            if not mode.uses_decoder:
                 out['ce'] = model.supervised_loss(logits, edge_type)
                 out['loss'] = out['ce']
                 return out
@@ -124,7 +126,7 @@ class TrainingObjective(torch.nn.Module):
             out['nll'] = cauchy_nll(pred, target, config.cauchy_scale,
                                     variance=config.variance)
         out['mse'] = torch.nn.functional.mse_loss(pred, target).detach()
-        if config.mode == 'true_graph':
+        if not mode.samples_edges:
             out['loss'] = out['nll']
         elif not model.family.has_kl:
             out['loss'] = (torch.nn.functional.mse_loss(pred, target)

@@ -82,7 +82,7 @@ class TrainedRun:
             batch_size (int, optional): Simulations per batch.
                 (default: :obj:`128`)
         """
-        if self.config.mode not in ('learned', 'supervised'):
+        if not self.config.training_mode.uses_encoder:
             raise ValueError(f"a run of mode {self.config.mode!r} trained "
                              f"no encoder: it infers no graphs")
         if len(dataset) == 0:

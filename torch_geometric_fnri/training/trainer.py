@@ -113,8 +113,8 @@ class Trainer:
         if not isinstance(config, TrainConfig):
             raise TypeError(f"'config' must be a TrainConfig "
                             f"(got {type(config).__name__})")
-        if config.mode != 'static' and (train_dataset is None
-                                        or valid_dataset is None):
+        if config.training_mode.trains and (train_dataset is None
+                                            or valid_dataset is None):
             raise ValueError(f"mode {config.mode!r} needs 'train_dataset' "
                              f"and 'valid_dataset'")
         if resume and run_dir is None:
@@ -196,7 +196,7 @@ class Trainer:
             self.scheduler, self.generator, config, self.data_identity,
             self.run_record, self.extra_config)
         self.history: list = []
-        if config.mode != 'static':
+        if config.training_mode.trains:
             self.objective = TrainingObjective(self.model, config,
                                                *self.frames)
             self.step_module = self.objective
@@ -218,11 +218,9 @@ class Trainer:
 
     # ------------------------------------------------------------------
     def _trained_parameters(self):
-        mode = self.config.mode
-        if mode == 'static':
+        module = self.config.training_mode.trained_module(self.model)
+        if module is None:
             return []
-        module = {'learned': self.model, 'supervised': self.model.encoder,
-                  'true_graph': self.model.decoder}[mode]
         return [p for p in module.parameters() if p.requires_grad]
 
     def _loader(self, dataset, shuffle: bool):
@@ -263,7 +261,7 @@ class Trainer:
         model.train()
         set_loader_epoch(self.train_loader, epoch)
         accuracy = None
-        if config.mode in ('learned', 'supervised'):
+        if config.training_mode.uses_encoder:
             accuracy = EdgeAccuracy(model.pred_num_classes,
                                     model.num_edge_types,
                                     family=model.family.accuracy_family)
@@ -329,7 +327,8 @@ class Trainer:
 
     def _train_accuracy(self, accuracy) -> float:
         mapping = (identity_mapping(self.model)
-                   if self.config.mode == 'supervised' else None)
+                   if self.config.training_mode.supervises_encoder
+                   else None)
         return accuracy.compute(mapping)['combined']
 
     def _check_finite(self, loss: Tensor, out: Dict[str, Tensor], epoch: int,
@@ -389,7 +388,7 @@ class Trainer:
         """
         config = self.config
         self.write_config()
-        if config.mode == 'static':
+        if not config.training_mode.trains:
             return self.test()
         metric, direction = config.selection_metric
         epoch_bar = ProgressBar(config.epochs, 'training', self.progress)
@@ -596,7 +595,7 @@ def _check_model_options(model: torch.nn.Module, config: TrainConfig,
                          f"{type(decoder).__name__})")
     arguments = getattr(model, 'build_arguments', None)
     if arguments is None or arguments['encoder'] != 'mlp' or \
-            config.mode not in ('learned', 'supervised'):
+            not config.training_mode.uses_encoder:
         return
     frames = encoder_frames.stop - encoder_frames.start
     if arguments['num_timesteps'] != frames:
