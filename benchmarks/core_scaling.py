@@ -1,7 +1,8 @@
 r"""Two CPU cores, four ways: how to spend them on training.
 
-Runs the example (``examples/springs_charges.py``, the fast recipe, its
-default data and model) for the same number of epochs in four
+Runs the example's training (``python -m torch_geometric_fnri.train``,
+which trains the model of ``examples/springs_charges.py``: the fast recipe,
+its default data and model) for the same number of epochs in four
 arrangements, one arrangement after another on an otherwise quiet machine:
 
 - ``1 thread``: one process, ``OMP_NUM_THREADS=1`` and
@@ -14,7 +15,7 @@ arrangements, one arrangement after another on an otherwise quiet machine:
   (seeds ``--seed`` and ``--seed + 1``), the throughput of running two
   experiments side by side.
 
-Per arrangement: training seconds per epoch (the example's ``log.csv``,
+Per arrangement: training seconds per epoch (the runs' ``log.csv``,
 validation included, simulation excluded), updates and examples per second
 (the two side-by-side runs counted together), and the validation accuracy
 of each epoch against the cumulative training minutes, from which the last
@@ -24,7 +25,7 @@ time the slowest arrangement finishes its first half of the epochs).
     python benchmarks/core_scaling.py --epochs 3          # throughput
     python benchmarks/core_scaling.py --epochs 20         # and accuracy
 
-Writes the example's run directories under ``--runs`` (default
+Writes the run directories under ``--runs`` (default
 ``runs/core_scaling``, not committed), the figures and the per-epoch
 curves to ``--out`` (default ``results/core_scaling``) as
 ``core_scaling-<epochs>ep.json``, and ends with the figures as one JSON
@@ -48,7 +49,7 @@ from torch_geometric_fnri.training import load_splits
 from torch_geometric_fnri.utils.atomic_json import write_json_atomic
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-EXAMPLE = osp.join(ROOT, 'examples', 'springs_charges.py')
+TRAIN_MODULE = 'torch_geometric_fnri.train'
 ARRANGEMENTS = ('1 thread', '2 threads', '2 DDP processes',
                 '2 one-thread runs')
 
@@ -69,13 +70,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def example_command(args, out: str, seed: int, ddp: bool) -> List[str]:
+def train_command(args, out: str, seed: int, ddp: bool) -> List[str]:
     launcher = [sys.executable]
     if ddp:
         launcher += ['-m', 'torch.distributed.run', '--standalone',
                      '--nproc_per_node', '2']
     return launcher + [
-        EXAMPLE, '--epochs', str(args.epochs), '--num-train',
+        '-m', TRAIN_MODULE, '--epochs', str(args.epochs), '--num-train',
         str(args.num_train), '--batch-size', str(args.batch_size),
         '--seed', str(seed), '--data-root', args.data_root, '--out', out,
         '--overwrite', '--no-plots', '--device', 'cpu'
@@ -131,7 +132,7 @@ def run_arrangement(args, name: str, updates_per_epoch: int) -> Dict:
     wall = time.perf_counter()
     for seed in seeds:
         out = osp.join(folder, f'seed{seed}')
-        command = example_command(args, out, seed, ddp)
+        command = train_command(args, out, seed, ddp)
         process, log = start(command, threads, out + '.log')
         started.append((process, log, command, out))
     for process, log, command, _ in started:
@@ -161,7 +162,7 @@ def accuracy_at(run: Dict, minutes: float):
 def main(argv=None) -> int:
     args = parse_args(argv)
     updates_per_epoch = math.ceil(args.num_train / args.batch_size)
-    # Simulate the example's data (its --seed is also the data seed) once,
+    # Simulate the runs' data (--seed is also the data seed) once,
     # before anything is timed.
     for seed in (args.seed, args.seed + 1):
         load_splits('I+C', (args.num_train, 500, 1000), seed=seed,
@@ -179,7 +180,8 @@ def main(argv=None) -> int:
     baseline = results.get('1 thread')
     figures = {
         'benchmark': 'core_scaling',
-        'workload': f'examples/springs_charges.py, fast recipe, I+C, '
+        'workload': f'python -m {TRAIN_MODULE} (the example\'s training), '
+                    f'fast recipe, I+C, '
                     f'{args.num_train} training simulations, global batch '
                     f'{args.batch_size}, {args.epochs} epochs',
         'machine': {'cpu': platform.processor() or platform.machine(),

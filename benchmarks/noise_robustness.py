@@ -1,9 +1,11 @@
 r"""How the graph inference of one trained run degrades with observation
 noise.
 
-Loads a run written by ``examples/springs_charges.py`` (or any
-:class:`~torch_geometric_fnri.training.Trainer` run on a
-:class:`~torch_geometric_fnri.datasets.PhysicsSystemDataset`), takes the
+Loads a run written by ``examples/springs_charges.py`` or
+``python -m torch_geometric_fnri.train`` (any
+:class:`~torch_geometric_fnri.training.Trainer` run whose ``config.json``
+records its data as the arguments of
+:func:`~torch_geometric_fnri.training.load_splits`, ``'data'``), takes the
 test split of its data, adds Gaussian noise of standard deviation σ
 (physical units, to positions and velocities; the simulation and the labels
 stay exact) for every ``--levels`` value, and measures the edge accuracy
@@ -66,19 +68,15 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     run = load_trained(args.run_dir)
     with open(osp.join(args.run_dir, 'config.json')) as f:
-        example = json.load(f).get('example')
-    if example is None:
-        print('error: the run was not written by examples/springs_charges.py'
-              ' (its data settings are unknown)', file=sys.stderr)
+        config = json.load(f)
+    data_arguments = config.get('data')
+    if data_arguments is None:
+        print("error: the run's config.json does not record its data (the "
+              "arguments of load_splits, 'data', which "
+              'examples/springs_charges.py and torch_geometric_fnri.train '
+              'write)', file=sys.stderr)
         return 2
-    splits = load_splits(
-        example['system'],
-        (example['num_train'], example['num_valid'], example['num_test']),
-        num_particles=example['num_particles'],
-        num_frames=example['num_frames'], seed=example['seed'],
-        root=example['data_root'],
-        observation_noise=example.get('observation_noise', 0.0))
-    test = splits[2]
+    test = load_splits(**data_arguments)[2]
     if test.stats != run.normalizer:
         print("error: the run's normalisation differs from its data's",
               file=sys.stderr)
@@ -95,13 +93,14 @@ def main(argv=None) -> int:
                         f"{metrics['auroc_' + name]:.3f})"
                         for name in run.layer_names), flush=True)
     out_dir = args.out or osp.join('results', 'noise_robustness',
-                                   example['system'])
+                                   data_arguments['system'])
     os.makedirs(out_dir, exist_ok=True)
     name = osp.basename(osp.normpath(args.run_dir))
     result = {
         'benchmark': 'noise_robustness', 'run': name,
-        'model': run.model.variant, 'recipe': example.get('recipe'),
-        'system': example['system'], 'epochs_trained': run.epoch,
+        'model': run.model.variant,
+        'recipe': config.get('arguments', {}).get('recipe'),
+        'system': data_arguments['system'], 'epochs_trained': run.epoch,
         'num_test': len(test), 'noise_seed': args.seed,
         'noise': 'Gaussian, standard deviation in physical units, on '
                  'positions and velocities of the test split',

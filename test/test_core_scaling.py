@@ -35,14 +35,14 @@ def test_a_run_is_read_from_its_log(tmp_path):
     assert core.accuracy_at(run, 5.0) == 0.5
 
 
-def test_each_arrangement_launches_the_example_its_way():
+def test_each_arrangement_launches_the_train_module_its_way():
     core = _module()
     args = core.parse_args(['--epochs', '2'])
-    single = core.example_command(args, 'out', 42, ddp=False)
-    assert single[1] == core.EXAMPLE
+    single = core.train_command(args, 'out', 42, ddp=False)
+    assert single[1:3] == ['-m', 'torch_geometric_fnri.train']
     assert single[single.index('--epochs') + 1] == '2'
     assert single[single.index('--batch-size') + 1] == '32'
-    ddp = core.example_command(args, 'out', 42, ddp=True)
+    ddp = core.train_command(args, 'out', 42, ddp=True)
     assert ddp[1:6] == ['-m', 'torch.distributed.run', '--standalone',
                         '--nproc_per_node', '2']
     assert ddp[6:] == single[1:]

@@ -7,9 +7,9 @@ from script_loader import load_script
 
 @pytest.mark.slow
 def test_noise_robustness_of_a_trained_run(tmp_path, capsys):
-    example = load_script('examples', 'springs_charges.py')
+    from torch_geometric_fnri import train
     run_dir = tmp_path / 'run'
-    assert example.main([
+    assert train.main([
         '--num-train', '16', '--num-valid', '8', '--num-test', '8',
         '--num-particles', '3', '--num-frames', '25', '--hidden', '8',
         '--batch-size', '8', '--epochs', '1', '--prediction-steps', '3',

@@ -2,9 +2,10 @@ r"""Infers interaction graphs on new trajectories with a trained run.
 
     python -m torch_geometric_fnri.infer RUN_DIR DATA --out DIR
 
-``RUN_DIR`` is a run directory written by
-:class:`~torch_geometric_fnri.training.Trainer` (for example by
-``examples/springs_charges.py``). ``DATA`` is either
+(installed, also ``fnri-infer``). ``RUN_DIR`` is a run directory written
+by :class:`~torch_geometric_fnri.training.Trainer` (for example by
+``examples/springs_charges.py`` or ``python -m
+torch_geometric_fnri.train``). ``DATA`` is either
 
 * a ``.npz`` file with ``loc`` and ``vel`` of shape ``[S, T, 2, N]`` (the
   layout of the NRI and fNRI generators), or ``features`` of shape

@@ -106,15 +106,13 @@ def test_all_reduce_sum_of_a_cpu_tensor_under_nccl():
 
 
 @pytest.mark.slow
-def test_torchrun_launches_of_the_example_exit(tmp_path):
+def test_torchrun_launches_of_the_train_module_exit(tmp_path):
     # The documented launch, several times: every launch must exit (rank 0
     # used to hang in gloo's threads at exit) and match one process.
     import json
     import subprocess
     import sys
-    root = os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))))
-    example = os.path.join(root, 'examples', 'springs_charges.py')
+    module = ['-m', 'torch_geometric_fnri.train']
     args = ['--mode', 'true_graph', '--num-train', '16', '--num-valid', '8',
             '--num-test', '8', '--num-particles', '3', '--num-frames', '25',
             '--hidden', '8', '--batch-size', '8', '--epochs', '2',
@@ -122,13 +120,13 @@ def test_torchrun_launches_of_the_example_exit(tmp_path):
             '--data-root', str(tmp_path / 'data')]
     env = dict(os.environ, OMP_NUM_THREADS='1')
     single = subprocess.run(
-        [sys.executable, example, *args, '--out', str(tmp_path / 'single')],
+        [sys.executable, *module, *args, '--out', str(tmp_path / 'single')],
         capture_output=True, text=True, timeout=300, env=env)
     assert single.returncode == 0, single.stderr
     with open(tmp_path / 'single' / 'metrics.json') as f:
         expected = json.load(f)['test']
     torchrun = [sys.executable, '-m', 'torch.distributed.run', '--standalone',
-                '--nproc_per_node=2', example]
+                '--nproc_per_node=2', *module]
     for launch in range(3):
         out = tmp_path / f'ddp{launch}'
         result = subprocess.run(torchrun + args + ['--out', str(out)],

@@ -1,0 +1,383 @@
+r"""Trains NRI / fNRI / sfNRI on a simulated system from the command line:
+every model, mode, recipe and training option, resumable runs and DDP.
+
+    python -m torch_geometric_fnri.train                  # fast recipe, I+C
+    python -m torch_geometric_fnri.train --recipe paper   # paper's routine
+    python -m torch_geometric_fnri.train --model nri --system I+C+F
+    python -m torch_geometric_fnri.train --mode supervised
+    python -m torch_geometric_fnri.train --encoder cnn    # NRI's CNN encoder
+    python -m torch_geometric_fnri.train --system kuramoto
+    python -m torch_geometric_fnri.train --paper          # the paper's setup
+    python -m torch_geometric_fnri.train --resume         # continue a run
+    python -m torch_geometric_fnri.train --overwrite      # replace a run
+    torchrun --nproc_per_node=2 -m torch_geometric_fnri.train
+
+(installed, also ``fnri-train``). ``--system`` picks the simulated system:
+the particles of the fNRI paper (``I+C``, the default, ``I+C+F``,
+``springs``, ``charged``) or NRI's Kuramoto oscillators (``kuramoto``, one
+coupling layer-graph). ``--recipe`` picks the training recipe
+(:data:`~torch_geometric_fnri.training.RECIPES`: ``fast``, the default,
+learns the I+C springs in minutes on a CPU; ``paper`` is the fNRI paper's
+routine) and the flags override its settings; ``--paper`` selects the
+paper's whole configuration (50,000 / 10,000 / 10,000 simulations, 500
+epochs: days on a CPU). The defaults train the run of
+``examples/springs_charges.py``.
+
+Every ``--progress-every`` epochs it prints the updates so far and the
+validation edge accuracy per layer-graph. Writes to ``--out``: config.json,
+log.csv, checkpoints/{last,best}.pt, metrics.json, plots/graph_<i>.png and,
+for data whose features are x, y positions (the particles, not Kuramoto),
+plots/trajectories.png. Bad arguments exit with status 2 and a message.
+"""
+import argparse
+import os.path as osp
+import sys
+import time
+from typing import List
+
+import torch
+
+from torch_geometric_fnri.nn import VARIANTS, CNNEncoder
+from torch_geometric_fnri.training import (
+    LOADABLE_SYSTEMS,
+    MODES,
+    RECIPES,
+    TrainConfig,
+    Trainer,
+    get_recipe,
+    get_training_mode,
+    init_distributed,
+    load_splits,
+    load_trained,
+    shutdown_distributed,
+)
+from torch_geometric_fnri.training.progress_line import progress_printer
+from torch_geometric_fnri.training.results_table import results_table
+from torch_geometric_fnri.transforms import POSITION_VELOCITY_FEATURES
+
+#: Defaults of the fast recipe's run: about 3 minutes of training on two
+#: CPU cores.
+NUM_TRAIN = 5000
+EPOCHS = 20
+#: The paper's sizes and epochs (with the paper's recipe) for --paper.
+PAPER = dict(recipe='paper', num_train=50000, num_valid=10000,
+             num_test=10000, epochs=500, num_frames=99)
+
+
+def _int_at_least(text: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected an integer, got {text!r}')
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f'expected an integer >= {minimum}, '
+                                         f'got {value}')
+    return value
+
+
+def positive_int(text: str) -> int:
+    return _int_at_least(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    return _int_at_least(text, 0)
+
+
+def at_least_two_int(text: str) -> int:
+    return _int_at_least(text, 2)
+
+
+def _finite_float(text: str, zero_allowed: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a number, got {text!r}')
+    low_ok = value >= 0 if zero_allowed else value > 0
+    if not (low_ok and value < float('inf')):
+        bound = '>= 0' if zero_allowed else '> 0'
+        raise argparse.ArgumentTypeError(f'expected a finite number {bound}, '
+                                         f'got {value}')
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    return _finite_float(text, zero_allowed=True)
+
+
+def positive_float(text: str) -> float:
+    return _finite_float(text, zero_allowed=False)
+
+
+def sparsity_prior(text: str) -> float:
+    kind, _, value = text.partition(':')
+    try:
+        probability = float(value)
+    except ValueError:
+        probability = None
+    if kind != 'sparsity' or probability is None or \
+            not 0 < probability < 1:
+        raise argparse.ArgumentTypeError(
+            f'expected sparsity:P with 0 < P < 1, got {text!r}')
+    return probability
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    r"""The command line; the recipe's values fill the flags left unset.
+    Combinations that the library rejects when the model and trainer are
+    built (*e.g.* :obj:`--split-point` with NRI) are reported by
+    :func:`main`."""
+    parser = argparse.ArgumentParser(
+        prog='python -m torch_geometric_fnri.train',
+        description='Train NRI / fNRI / sfNRI on simulated particles or '
+        'Kuramoto oscillators.',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('--model', choices=VARIANTS, default='fnri')
+    parser.add_argument('--recipe', choices=sorted(RECIPES), default='fast',
+                        help="training recipe: 'fast' (minutes on a CPU) or "
+                        "'paper' (the fNRI paper's routine); the flags "
+                        'below override its settings')
+    parser.add_argument('--system', choices=list(LOADABLE_SYSTEMS),
+                        default='I+C', help="the simulated system: "
+                        "particles ('I+C', ...) or Kuramoto oscillators "
+                        "('kuramoto')")
+    parser.add_argument('--mode', default='learned', choices=MODES)
+    parser.add_argument('--num-train', type=positive_int, default=NUM_TRAIN)
+    parser.add_argument('--num-valid', type=positive_int, default=500)
+    parser.add_argument('--num-test', type=positive_int, default=1000)
+    parser.add_argument('--num-particles', type=at_least_two_int,
+                        default=5, help='particles (or oscillators) per '
+                        'simulation')
+    parser.add_argument('--num-frames', type=positive_int, default=99,
+                        help='frames per simulation (encoder: first half)')
+    parser.add_argument('--hidden', type=positive_int, default=None,
+                        help='hidden size (fast: 64, paper: 256)')
+    parser.add_argument('--encoder', choices=['mlp', 'cnn'], default=None,
+                        help="the recipe's (the paper's fNRI uses the MLP "
+                        "encoder; the fast recipe uses the CNN on "
+                        "Kuramoto)")
+    parser.add_argument('--split-point', type=int, choices=[0, 1, 2],
+                        default=0, help='fNRI/sfNRI encoder: where the '
+                        'per-layer-graph heads branch off (paper: 0)')
+    parser.add_argument('--encoder-frames', type=positive_int, default=None,
+                        help='frames the encoder reads (default: the first '
+                        'half); the decoder starts one frame later')
+    parser.add_argument('--decoder', choices=['mlp', 'rnn'], default='mlp',
+                        help="the paper's models use the MLP decoder")
+    parser.add_argument('--burn-in-steps', type=positive_int, default=None,
+                        help='RNN decoder: train with ground truth inputs '
+                        'for this many steps, then its own predictions')
+    parser.add_argument('--checkpoint-decoder', action='store_true',
+                        help='MLP decoder: recompute activations in the '
+                        'backward pass (less memory for large graphs)')
+    parser.add_argument('--tau', type=positive_float, default=0.5,
+                        help='Gumbel-softmax temperature')
+    parser.add_argument('--hard', action='store_true',
+                        help='straight-through hard edge samples')
+    parser.add_argument('--no-skip-first', action='store_true',
+                        help='give the first edge type of every layer-graph '
+                        'a message too (by default it is the non-edge)')
+    parser.add_argument('--prior', type=sparsity_prior, default=None,
+                        metavar='sparsity:P', help='KL to a prior with '
+                        'probability P on the non-edge type (NRI/fNRI)')
+    parser.add_argument('--batch-size', type=positive_int, default=None,
+                        help='global batch size (fast: 32, paper: 128)')
+    parser.add_argument('--epochs', type=positive_int, default=EPOCHS)
+    parser.add_argument('--lr', type=positive_float, default=None,
+                        help='Adam learning rate (fast: 1e-3, paper: 5e-4)')
+    parser.add_argument('--prediction-steps', type=positive_int,
+                        default=None, help='M, the training rollout '
+                        'length (fast: 2, then 10 after 500 updates; '
+                        'paper: 10); setting it replaces the curriculum')
+    parser.add_argument('--seed', type=non_negative_int, default=42)
+    parser.add_argument('--observation-noise', type=non_negative_float,
+                        default=0.0, help='std of Gaussian noise on the '
+                        'observed positions and velocities (physical units; '
+                        'kuramoto: on the phases and their rates)')
+    parser.add_argument('--data-root', default='data')
+    parser.add_argument('--out', default=osp.join('runs', 'springs_charges'))
+    parser.add_argument('--resume', action='store_true',
+                        help='continue the run in --out from its last '
+                        'checkpoint')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace the run already in --out (without '
+                        '--resume or --overwrite, an earlier run is never '
+                        'touched)')
+    parser.add_argument('--paper', action='store_true',
+                        help="the paper's full configuration: the paper "
+                        'recipe, 50k/10k/10k simulations, 500 epochs')
+    parser.add_argument('--device', default='auto',
+                        help="'auto', 'cpu', 'cuda', 'cuda:1', ...")
+    parser.add_argument('--no-plots', action='store_true')
+    parser.add_argument('--progress-every', type=non_negative_int,
+                        default=5, help='print the validation accuracy '
+                        'per layer-graph every this many epochs (0: never)')
+    args = parser.parse_args(argv)
+    if args.paper:
+        for key, value in PAPER.items():
+            setattr(args, key, value)
+    recipe = get_recipe(args.recipe, args.system)
+    if args.hidden is None:
+        args.hidden = recipe.model['hidden_channels']
+    if args.encoder is None:
+        args.encoder = recipe.model.get('encoder', 'mlp')
+    # An explicit --prediction-steps replaces the recipe's curriculum on M.
+    args.prediction_steps_schedule = (
+        None if args.prediction_steps is not None else
+        recipe.config().prediction_steps_schedule)
+    for flag, field in (('batch_size', 'batch_size'), ('lr', 'lr'),
+                        ('prediction_steps', 'prediction_steps')):
+        if getattr(args, flag) is None:
+            setattr(args, flag, recipe.config().to_dict()[field])
+    if args.device != 'auto':
+        try:
+            device = torch.device(args.device)
+        except RuntimeError:
+            parser.error(f'--device: unknown device {args.device!r}')
+        if device.type == 'cuda' and not torch.cuda.is_available():
+            parser.error('--device: CUDA is not available')
+    if args.num_frames < 8:
+        parser.error(f'--num-frames: need at least 8 frames, got '
+                     f'{args.num_frames}')
+    try:
+        encoder, decoder = TrainConfig(
+            encoder_frames=args.encoder_frames).frame_split(args.num_frames)
+    except ValueError as error:
+        parser.error(f'--encoder-frames: {error}')
+    # The library checks these two only once training has started.
+    encoder_frames = encoder.stop - encoder.start
+    decoder_frames = decoder.stop - decoder.start
+    if (args.encoder == 'cnn' and get_training_mode(args.mode).uses_encoder
+            and encoder_frames < CNNEncoder.min_timesteps):
+        parser.error(f'--encoder cnn: the encoder sees the first '
+                     f'{encoder_frames} frames but needs at least '
+                     f'{CNNEncoder.min_timesteps}; use --num-frames '
+                     f'{2 * CNNEncoder.min_timesteps} or more')
+    window = recipe.config().decoder_window
+    if window is not None and window > decoder_frames:
+        parser.error(f'--num-frames: the {args.recipe} recipe trains the '
+                     f'decoder on {window}-frame windows, but '
+                     f'{args.num_frames} frames leave only {decoder_frames} '
+                     f'decoder frames; use --num-frames {2 * window + 1} or '
+                     f'more')
+    limit = decoder_frames if window is None else window - 1
+    if args.prediction_steps > limit:
+        parser.error(f'--prediction-steps must be at most {limit} for '
+                     f'{args.num_frames} frames and the {args.recipe} recipe,'
+                     f' got {args.prediction_steps}')
+    return args
+
+
+def build_trainer(args: argparse.Namespace, rank: int) -> Trainer:
+    r"""The recipe's configuration and model with the flags on top, the
+    data, and a :class:`Trainer` of them writing to :obj:`args.out`.
+    Raises :class:`ValueError` for combinations the library rejects and
+    :class:`FileExistsError` for a run directory that holds a run."""
+    recipe = get_recipe(args.recipe, args.system)
+    config = recipe.config(mode=args.mode, epochs=args.epochs,
+                           batch_size=args.batch_size, lr=args.lr,
+                           prediction_steps=args.prediction_steps,
+                           prediction_steps_schedule=(
+                               args.prediction_steps_schedule),
+                           encoder_frames=args.encoder_frames,
+                           non_edge_prior=args.prior,
+                           burn_in_steps=args.burn_in_steps,
+                           seed=args.seed, device=args.device)
+    encoder_frames = config.frame_split(args.num_frames)[0]
+    data = dict(system=args.system, num_simulations=(
+        args.num_train, args.num_valid, args.num_test),
+        num_particles=args.num_particles, num_frames=args.num_frames,
+        seed=args.seed, root=args.data_root,
+        observation_noise=args.observation_noise)
+    train, valid, test = load_splits(**data, rank=rank)
+    torch.manual_seed(args.seed)
+    model = recipe.build_model(
+        args.model, args.mode, train.num_edge_types, args.num_frames,
+        hidden_channels=args.hidden, encoder=args.encoder,
+        split_point=args.split_point,
+        encoder_frames=encoder_frames.stop - encoder_frames.start,
+        tau=args.tau, hard=args.hard, skip_first=not args.no_skip_first,
+        checkpoint_decoder=args.checkpoint_decoder, decoder=args.decoder)
+    # config.json records the data (load_splits's arguments) and the flags.
+    return Trainer(model, config, train, valid, test, run_dir=args.out,
+                   resume=args.resume, overwrite=args.overwrite,
+                   extra_config={'data': data, 'arguments': vars(args)})
+
+
+def make_plots(trainer: Trainer, out_dir: str) -> List[str]:
+    r"""Draws the first three test simulations to ``out_dir/plots``: the
+    inferred multiplex graphs (modes with an encoder) and, for particles,
+    the decoder's rollouts from the inferred graph (learned), the true
+    graph (true_graph) or no graph (static)."""
+    from torch_geometric_fnri.visualization import (
+        plot_inferred_graphs,
+        plot_trajectories,
+    )
+    config, model, test = trainer.config, trainer.model, trainer.test_dataset
+    mode = config.training_mode
+    plots = osp.join(out_dir, 'plots')
+    paths = []
+    if mode.uses_encoder:
+        paths += plot_inferred_graphs(load_trained(out_dir), test, plots)
+    # The trajectory plot draws features 0 and 1 as x, y positions.
+    features = list(test.feature_names)
+    if features[:2] != list(POSITION_VELOCITY_FEATURES[:2]):
+        print(f'\nno trajectory plot: it draws x, y positions but the '
+              f'features are {features}')
+        return paths
+    if not mode.uses_decoder:
+        return paths
+    model.eval()
+    enc, dec = config.frame_split(test[0].x.size(1), 'fnri')
+    targets, preds, observed, titles = [], [], [], []
+    for index in range(min(3, len(test))):
+        data = test[index].to(trainer.device)
+        x_dec = data.x[:, dec]  # [N, T_dec, D]
+        with torch.no_grad():
+            if mode.samples_edges:
+                logits = model.encode(data.x[:, enc], data.edge_index)
+                edge_weight = model.sample(logits, deterministic=True)
+            else:
+                edge_weight = model.edge_weight_from_labels(data.edge_type)
+            pred = model.decode(x_dec, data.edge_index, edge_weight,
+                                pred_steps=x_dec.size(1) - 1)
+        targets.append(x_dec[:, 1:].cpu())
+        preds.append(pred.cpu())
+        observed.append(data.x[:, enc].cpu())
+        titles.append(f'system {index}')
+    paths.append(plot_trajectories(osp.join(plots, 'trajectories.png'),
+                                   targets, preds, observed, titles))
+    return paths
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    dist = init_distributed(args.device)
+    start = time.perf_counter()
+    try:
+        trainer = build_trainer(args, dist.rank)
+    except (ValueError, FileExistsError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    results = trainer.fit(
+        on_epoch_end=progress_printer(trainer, args.progress_every))
+    trainer.close()
+    shutdown_distributed()
+    if not dist.is_main:
+        return 0
+    print(results_table(results, trainer.layer_names, trainer.test_dataset,
+                        f'{args.model.upper()} on {args.system} '
+                        f'({args.mode})', time.perf_counter() - start))
+    if not args.no_plots:
+        try:
+            paths = make_plots(trainer, args.out)
+        except ImportError as error:
+            print(f'\nno plots: {error}')
+        else:
+            if paths:
+                print('\nplots: ' + ', '.join(paths))
+    print(f"metrics: {osp.join(args.out, 'metrics.json')}")
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,91 @@
+r"""The results of a finished run as a table for the terminal: edge
+accuracy beside the constant-prediction level, the layer-graphs not
+learnt, edge presence and trajectory error."""
+from typing import Any, Dict, List, Sequence
+
+import torch
+
+from torch_geometric_fnri.metrics import constant_prediction_accuracy
+
+#: A layer-graph whose test accuracy is less than this above its
+#: constant-prediction level is reported as not learnt.
+NOT_LEARNT_MARGIN = 0.05
+
+
+def results_table(results: Dict[str, Any], layer_names: Sequence[str],
+                  test_dataset, label: str, seconds: float) -> str:
+    r"""Formats the metrics that :meth:`Trainer.fit` returns: a heading
+    (:obj:`label`, test simulations, epochs, :obj:`seconds`); for modes
+    with an encoder, the test edge accuracy (valid-fitted mapping,
+    per-batch optimum, constant level) combined and per layer-graph, the
+    layer-graphs within :data:`NOT_LEARNT_MARGIN` of their constant level,
+    and the AUROC, precision, recall and F1 of edge presence; for modes
+    with a decoder, the trajectory MSE (both definitions, 1/10/20 steps)
+    beside the static baseline's.
+
+    Args:
+        results (dict): The return value of :meth:`Trainer.fit`.
+        layer_names (Sequence[str]): The label layers'
+            (:attr:`Trainer.layer_names`).
+        test_dataset (Sequence[Data]): The test split, whose labels
+            :obj:`edge_type` :obj:`[E, L]` give the constant level.
+        label (str): What ran, *e.g.* :obj:`'FNRI on I+C (learned)'`.
+        seconds (float): The run's duration.
+    """
+    test = results['test']
+    lines = [f"\n{label}, {test['num_graphs']} test simulations, "
+             f"{results['epochs_done']} epochs in {seconds:.0f} s "
+             f"(best epoch {results['best_epoch']})"]
+    if 'acc_combined' in test:
+        lines += _edge_tables(results, list(layer_names), test_dataset)
+    if 'mse_block_1' in test:
+        lines += _trajectory_table(test)
+    return '\n'.join(lines)
+
+
+def _edge_tables(results: Dict[str, Any], names: List[str],
+                 test_dataset) -> List[str]:
+    test = results['test']
+    level = constant_prediction_accuracy(
+        torch.cat([test_dataset[i].edge_type
+                   for i in range(len(test_dataset))]),
+        test_dataset.num_edge_types)
+    constant = [level['combined']] + level['per_layer']
+    lines = [f"\n{'edge accuracy':<24}{'valid-fitted':>14}"
+             f"{'per-batch optimum':>20}{'constant level':>17}"]
+    for name, floor in zip(['combined'] + names, constant):
+        lines.append(f'  {name:<22}{test[f"acc_{name}"]:>14.3f}'
+                     f'{test[f"acc_batch_optimal_{name}"]:>20.3f}'
+                     f'{floor:>17.3f}')
+    lines.append('  (constant level: the accuracy of predicting one class '
+                 'for every edge)')
+    weak = [name for name, floor in zip(names, level['per_layer'])
+            if test[f'acc_{name}'] < floor + NOT_LEARNT_MARGIN]
+    if weak:
+        lines.append(
+            f"  not learnt in this run's {results['updates']:,} updates "
+            f"(within {NOT_LEARNT_MARGIN} of the constant level): "
+            f"{', '.join(weak)}\n  weak interactions need more updates (on "
+            f"I+C the charges: about 25,000, e.g. --num-train 10000 "
+            f"--epochs 100; docs/time-to-accuracy.md)")
+    lines.append(f"\n{'edge presence':<24}{'AUROC':>8}{'precision':>11}"
+                 f"{'recall':>8}{'F1':>8}")
+    for name in names:
+        lines.append(f'  {name:<22}' + ''.join(
+            f'{test[f"{key}_{name}"]:>{width}.3f}' for key, width in
+            (('auroc', 8), ('precision', 11), ('recall', 8), ('f1', 8))))
+    return lines
+
+
+def _trajectory_table(test: Dict[str, Any]) -> List[str]:
+    lines = [f"\n{'trajectory MSE (normalised)':<34}{'model':>11}"
+             f"{'static':>11}"]
+    for kind, label in (('block', 'fNRI block-averaged'),
+                        ('step', 'NRI per-step')):
+        for steps in (1, 10, 20):
+            key = f'mse_{kind}_{steps}'
+            if key in test:
+                lines.append(f'  {label + f", {steps} step":<32}'
+                             f'{test[key]:>11.3e}'
+                             f'{test["static_" + key]:>11.3e}')
+    return lines
