@@ -37,9 +37,9 @@ from torch_geometric_fnri.training import (
     get_recipe,
     load_splits,
     load_trained,
+    progress_printer,
+    results_table,
 )
-from torch_geometric_fnri.training.progress_line import progress_printer
-from torch_geometric_fnri.training.results_table import results_table
 from torch_geometric_fnri.transforms import POSITION_VELOCITY_FEATURES
 from torch_geometric_fnri.visualization import (
     plot_inferred_graphs,

@@ -49,10 +49,10 @@ from torch_geometric_fnri.training import (
     init_distributed,
     load_splits,
     load_trained,
+    progress_printer,
+    results_table,
     shutdown_distributed,
 )
-from torch_geometric_fnri.training.progress_line import progress_printer
-from torch_geometric_fnri.training.results_table import results_table
 from torch_geometric_fnri.transforms import POSITION_VELOCITY_FEATURES
 
 #: Defaults of the fast recipe's run: about 3 minutes of training on two

@@ -23,7 +23,9 @@ from .experiment import (
 )
 from .loaders import TensorBatchLoader, make_loader
 from .objective import TrainingObjective
+from .progress_line import progress_printer
 from .recipes import RECIPES, Recipe, get_recipe
+from .results_table import NOT_LEARNT_MARGIN, results_table
 from .run_directory import RunDirectory
 from .trained_run import TrainedRun, load_trained
 from .trainer import NonFiniteLossError, Trainer
@@ -59,4 +61,7 @@ __all__ = [
     'get_recipe',
     'TrainedRun',
     'load_trained',
+    'progress_printer',
+    'results_table',
+    'NOT_LEARNT_MARGIN',
 ]
