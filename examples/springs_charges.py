@@ -82,13 +82,14 @@ def plot_test_systems(run_dir: str, test) -> list:
         return paths
     # The encoder reads frames 0-48, the decoder rolls out frames 50-98.
     enc, dec = run.config.frame_split(run.num_frames, 'fnri')
-    model, systems = run.model, [test[i] for i in range(3)]
+    model = run.model
+    systems = [test[i] for i in range(min(3, len(test)))]
     predictions = []
     with torch.no_grad():
         for data in systems:
             # encode -> sample -> decode, one simulation of N particles:
             logits = model.encode(data.x[:, enc], data.edge_index)  # [E, ΣK]
-            edge_weight = model.sample(logits, deterministic=True)  # one-hot
+            edge_weight = model.sample(logits, deterministic=True)  # [E, ΣK]
             x_dec = data.x[:, dec]  # [N, 49, D]
             predictions.append(model.decode(  # [N, 48, D]: frames 51-98
                 x_dec, data.edge_index, edge_weight,

@@ -243,7 +243,8 @@ def parse_args(argv=None) -> argparse.Namespace:
             encoder_frames=args.encoder_frames).frame_split(args.num_frames)
     except ValueError as error:
         parser.error(f'--encoder-frames: {error}')
-    # The library checks these two only once training has started.
+    # The library checks the CNN's frames and the decoder window only once
+    # training has started, and the rollout length against them not at all.
     encoder_frames = encoder.stop - encoder.start
     decoder_frames = decoder.stop - decoder.start
     if (args.encoder == 'cnn' and get_training_mode(args.mode).uses_encoder
