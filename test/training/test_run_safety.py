@@ -60,17 +60,49 @@ def test_stale_temporary_files_are_removed(tmp_path, tiny_splits):
     assert not any(path.exists() for path in stale)
 
 
-def test_resume_without_last_checkpoint_starts_a_clean_log(
-        tmp_path, tiny_splits):
+def _mtimes(run):
+    return {str(path): os.stat(path).st_mtime_ns
+            for path in sorted(run.rglob('*')) if path.is_file()
+            and path.name != 'run.lock'}
+
+
+def test_resume_without_last_checkpoint_is_refused(tmp_path, tiny_splits):
     run = _finished_run(tmp_path / 'run', tiny_splits)
     os.remove(run / 'checkpoints' / 'last.pt')
-    trainer = Trainer(_model(), _config(), *tiny_splits, run_dir=str(run),
-                      resume=True)
+    before = _mtimes(run)
+    with pytest.raises(FileNotFoundError,
+                       match=r"holds a run .* but no 'checkpoints/last.pt'.*"
+                       r"--overwrite"):
+        Trainer(_model(), _config(), *tiny_splits, run_dir=str(run),
+                resume=True)
+    assert _mtimes(run) == before
+
+
+def test_resume_in_an_empty_directory_starts_a_new_run(tmp_path,
+                                                      tiny_splits):
+    trainer = Trainer(_model(), _config(), *tiny_splits,
+                      run_dir=str(tmp_path / 'new'), resume=True)
     assert trainer.epoch == 0
     trainer.fit()
-    # Two epochs, logged once each (not four rows).
     assert [row['epoch'] for row in trainer.run_dir.read_log()] == \
         ['0', '1']
+
+
+@pytest.mark.parametrize('content', [b'', b'epoch,lr\n0,0.1,9\n',
+                                     b'lr\n0.1\n', b'\xff\xfe\x00bad'])
+def test_resume_with_a_damaged_log_is_refused_before_training(
+        tmp_path, tiny_splits, content):
+    train, valid, test = tiny_splits
+    run = tmp_path / 'run'
+    Trainer(_model(), _config(epochs=2, max_epochs=1), train, valid,
+            run_dir=str(run)).fit()
+    (run / 'log.csv').write_bytes(content)
+    before = _mtimes(run)
+    with pytest.raises(ValueError, match=r"log.csv' is not a readable run "
+                       r"log.*--overwrite"):
+        Trainer(_model(), _config(), train, valid, run_dir=str(run),
+                resume=True)
+    assert _mtimes(run) == before
 
 
 @pytest.mark.parametrize('content', [b'', b'PK\x03\x04 truncated'])
@@ -168,3 +200,50 @@ def test_splits_the_model_cannot_use_raise_clear_errors(tiny_splits):
 def test_negative_seed_is_rejected():
     with pytest.raises(ValueError, match="'seed'"):
         TrainConfig(seed=-1)
+
+
+_HOLD_LOCK = '''
+import sys
+from torch_geometric_fnri.training import RunDirectory
+run_dir = RunDirectory(sys.argv[1])
+run_dir.lock()
+print('locked', flush=True)
+sys.stdin.read()
+'''
+
+
+def test_a_run_directory_has_one_writer_at_a_time(tmp_path, tiny_splits):
+    import subprocess
+    import sys
+    run = tmp_path / 'run'
+    holder = subprocess.Popen([sys.executable, '-c', _HOLD_LOCK, str(run)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == 'locked'
+        from torch_geometric_fnri.training import RunDirectoryInUseError
+        with pytest.raises(RunDirectoryInUseError,
+                           match=rf"in use by another run \(.*\"pid\": "
+                           rf"{holder.pid}"):
+            Trainer(_model(), _config(), *tiny_splits, run_dir=str(run))
+        assert sorted(p.name for p in run.iterdir()) == \
+            ['checkpoints', 'run.lock']
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+    # The lock ends with its process: the directory is free again.
+    trainer = Trainer(_model(), _config(epochs=1), *tiny_splits,
+                      run_dir=str(run))
+    trainer.fit()
+    trainer.close()
+
+
+def test_a_newer_trainer_in_the_same_process_takes_the_directory_over(
+        tmp_path, tiny_splits):
+    run = str(tmp_path / 'run')
+    first = Trainer(_model(), _config(epochs=1), *tiny_splits, run_dir=run)
+    second = Trainer(_model(), _config(epochs=1), *tiny_splits, run_dir=run)
+    with pytest.raises(RuntimeError, match='taken over by a newer run'):
+        first.fit()
+    second.fit()
+    assert [row['epoch'] for row in second.run_dir.read_log()] == ['0']

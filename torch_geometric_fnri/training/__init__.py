@@ -26,7 +26,7 @@ from .objective import TrainingObjective
 from .progress_line import progress_printer
 from .recipes import RECIPES, Recipe, get_recipe
 from .results_table import NOT_LEARNT_MARGIN, results_table
-from .run_directory import RunDirectory
+from .run_directory import RunDirectory, RunDirectoryInUseError
 from .trained_run import TrainedRun, load_trained
 from .trainer import NonFiniteLossError, Trainer
 from .training_mode import MODES, TrainingMode, get_training_mode
@@ -43,6 +43,7 @@ __all__ = [
     'identity_mapping',
     'reference_batch_search',
     'RunDirectory',
+    'RunDirectoryInUseError',
     'save_checkpoint',
     'load_checkpoint',
     'rng_state',

@@ -3,6 +3,7 @@ the checkpoints of a training run (:class:`RunCheckpoints`: claiming a run
 directory, saving, resuming, reloading the best epoch)."""
 import copy
 import os
+import pickle
 import os.path as osp
 import random
 from typing import Any, Dict, Optional
@@ -17,7 +18,7 @@ from .distributed import (
     barrier,
     broadcast_object,
 )
-from .run_directory import RunDirectory
+from .run_directory import RunDirectory, RunDirectoryInUseError
 
 #: Settings that may change when a run is resumed; every other field of the
 #: configuration must match the checkpoint.
@@ -37,9 +38,15 @@ def rng_state(generator: Optional[torch.Generator] = None) -> Dict[str, Any]:
         generator (torch.Generator, optional): An extra generator to capture.
             (default: :obj:`None`)
     """
+    name, keys, pos, has_gauss, cached_gaussian = np.random.get_state()
     state = {
         'torch': torch.get_rng_state(),
-        'numpy': np.random.get_state(),
+        # Plain data (no NumPy objects), so that checkpoints load with
+        # torch.load(..., weights_only=True).
+        'numpy': {'bit_generator': str(name),
+                  'keys': torch.from_numpy(keys.astype(np.int64)),
+                  'pos': int(pos), 'has_gauss': int(has_gauss),
+                  'cached_gaussian': float(cached_gaussian)},
         'python': random.getstate(),
         'generator': None if generator is None else generator.get_state(),
     }
@@ -58,7 +65,11 @@ def set_rng_state(state: Dict[str, Any],
             generator state. (default: :obj:`None`)
     """
     torch.set_rng_state(state['torch'])
-    np.random.set_state(state['numpy'])
+    numpy_state = state['numpy']
+    np.random.set_state((numpy_state['bit_generator'],
+                         numpy_state['keys'].numpy().astype(np.uint32),
+                         numpy_state['pos'], numpy_state['has_gauss'],
+                         numpy_state['cached_gaussian']))
     random.setstate(state['python'])
     if generator is not None and state.get('generator') is not None:
         generator.set_state(state['generator'])
@@ -94,8 +105,11 @@ def load_checkpoint(path: str,
                     map_location: Any = 'cpu') -> Dict[str, Any]:
     r"""Loads a checkpoint written by :func:`save_checkpoint`.
 
-    Checkpoints hold NumPy and Python RNG states, so they are loaded with
-    ``weights_only=False``: only load checkpoints you wrote yourself.
+    Checkpoints hold tensors and plain data only, and are loaded with
+    ``torch.load(..., weights_only=True)``: a file that holds anything
+    else (a pickle that would run code when loaded, a checkpoint of
+    another program) is refused with a :class:`ValueError`, as is a
+    damaged one.
 
     Args:
         path (str): The checkpoint file.
@@ -104,12 +118,36 @@ def load_checkpoint(path: str,
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f"no checkpoint at '{path}'")
-    return torch.load(path, map_location=map_location, weights_only=False)
+    try:
+        state = torch.load(path, map_location=map_location,
+                           weights_only=True)
+    except Exception as error:
+        first_line = (str(error).splitlines() or [''])[0]
+        # The weights-only unpickler names the first global it refuses;
+        # any other failure is a damaged or foreign file.
+        if 'GLOBAL' in str(error):
+            raise ValueError(
+                f"refusing to load '{path}': it holds objects other than "
+                f"tensors and plain data, which a checkpoint of this "
+                f"library never does (a file of another program, of an "
+                f"earlier version of this library that stored NumPy "
+                f"objects, or one crafted to run code when loaded)"
+            ) from None
+        raise ValueError(
+            f"'{path}' is not a readable checkpoint: truncated, empty or "
+            f"not a torch file ({type(error).__name__}: {first_line})"
+        ) from None
+    if not isinstance(state, dict):
+        raise ValueError(f"'{path}' is not a checkpoint of this library "
+                         f"(it holds a {type(state).__name__}, not a dict)")
+    return state
 
 
 def claim_run_directory(run_dir: RunDirectory, dist: DistributedInfo,
                         resume: bool, overwrite: bool) -> None:
-    r"""Prepares :obj:`run_dir` for a run: a directory that holds an earlier
+    r"""Prepares :obj:`run_dir` for a run: rank 0 takes its lock
+    (:meth:`RunDirectory.lock`; another process that holds it raises
+    :class:`RunDirectoryInUseError`); a directory that holds an earlier
     run raises :class:`FileExistsError` unless :obj:`resume` (its stale
     ``*.tmp`` files are removed) or :obj:`overwrite` (its run files are
     deleted) is set. Rank 0 decides, so that no rank sees files another one
@@ -122,6 +160,14 @@ def claim_run_directory(run_dir: RunDirectory, dist: DistributedInfo,
         overwrite (bool): Delete the files of an earlier run.
     """
     error = None
+    if dist.is_main:
+        try:
+            run_dir.lock()
+        except RunDirectoryInUseError as busy:
+            error = str(busy)
+    error = broadcast_object(error)
+    if error is not None:
+        raise RunDirectoryInUseError(error)
     if dist.is_main:
         earlier = run_dir.run_files()
         if earlier and not (resume or overwrite):
@@ -208,6 +254,7 @@ class RunCheckpoints:
             return
         if not self.dist.is_main:
             return
+        self.run_dir.check_writable()
         state = self.state(progress)
         state['rng'] = states
         if improved:
@@ -216,16 +263,24 @@ class RunCheckpoints:
 
     def resume(self) -> Optional[Dict[str, Any]]:
         r"""Loads ``last.pt`` into the model, optimiser, scheduler and RNGs
-        and returns its progress; :obj:`None` (and an emptied log) when
-        there is no ``last.pt``. A damaged checkpoint, another
-        configuration (beyond :data:`RESUMABLE_SETTINGS`) or other
-        training data raise an error that says what to do."""
+        and returns its progress; :obj:`None` when the directory holds no
+        run at all (a new run starts). Everything it reads is checked
+        before any training: a directory with run files but no ``last.pt``,
+        a damaged checkpoint or log, another configuration (beyond
+        :data:`RESUMABLE_SETTINGS`) or other training data raise an error
+        that says what to do; nothing is changed then."""
         path = self.run_dir.last_checkpoint
         if not osp.isfile(path):
-            # Nothing to continue: drop the rows of an earlier attempt.
-            if self.dist.is_main:
-                self.run_dir.truncate_log(0)
+            earlier = self.run_dir.run_files()
+            if earlier:
+                names = [osp.relpath(p, self.run_dir.path) for p in earlier]
+                raise FileNotFoundError(
+                    f"cannot resume: '{self.run_dir.path}' holds a run "
+                    f"({names}) but no '{osp.relpath(path, self.run_dir.path)}'"
+                    f" to continue from; restore it, or start the run again "
+                    f"with overwrite=True (--overwrite)")
             return None
+        self.run_dir.read_log()  # Raises on a damaged log, before training.
         try:
             state = load_checkpoint(path, map_location=self.dist.device)
         except Exception as error:

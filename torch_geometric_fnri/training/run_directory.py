@@ -1,11 +1,35 @@
 r"""The directory of a training run and its logs."""
 import csv
+import io
+import json
 import math
 import os
 import os.path as osp
-from typing import Any, Dict, List
+import socket
+import sys
+import time
+import weakref
+from typing import Any, Dict, List, Optional
 
-from torch_geometric_fnri.utils.atomic_json import write_json_atomic
+from torch_geometric_fnri.utils.atomic_json import (
+    write_json_atomic,
+    write_text_atomic,
+)
+
+try:
+    import fcntl
+except ImportError:  # Not POSIX: run directories are not locked.
+    fcntl = None
+
+# The run directory that holds the lock on each locked path in this process
+# (by real path): a newer RunDirectory of the same path takes it over. Weak,
+# so that a run directory nobody uses any more releases its lock.
+_HOLDERS: 'weakref.WeakValueDictionary[str, RunDirectory]' = \
+    weakref.WeakValueDictionary()
+
+
+class RunDirectoryInUseError(FileExistsError):
+    r"""Another process holds the lock of a run directory."""
 
 
 class RunDirectory:
@@ -16,10 +40,13 @@ class RunDirectory:
         <path>/checkpoints/last.pt  written after every epoch
         <path>/checkpoints/best.pt  best epoch by the selection metric
         <path>/metrics.json         final validation and test metrics
+        <path>/run.lock             who holds the directory (see :meth:`lock`)
         <path>/tensorboard/         only if TensorBoard is installed
 
-    Every JSON file is written atomically
-    (:func:`~torch_geometric_fnri.utils.atomic_json.write_json_atomic`).
+    Every file is written atomically (a temporary file, then a rename; see
+    :func:`~torch_geometric_fnri.utils.atomic_json.write_json_atomic`), so a
+    failed write (a killed process, a full disk) leaves the previous file.
+    One process at a time may write a run: :meth:`lock`.
 
     Args:
         path (str): The run directory (created if missing).
@@ -34,6 +61,74 @@ class RunDirectory:
         os.makedirs(osp.join(self.path, 'checkpoints'), exist_ok=True)
         self._tensorboard = tensorboard
         self._writer = None
+        self._lock_file: Optional[io.TextIOWrapper] = None
+        self._taken_over = False
+
+    @property
+    def lock_path(self) -> str:
+        return osp.join(self.path, 'run.lock')
+
+    def lock(self) -> None:
+        r"""Makes this object the only writer of the directory until
+        :meth:`close`: an exclusive :func:`fcntl.flock` on ``run.lock``,
+        which the operating system releases when the process ends, so a
+        killed run leaves no stale lock. Another process that holds it
+        raises :class:`RunDirectoryInUseError` naming that process; a
+        newer :class:`RunDirectory` of the same path in this process takes
+        the lock over (re-running a notebook cell), and this one can then
+        no longer write. Without :mod:`fcntl` (not POSIX) nothing is
+        locked. Locks may not hold across machines on network file
+        systems."""
+        key = osp.realpath(self.path)
+        holder = _HOLDERS.get(key)
+        if holder is not None and holder is not self:
+            holder._release(taken_over=True)
+        if fcntl is None or self._lock_file is not None:
+            _HOLDERS[key] = self
+            return
+        handle = open(self.lock_path, 'a+')
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder_info = handle.read().strip() or 'an unknown process'
+            handle.close()
+            raise RunDirectoryInUseError(
+                f"'{self.path}' is in use by another run ({holder_info}): "
+                f"wait for it to finish or stop it, or choose another run "
+                f"directory. The lock is the operating system's and ends "
+                f"with its process, so it is never stale on this machine; "
+                f"on a network file system shared with another machine, "
+                f"check that machine") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({
+            'pid': os.getpid(), 'host': socket.gethostname(),
+            'since': time.strftime('%Y-%m-%d %H:%M:%S'),
+            'command': ' '.join(sys.argv)[:200]}))
+        handle.flush()
+        self._lock_file = handle
+        self._taken_over = False
+        _HOLDERS[key] = self
+
+    def check_writable(self) -> None:
+        r"""Raises a :class:`RuntimeError` when a newer
+        :class:`RunDirectory` of this path in this process took the lock
+        over (see :meth:`lock`)."""
+        if self._taken_over:
+            raise RuntimeError(
+                f"'{self.path}' was taken over by a newer run in this "
+                f"process (a new Trainer on the same run directory): this "
+                f"one can no longer write to it")
+
+    def _release(self, taken_over: bool = False) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()  # Closing releases the flock.
+            self._lock_file = None
+        self._taken_over = taken_over
+        key = osp.realpath(self.path)
+        if _HOLDERS.get(key) is self:
+            del _HOLDERS[key]
 
     @property
     def config_path(self) -> str:
@@ -84,16 +179,35 @@ class RunDirectory:
     def write_json(self, name: str, values: Dict[str, Any]) -> str:
         r"""Writes :obj:`values` to :obj:`<path>/<name>` atomically; returns
         the file path."""
+        self.check_writable()
         path = osp.join(self.path, name)
         write_json_atomic(path, _jsonable(values))
         return path
 
     def read_log(self) -> List[Dict[str, str]]:
-        r"""Returns the rows of ``log.csv`` (empty if there is none)."""
+        r"""Returns the rows of ``log.csv`` (empty if there is none). A log
+        that is not a CSV table with an integer :obj:`'epoch'` column in
+        every row (damaged, empty, not text) raises a :class:`ValueError`
+        that names the file."""
         if not osp.isfile(self.log_path):
             return []
-        with open(self.log_path, newline='') as f:
-            return list(csv.DictReader(f))
+        try:
+            with open(self.log_path, newline='', encoding='utf-8') as f:
+                reader = csv.DictReader(f)
+                rows = list(reader)
+                fields = reader.fieldnames
+            if not fields or 'epoch' not in fields:
+                raise ValueError("no header with an 'epoch' column")
+            for row in rows:
+                if None in row or None in row.values():
+                    raise ValueError('a row with another number of columns')
+                int(row['epoch'])
+        except (ValueError, UnicodeDecodeError, csv.Error) as error:
+            raise ValueError(
+                f"'{self.log_path}' is not a readable run log ({error}): "
+                f"restore it, or start the run again with overwrite=True "
+                f"(--overwrite)") from None
+        return rows
 
     def truncate_log(self, num_epochs: int) -> None:
         r"""Keeps only the rows of the first :obj:`num_epochs` epochs (a
@@ -101,34 +215,30 @@ class RunDirectory:
         rows = self.read_log()
         if not rows:
             return
-        fields = list(rows[0].keys())
-        rows = [row for row in rows if int(row['epoch']) < num_epochs]
-        tmp = f'{self.log_path}.{os.getpid()}.tmp'
-        with open(tmp, 'w', newline='') as f:
-            writer = csv.DictWriter(f, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(tmp, self.log_path)
+        self._write_log(list(rows[0].keys()),
+                        [row for row in rows
+                         if int(row['epoch']) < num_epochs])
+
+    def _write_log(self, fields: List[str],
+                   rows: List[Dict[str, Any]]) -> None:
+        self.check_writable()
+        text = io.StringIO(newline='')
+        writer = csv.DictWriter(text, fieldnames=fields,
+                                extrasaction='ignore')
+        writer.writeheader()
+        writer.writerows(rows)
+        write_text_atomic(self.log_path, text.getvalue())
 
     def log_epoch(self, values: Dict[str, float]) -> None:
-        r"""Appends one row to ``log.csv`` (the first row fixes the columns)
-        and to TensorBoard when enabled. :obj:`values` must hold
-        :obj:`'epoch'`."""
+        r"""Adds one row to ``log.csv`` (the first row fixes the columns;
+        the file is rewritten atomically) and to TensorBoard when enabled.
+        :obj:`values` must hold :obj:`'epoch'`."""
         if 'epoch' not in values:
             raise ValueError(f"'values' must contain 'epoch' "
                              f"(got keys {sorted(values)})")
-        exists = osp.isfile(self.log_path)
-        if exists:
-            with open(self.log_path, newline='') as f:
-                fields = next(csv.reader(f))
-        else:
-            fields = list(values.keys())
-        with open(self.log_path, 'a', newline='') as f:
-            writer = csv.DictWriter(f, fieldnames=fields,
-                                    extrasaction='ignore')
-            if not exists:
-                writer.writeheader()
-            writer.writerow(values)
+        rows = self.read_log()
+        fields = list(rows[0].keys()) if rows else list(values.keys())
+        self._write_log(fields, rows + [values])
         writer = self._tensorboard_writer()
         if writer is not None:
             for key, value in values.items():
@@ -137,9 +247,11 @@ class RunDirectory:
             writer.flush()
 
     def close(self) -> None:
+        r"""Closes the TensorBoard writer and releases the lock."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        self._release(taken_over=self._taken_over)
 
     def _tensorboard_writer(self):
         if not self._tensorboard:

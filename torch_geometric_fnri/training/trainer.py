@@ -79,9 +79,14 @@ class Trainer:
             at the end. (default: :obj:`None`)
         run_dir (str, optional): The run directory (see
             :class:`RunDirectory`); :obj:`None` writes nothing and keeps the
-            best weights in memory. (default: :obj:`None`)
+            best weights in memory. The trainer holds its lock until
+            :meth:`close` (or until it is garbage-collected): a run of
+            another process on the same directory raises
+            :class:`RunDirectoryInUseError`. (default: :obj:`None`)
         resume (bool, optional): Continue from ``last.pt`` in
-            :obj:`run_dir` if it exists. (default: :obj:`False`)
+            :obj:`run_dir`; a directory that holds no run starts a new one,
+            one that holds a run without a readable ``last.pt`` or log is
+            refused before anything changes. (default: :obj:`False`)
         overwrite (bool, optional): Delete the files of an earlier run in
             :obj:`run_dir`. Without :obj:`resume` or :obj:`overwrite`, a
             :obj:`run_dir` that holds a run raises :class:`FileExistsError`
@@ -497,7 +502,8 @@ class Trainer:
             })
 
     def close(self) -> None:
-        r"""Closes the run directory's writers and drops the
+        r"""Closes the run directory's writers, releases its lock and
+        drops the
         :class:`~torch.nn.parallel.DistributedDataParallel` wrapper (which
         holds the process group; see
         :func:`~torch_geometric_fnri.training.shutdown_distributed`). The
