@@ -46,7 +46,7 @@ from typing import Dict, List
 import torch
 
 from torch_geometric_fnri.training import load_splits
-from torch_geometric_fnri.utils.atomic_json import write_json_atomic
+from torch_geometric_fnri.utils.atomic_files import write_json_atomic
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TRAIN_MODULE = 'torch_geometric_fnri.train'

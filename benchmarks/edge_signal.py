@@ -40,7 +40,7 @@ from torch_geometric_fnri.training import (
     get_recipe,
     load_splits,
 )
-from torch_geometric_fnri.utils.atomic_json import write_json_atomic
+from torch_geometric_fnri.utils.atomic_files import write_json_atomic
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -90,7 +90,7 @@ from torch_geometric_fnri.training import (
     load_splits,
 )
 from torch_geometric_fnri.training.loaders import make_loader
-from torch_geometric_fnri.utils.atomic_json import write_json_atomic
+from torch_geometric_fnri.utils.atomic_files import write_json_atomic
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 

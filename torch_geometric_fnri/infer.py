@@ -31,9 +31,13 @@ encoder reads the run's encoder frames. Writes to ``--out``:
 * ``summary.json``: the run, the data, and when the data has labels the
   edge accuracy and the AUROC, precision, recall and F1 of edge presence
   per layer.
+
+Every file is written atomically (a failed write leaves the previous file
+or none). An ``--out`` that already holds results is refused unless
+``--overwrite`` is given, as training refuses a run directory that holds a
+run.
 """
 import argparse
-import json
 import os
 import os.path as osp
 import sys
@@ -46,6 +50,10 @@ import torch
 from torch_geometric_fnri.datasets import from_arrays, load_reference_files
 from torch_geometric_fnri.metrics import EdgeAccuracy, edge_presence_metrics
 from torch_geometric_fnri.training import TrainedRun, load_trained
+from torch_geometric_fnri.utils.atomic_files import (
+    atomic_file,
+    write_json_atomic,
+)
 from torch_geometric_fnri.visualization import (
     plot_multiplex_graph,
     to_networkx_multiplex,
@@ -115,7 +123,9 @@ def write_outputs(out: str, run: TrainedRun, result: Dict[str, Any],
     if result['edge_type'] is not None:
         arrays['edge_type'] = result['edge_type'].numpy()
     paths = [osp.join(out, 'graphs.npz')]
-    np.savez(paths[0], **arrays)
+    with atomic_file(paths[0]) as tmp:
+        with open(tmp, 'wb') as f:
+            np.savez(f, **arrays)
 
     sender, receiver = result['edge_index'].tolist()
     systems = []
@@ -133,9 +143,9 @@ def write_outputs(out: str, run: TrainedRun, result: Dict[str, Any],
             edges.append(edge)
         systems.append({'system': s, 'edges': edges})
     paths.append(osp.join(out, 'graphs.json'))
-    with open(paths[-1], 'w') as f:
-        json.dump({'layer_names': result['layer_names'], 'systems': systems},
-                  f)
+    write_json_atomic(paths[-1], {'layer_names': result['layer_names'],
+                                  'systems': systems},
+                      indent=None, sort_keys=False)
 
     if result['edge_type'] is None:
         return paths
@@ -146,16 +156,20 @@ def write_outputs(out: str, run: TrainedRun, result: Dict[str, Any],
             result['edge_index'], result['edge_type'][s].clamp(min=0),
             num_nodes, result['layer_names'])
         paths.append(osp.join(out, 'graphml', f'system_{s}.graphml'))
-        nx.write_graphml(graph, paths[-1])
+        with atomic_file(paths[-1]) as tmp:
+            nx.write_graphml(graph, tmp)
         if plots:
             try:
                 truth = getattr(dataset[s], 'edge_type', None)
-                paths.append(plot_multiplex_graph(
-                    osp.join(out, 'plots', f'system_{s}.png'),
-                    result['edge_index'],
-                    result['edge_type'][s].clamp(min=0), truth,
-                    num_nodes, result['layer_names'],
-                    title=f'system {s}'))
+                png = osp.join(out, 'plots', f'system_{s}.png')
+                os.makedirs(osp.dirname(png), exist_ok=True)
+                with atomic_file(png) as tmp:
+                    plot_multiplex_graph(
+                        tmp, result['edge_index'],
+                        result['edge_type'][s].clamp(min=0), truth,
+                        num_nodes, result['layer_names'],
+                        title=f'system {s}')
+                paths.append(png)
             except ImportError as error:
                 print(f'no plots: {error}', file=sys.stderr)
                 plots = False
@@ -181,11 +195,30 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--max-systems', type=int, default=10,
                         help='simulations exported as GraphML and plots')
     parser.add_argument('--no-plots', action='store_true')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace the results already in --out')
     args = parser.parse_args(argv)
     if args.batch_size < 1 or args.max_systems < 0:
         parser.error('--batch-size must be positive and --max-systems '
                      'non-negative')
+    if osp.exists(args.out) and not osp.isdir(args.out):
+        parser.error(f"--out '{args.out}' is a file, not a folder")
+    earlier = earlier_results(args.out)
+    if earlier and not args.overwrite:
+        parser.error(f"--out '{args.out}' already holds results ({earlier}):"
+                     f" pass --overwrite to replace them, or choose another "
+                     f"folder")
     return args
+
+
+#: What :func:`write_outputs` and :func:`main` write in ``--out``.
+OUTPUTS = ('summary.json', 'graphs.npz', 'graphs.json', 'graphml', 'plots')
+
+
+def earlier_results(out: str) -> List[str]:
+    r"""The outputs of an earlier inference (:data:`OUTPUTS`) that
+    :obj:`out` holds."""
+    return [name for name in OUTPUTS if osp.exists(osp.join(out, name))]
 
 
 def main(argv=None) -> int:
@@ -208,8 +241,8 @@ def main(argv=None) -> int:
                                   run.encoder_frames.stop],
                'edge_mapping': run.edge_mapping,
                'edge_accuracy': accuracy}
-    with open(osp.join(args.out, 'summary.json'), 'w') as f:
-        json.dump(summary, f, indent=2)
+    write_json_atomic(osp.join(args.out, 'summary.json'), summary,
+                      sort_keys=False)
     print(f'{len(dataset)} simulations, graphs written to {args.out} '
           f'({len(paths) + 1} files)')
     if accuracy is not None:

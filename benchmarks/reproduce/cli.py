@@ -9,7 +9,7 @@ from typing import List, Optional
 
 from torch_geometric_fnri.nn.models.model_family import VARIANTS
 from torch_geometric_fnri.training.training_mode import MODES
-from torch_geometric_fnri.utils.atomic_json import write_json_atomic
+from torch_geometric_fnri.utils.atomic_files import write_json_atomic
 
 from .protocol_report import protocol_report
 from .protocols import PAPER_SYSTEMS, PROTOCOLS

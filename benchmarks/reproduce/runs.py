@@ -10,7 +10,7 @@ import torch
 
 from torch_geometric_fnri.training import Trainer, load_splits, make_model
 from torch_geometric_fnri.training.training_mode import STATIC_MODE
-from torch_geometric_fnri.utils.atomic_json import write_json_atomic
+from torch_geometric_fnri.utils.atomic_files import write_json_atomic
 
 from .protocols import Protocol, train_config
 from .run_files import finished, read_json, run_dir

@@ -106,6 +106,34 @@ def test_corrupt_and_partial_cache_rebuilt(tmp_path, count_simulations):
                    for name in os.listdir(first.processed_dir))
 
 
+def test_a_failed_cache_write_leaves_no_partial_file(tmp_path,
+                                                    monkeypatch):
+    import errno
+    real_save = PhysicsSystemDataset.save
+
+    def save_then_disk_full(data_list, path):
+        real_save(data_list, path)
+        raise OSError(errno.ENOSPC, 'No space left on device')
+    monkeypatch.setattr(PhysicsSystemDataset, 'save',
+                        staticmethod(save_then_disk_full))
+    with pytest.raises(OSError, match='No space left'):
+        PhysicsSystemDataset(str(tmp_path), 'charged', **SMALL)
+    monkeypatch.undo()
+    found = [name for _, _, names in os.walk(tmp_path) for name in names]
+    assert not any('tmp' in name for name in found), found
+    # Temporary files a killed process left (this version's and the
+    # earlier 'train.pt.tmp<pid>') go at the next rebuild.
+    first = PhysicsSystemDataset(str(tmp_path), 'charged', **SMALL)
+    stale = ['train.pt.tmp4242', 'valid.4242.0a1b2c3d.tmp.pt']
+    for name in stale:
+        with open(osp.join(first.processed_dir, name), 'wb') as f:
+            f.write(b'partial')
+    os.remove(osp.join(first.processed_dir, 'manifest.json'))
+    with pytest.warns(UserWarning, match='incomplete'):
+        PhysicsSystemDataset(str(tmp_path), 'charged', **SMALL)
+    assert not set(stale) & set(os.listdir(first.processed_dir))
+
+
 def test_dataloader_batching():
     dataset = PhysicsSystemDataset(None, 'springs_charges_fsprings',
                                    **SMALL)

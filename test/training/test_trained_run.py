@@ -170,3 +170,44 @@ def test_command_line_on_a_folder_of_reference_files(trained, tiny_splits,
         summary = json.load(f)
     assert summary['edge_accuracy']['combined'] == pytest.approx(
         result['test']['acc_combined'])
+
+
+def test_command_line_keeps_earlier_results(trained, tiny_splits, tmp_path,
+                                            capsys, monkeypatch):
+    import errno
+    run_dir, _, _ = trained
+    run = load_trained(str(run_dir))
+    features, edges = _raw_arrays(tiny_splits[2], run.normalizer)
+    data = tmp_path / 'systems.npz'
+    np.savez(data, features=features, edges=edges)
+    out = tmp_path / 'out'
+    command = [str(run_dir), str(data), '--out', str(out), '--no-plots',
+               '--max-systems', '1']
+    assert infer.main(command) == 0
+    before = (out / 'graphs.npz').read_bytes()
+    # A second inference into the same folder is refused...
+    with pytest.raises(SystemExit) as info:
+        infer.main(command)
+    assert info.value.code == 2
+    assert re.search(r"already holds results \(\['summary.json', "
+                     r"'graphs.npz'.*--overwrite", capsys.readouterr().err)
+    # ... and with --overwrite, a write that fails half-way (a full disk)
+    # leaves the earlier file whole and no temporary file behind.
+    real_savez = np.savez
+
+    def savez_then_disk_full(file, **arrays):
+        real_savez(file, **arrays)
+        raise OSError(errno.ENOSPC, 'No space left on device')
+    monkeypatch.setattr(np, 'savez', savez_then_disk_full)
+    with pytest.raises(OSError, match='No space left'):
+        infer.main(command + ['--overwrite'])
+    assert (out / 'graphs.npz').read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == \
+        ['graphml', 'graphs.json', 'graphs.npz', 'summary.json']
+    monkeypatch.undo()
+    assert infer.main(command + ['--overwrite']) == 0
+    file = tmp_path / 'a_file'
+    file.write_text('')
+    with pytest.raises(SystemExit):
+        infer.main([str(run_dir), str(data), '--out', str(file)])
+    assert 'is a file, not a folder' in capsys.readouterr().err

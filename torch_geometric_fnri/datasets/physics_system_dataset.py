@@ -15,7 +15,11 @@ from ..transforms import (
     POSITION_VELOCITY_GROUPS,
     TrajectoryNormalizer,
 )
-from ..utils.atomic_json import write_json_atomic
+from ..utils.atomic_files import (
+    atomic_file,
+    is_temporary_file,
+    write_json_atomic,
+)
 from .graph_isomorphism import CanonicalKey, isomorphism_classes
 from .simulation import (
     DEFAULT_CHUNK_SIZE,
@@ -26,6 +30,9 @@ from .simulation import (
 )
 from .systems import get_system
 from .trajectory_data import build_data_list, to_features
+
+# The temporary files of earlier versions ('train.pt.tmp<pid>').
+_OLD_TEMPORARY = re.compile(r'\.pt\.tmp\d+$')
 
 SPLITS = ('train', 'valid', 'test')
 # Bump when the stored format or the simulation changes.
@@ -430,12 +437,15 @@ class PhysicsSystemDataset(InMemoryDataset):
         manifest_path = osp.join(directory, 'manifest.json')
         if osp.exists(manifest_path):
             os.remove(manifest_path)
+        # Temporary files of writes that never finished (a killed process).
+        for name in os.listdir(directory):
+            if is_temporary_file(name) or _OLD_TEMPORARY.search(name):
+                os.remove(osp.join(directory, name))
         files = {}
         for split in SPLITS:
             path = osp.join(directory, f'{split}.pt')
-            tmp = f'{path}.tmp{os.getpid()}'
-            self.save(data_lists.pop(split), tmp)
-            os.replace(tmp, path)
+            with atomic_file(path) as tmp:
+                self.save(data_lists.pop(split), tmp)
             files[f'{split}.pt'] = _sha256(path)
         stats_path = osp.join(directory, 'stats.json')
         write_json_atomic(stats_path, stats.to_dict(), indent=1)

@@ -11,7 +11,8 @@ import time
 import weakref
 from typing import Any, Dict, List, Optional
 
-from torch_geometric_fnri.utils.atomic_json import (
+from torch_geometric_fnri.utils.atomic_files import (
+    is_temporary_file,
     write_json_atomic,
     write_text_atomic,
 )
@@ -44,7 +45,7 @@ class RunDirectory:
         <path>/tensorboard/         only if TensorBoard is installed
 
     Every file is written atomically (a temporary file, then a rename; see
-    :func:`~torch_geometric_fnri.utils.atomic_json.write_json_atomic`), so a
+    :func:`~torch_geometric_fnri.utils.atomic_files.write_json_atomic`), so a
     failed write (a killed process, a full disk) leaves the previous file.
     One process at a time may write a run: :meth:`lock`.
 
@@ -159,12 +160,12 @@ class RunDirectory:
 
     def clear_temporary_files(self) -> List[str]:
         r"""Deletes the temporary files of writes that never finished (a
-        killed process): ``*.tmp`` here and in ``checkpoints/``. Returns
-        their paths."""
+        killed process): ``*.tmp`` and ``*.tmp.<ext>`` here and in
+        ``checkpoints/``. Returns their paths."""
         found = []
         for folder in (self.path, osp.join(self.path, 'checkpoints')):
             found += [osp.join(folder, name) for name in os.listdir(folder)
-                      if name.endswith('.tmp')]
+                      if is_temporary_file(name)]
         for path in found:
             os.remove(path)
         return sorted(found)
