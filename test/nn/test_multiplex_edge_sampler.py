@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -118,3 +120,30 @@ def test_sampler_keep_layer_graphs_sigmoid_and_errors():
             sampler.keep_layer_graphs(z, count)
     with pytest.raises(ValueError, match=r"shape \[E, 3\]"):
         sampler.keep_layer_graphs(torch.zeros(5, 2), 1)
+
+
+def test_sampler_refuses_meaningless_settings():
+    # An infinite temperature or sharpness gives constant samples; a block
+    # of one edge type always samples it, and a sampler whose blocks are
+    # not the logits' (a [3, 1] sampler on [2, 2] logits) has one.
+    for tau in (math.inf, math.nan):
+        with pytest.raises(ValueError, match="'tau' must be positive and "
+                           "finite"):
+            MultiplexEdgeSampler([2, 2], tau=tau)
+    with pytest.raises(ValueError, match="'sharpness' must be positive"):
+        MultiplexEdgeSampler(2, mode='sigmoid', sharpness=math.inf)
+    for counts in ([1], [3, 1]):
+        with pytest.raises(ValueError, match='at least 2 edge types'):
+            MultiplexEdgeSampler(counts)
+    # In sigmoid mode every column is a factor of its own.
+    assert MultiplexEdgeSampler([1], mode='sigmoid').width == 1
+
+
+def test_sampler_warns_of_non_finite_logits():
+    sampler = MultiplexEdgeSampler([2, 2])
+    logits = torch.zeros(3, 4)
+    logits[1, 2] = math.nan
+    with pytest.warns(RuntimeWarning, match="'logits' holds NaN or inf"):
+        sampler(logits)
+    with pytest.warns(RuntimeWarning, match="'logits' holds NaN or inf"):
+        sampler.probabilities(logits)

@@ -1,4 +1,6 @@
 """Input checks shared by the layers and models (private)."""
+import warnings
+
 import torch
 from torch import Tensor
 
@@ -10,8 +12,8 @@ def is_compiling() -> bool:
 
 def check_node_features(x: Tensor, name: str = 'x',
                         allowed_dims=(2, 3)) -> None:
-    r"""Checks that node features are a floating tensor of an allowed rank.
-    """
+    r"""Checks that node features are a floating tensor of an allowed rank;
+    warns when they hold NaN or inf (:func:`warn_if_not_finite`)."""
     if not isinstance(x, Tensor):
         raise TypeError(f"'{name}' must be a torch.Tensor "
                         f"(got {type(x).__name__})")
@@ -23,11 +25,30 @@ def check_node_features(x: Tensor, name: str = 'x',
     if not x.is_floating_point():
         raise ValueError(f"'{name}' must be a floating point tensor "
                          f"(got {x.dtype})")
+    warn_if_not_finite(x, name)
+
+
+def warn_if_not_finite(values: Tensor, name: str) -> None:
+    r"""Warns (outside of compilation) when :obj:`values` hold NaN or inf,
+    which the layers would pass on to their output."""
+    if is_compiling():
+        return
+    values = values.detach()
+    # A finite sum means finite values; the exact check only runs when the
+    # sum is not finite (an overflow of the sum alone is no NaN).
+    if bool(torch.isfinite(values.sum())) or bool(
+            torch.isfinite(values).all()):
+        return
+    warnings.warn(f"'{name}' holds NaN or inf values, which make the "
+                  f"output NaN or inf: clean the data (or, in training, "
+                  f"lower the learning rate of a model that diverged)",
+                  RuntimeWarning, stacklevel=3)
 
 
 def check_edge_index(edge_index: Tensor, num_nodes: int) -> None:
     r"""Checks shape, dtype and (outside of compilation) the index range of
-    :obj:`edge_index`."""
+    :obj:`edge_index`, and that it holds no self-loops and no duplicate
+    edges."""
     if not isinstance(edge_index, Tensor):
         raise TypeError(f"'edge_index' must be a torch.Tensor "
                         f"(got {type(edge_index).__name__})")
@@ -44,11 +65,28 @@ def check_edge_index(edge_index: Tensor, num_nodes: int) -> None:
         raise ValueError(
             f"'edge_index' must contain node indices in [0, {num_nodes - 1}]"
             f" for {num_nodes} nodes (got values in [{low}, {high}])")
+    sender, receiver = edge_index
+    loops = sender == receiver
+    if bool(loops.any()):
+        node = int(sender[loops][0])
+        raise ValueError(
+            f"'edge_index' must not hold self-loops (got an edge from node "
+            f"{node} to itself): interactions are between two nodes; drop "
+            f"them, e.g. with torch_geometric.utils.remove_self_loops")
+    key = (sender * num_nodes + receiver).sort().values
+    if bool((key[1:] == key[:-1]).any()):
+        repeated = int(key[1:][key[1:] == key[:-1]][0])
+        raise ValueError(
+            f"'edge_index' must not hold duplicate edges (got the edge "
+            f"{repeated // num_nodes} -> {repeated % num_nodes} more than "
+            f"once), which would count twice in every aggregation; drop "
+            f"them, e.g. with torch_geometric.utils.coalesce")
 
 
 def check_edge_values(values: Tensor, num_edges: int, width: int,
                       name: str) -> None:
-    r"""Checks that per-edge values have shape :obj:`[num_edges, width]`."""
+    r"""Checks that per-edge values have shape :obj:`[num_edges, width]`;
+    warns when they hold NaN or inf (:func:`warn_if_not_finite`)."""
     if not isinstance(values, Tensor):
         raise TypeError(f"'{name}' must be a torch.Tensor "
                         f"(got {type(values).__name__})")
@@ -57,6 +95,7 @@ def check_edge_values(values: Tensor, num_edges: int, width: int,
         raise ValueError(f"'{name}' must have shape [{num_edges}, {width}] "
                          f"(one row per edge, sum of edge types columns) "
                          f"(got {tuple(values.shape)})")
+    warn_if_not_finite(values, name)
 
 
 def check_decoder_inputs(x: Tensor, edge_index: Tensor,

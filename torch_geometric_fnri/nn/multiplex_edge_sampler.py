@@ -1,8 +1,10 @@
+import math
 from typing import List, Optional, Union
 
 import torch
 from torch import Tensor
 
+from torch_geometric_fnri.nn._validation import warn_if_not_finite
 from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
 
@@ -30,7 +32,8 @@ class MultiplexEdgeSampler(torch.nn.Module):
         num_edge_types (int or List[int]): The number of edge types per
             layer-graph. In :obj:`'sigmoid'` mode every column is one
             factor, so pass the number of factors.
-        tau (float, optional): Gumbel-softmax temperature :math:`\tau > 0`.
+        tau (float, optional): Gumbel-softmax temperature
+            :math:`0 < \tau < \infty`.
             (default: :obj:`0.5`)
         hard (bool, optional): Straight-through hard samples.
             (default: :obj:`False`)
@@ -52,12 +55,17 @@ class MultiplexEdgeSampler(torch.nn.Module):
         if mode not in ('gumbel', 'sigmoid'):
             raise ValueError(f"'mode' must be 'gumbel' or 'sigmoid' "
                              f"(got {mode!r})")
-        if not tau > 0:
-            raise ValueError(f"'tau' must be positive (got {tau})")
-        if not sharpness > 0:
-            raise ValueError(f"'sharpness' must be positive "
+        if not 0 < tau < math.inf:
+            raise ValueError(f"'tau' must be positive and finite (got {tau})")
+        if not 0 < sharpness < math.inf:
+            raise ValueError(f"'sharpness' must be positive and finite "
                              f"(got {sharpness})")
         self.num_edge_types = as_edge_type_counts(num_edge_types)
+        if mode == 'gumbel' and min(self.num_edge_types) < 2:
+            raise ValueError(
+                f"every layer-graph needs at least 2 edge types (a non-edge "
+                f"and an interaction); a block of one type always samples "
+                f"it (got num_edge_types={self.num_edge_types})")
         self.tau = float(tau)
         self.hard = hard
         self.mode = mode
@@ -80,6 +88,7 @@ class MultiplexEdgeSampler(torch.nn.Module):
             raise ValueError(
                 f"'logits' must have shape [E, {self.width}] for "
                 f"num_edge_types={self.num_edge_types} (got {shape})")
+        warn_if_not_finite(logits, 'logits')
 
     def _blockwise(self, t: Tensor, fn) -> Tensor:
         # Applies fn over the last dim of every layer block.
