@@ -142,11 +142,10 @@ class Trainer:
         self.test_dataset = test_dataset
         reference = next(d for d in (train_dataset, valid_dataset,
                                      test_dataset) if d is not None)
-        self.layer_names = list(layer_names if layer_names is not None else
-                                getattr(reference, 'interaction_names', [
-                                    f'layer_{i}' for i in range(
-                                        len(model.num_edge_types))
-                                ]))
+        if layer_names is None:
+            layer_names = getattr(reference, 'interaction_names', None) or [
+                f'layer_{i}' for i in range(len(model.num_edge_types))]
+        self.layer_names = list(layer_names)
         if scale is None:
             stats = getattr(reference, 'stats', None)
             scale = getattr(stats, 'scale', None)
