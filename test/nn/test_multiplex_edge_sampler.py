@@ -31,6 +31,38 @@ def test_sampler_generator_determinism():
     assert not torch.equal(a, c)
 
 
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+@pytest.mark.parametrize('contiguous', [True, False])
+def test_sampler_noise_is_the_uniform_draw_of_the_logits_shape(
+        dtype, contiguous):
+    # The noise is torch.rand(logits.shape) from the given generator or,
+    # without one, from the global generator, which it leaves as that draw
+    # does (the same stream as before the no-generator path became
+    # rand_like, also for non-contiguous logits).
+    sampler = MultiplexEdgeSampler([2, 3], tau=0.7)
+    logits = torch.randn(7, 5, dtype=dtype)
+    logits = logits if contiguous else logits[:5].t()  # Transposed.
+    assert logits.is_contiguous() == contiguous
+
+    def reference(u):
+        gumbel = -torch.log(sampler.eps - torch.log(u + sampler.eps))
+        return torch.cat([block.softmax(-1) for block in (
+            (logits + gumbel) / sampler.tau).split([2, 3], dim=-1)], -1)
+
+    torch.manual_seed(5)
+    expected = reference(torch.rand(logits.shape, dtype=dtype))
+    after = torch.rand(3)
+    torch.manual_seed(5)
+    assert torch.equal(sampler(logits), expected)
+    assert torch.equal(torch.rand(3), after)
+    gen = torch.Generator().manual_seed(6)
+    expected = reference(torch.rand(logits.shape, generator=gen,
+                                    dtype=dtype))
+    assert torch.equal(
+        sampler(logits, generator=torch.Generator().manual_seed(6)),
+        expected)
+
+
 def test_sampler_gumbel_distribution():
     # The argmax of Gumbel-perturbed logits follows softmax(logits).
     sampler = MultiplexEdgeSampler(3, hard=True)

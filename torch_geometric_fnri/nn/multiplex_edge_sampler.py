@@ -136,8 +136,11 @@ class MultiplexEdgeSampler(torch.nn.Module):
             return z
         if deterministic:
             return self._blockwise(logits.detach(), self._one_hot_argmax)
-        u = torch.rand(logits.shape, generator=generator,
-                       device=logits.device, dtype=logits.dtype)
+        if generator is None:  # Compiles with symbolic sizes; same draws.
+            u = torch.rand_like(logits, memory_format=torch.contiguous_format)
+        else:
+            u = torch.rand(logits.shape, generator=generator,
+                           device=logits.device, dtype=logits.dtype)
         gumbel = -torch.log(self.eps - torch.log(u + self.eps))
         soft = self._blockwise((logits + gumbel) / self.tau,
                                lambda b: b.softmax(dim=-1))

@@ -163,7 +163,7 @@ class MLPDecoder(torch.nn.Module):
         # targets split evenly); it leaves the rollout after them instead
         # of predicting frames past the end (the reference computes them
         # and drops them).
-        full, rest = divmod(num_targets, pred_steps)
+        full, rest = num_targets // pred_steps, num_targets % pred_steps
         preds = []
         use_checkpoint = (self.checkpoint and self.training
                           and torch.is_grad_enabled())
