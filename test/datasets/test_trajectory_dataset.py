@@ -1,9 +1,13 @@
+import re
+import warnings
+
 import numpy as np
 import pytest
 import torch
 from torch_geometric.loader import DataLoader
 
 from torch_geometric_fnri.datasets import from_arrays, load_reference_files
+from torch_geometric_fnri.datasets.trajectory_dataset import read_numpy_file
 from torch_geometric_fnri.utils import fully_connected_edge_index
 
 
@@ -125,3 +129,133 @@ def test_load_fnri_folder(tmp_path):
     (tmp_path / 'loc_test.npy').unlink()
     with pytest.raises(ValueError, match="Expected one 'loc_test.npy'"):
         load_reference_files(str(tmp_path), 'test')
+
+
+def test_from_arrays_refuses_data_it_would_garble():
+    loc, vel = arrays()
+    # Simulations of different particle counts cannot stack into one array.
+    ragged = [loc[0], np.zeros((6, 2, 4))]
+    with pytest.raises(ValueError, match="'loc' must be one array .*"
+                       "different shapes .*one dataset per particle count"):
+        from_arrays(ragged, ragged)
+    # Complex values would lose their imaginary part.
+    with pytest.raises(ValueError, match="'loc' must hold real numbers "
+                       r"\(got complex128\)"):
+        from_arrays(loc + 1j, vel)
+    with pytest.raises(ValueError, match="'edges' must hold real numbers"):
+        from_arrays(loc, vel, np.ones((4, 3, 3)) * 1j)
+    # Values beyond float32 once normalised would be stored as inf.
+    train = from_arrays(loc, vel)
+    with pytest.raises(ValueError, match='beyond float32 .*other units'):
+        from_arrays(loc * 1e300, vel, stats=train.stats)
+
+
+def test_from_arrays_warns_of_an_inferred_class_count_with_gaps():
+    loc, vel = arrays()
+    edges = np.zeros((4, 2, 3, 3), dtype=np.int64)
+    edges[:, 1, 0, 1] = 1
+    edges[0, 0, 1, 2] = 10**9
+    with pytest.warns(UserWarning, match=r'layer 0 take 2 values \(\[0, '
+                      r'1000000000\]\) but num_edge_types\[0\] is inferred '
+                      r'as 1000000001'):
+        from_arrays(loc, vel, edges)
+    edges[0, 0, 1, 2] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert from_arrays(loc, vel, edges).num_edge_types == [2, 2]
+        # Given counts are not questioned.
+        edges[0, 0, 1, 2] = 2
+        from_arrays(loc, vel, edges, num_edge_types=[3, 2])
+
+
+def test_from_arrays_knows_directed_labels():
+    from torch_geometric_fnri.nn import build_model
+    from torch_geometric_fnri.training import TrainConfig, Trainer
+    loc, vel = arrays()
+    edges = np.zeros((4, 1, 3, 3), dtype=np.int64)
+    edges[:, 0, 0, 1] = edges[:, 0, 1, 0] = 1
+    assert not from_arrays(loc, vel, edges).directed
+    edges[2, 0, 2, 0] = 1  # 0 -> 2 without 2 -> 0.
+    train = from_arrays(loc, vel, edges)
+    assert train.directed
+    # A model that symmetrises its edges is refused on such data.
+    model = build_model('nri', [2], num_timesteps=3, hidden_channels=8,
+                        symmetric=True)
+    with pytest.raises(ValueError, match='directed interactions'):
+        Trainer(model, TrainConfig(epochs=1, batch_size=2,
+                                   prediction_steps=1, progress=False),
+                train, train)
+
+
+def _reference_folder(folder, edges_per_split, num_nodes=3):
+    for split, edges in edges_per_split.items():
+        loc, vel = arrays(len(edges), num_nodes=num_nodes, seed=len(split))
+        np.save(folder / f'loc_{split}.npy', loc)
+        np.save(folder / f'vel_{split}.npy', vel)
+        np.save(folder / f'edges_{split}.npy', edges)
+
+
+def test_reference_labels_are_the_same_classes_in_every_split(tmp_path):
+    # fNRI layout: class indices as they are (a test split without class 1
+    # keeps its 2), a layer of -1/+1 charges as 0/1.
+    train = np.zeros((4, 2, 3, 3))
+    train[:, 0, 0, 1] = [0, 1, 2, 1]
+    train[:, 1] = -1
+    train[0, 1, 0, 1] = 1
+    test = train.copy()
+    test[:, 0, 0, 1] = [0, 2, 2, 0]
+    test[:, 1] = 1
+    _reference_folder(tmp_path, {'train': train, 'test': test})
+    loaded = {'train': load_reference_files(str(tmp_path), 'train')}
+    with pytest.warns(UserWarning, match='inferred as 3'):
+        loaded['test'] = load_reference_files(str(tmp_path), 'test')
+    edge = fully_connected_edge_index(3).t().tolist().index([1, 0])
+    for split, array in (('train', train), ('test', test)):
+        labels = torch.stack([d.edge_type[edge] for d in loaded[split]])
+        assert labels[:, 0].tolist() == array[:, 0, 0, 1].tolist()
+        assert labels[:, 1].tolist() == ((array[:, 1, 0, 1] + 1) / 2
+                                         ).tolist()
+
+
+@pytest.mark.parametrize('edges,match', [
+    # NRI [S, N, N] with a third class would merge it into class 1.
+    (np.full((4, 3, 3), 2.0), r'NRI edges .* got the values \[2.0\]'),
+    # Continuous fNRI couplings are no classes.
+    (np.linspace(0, 1, 4 * 2 * 9).reshape(4, 2, 3, 3),
+     'layer 0 holds the values .*continuous couplings'),
+    (np.full((4, 1, 3, 3), -2.0), r'layer 0 holds the values \[-2.0\]'),
+])
+def test_reference_labels_that_are_no_classes_are_refused(tmp_path, edges,
+                                                          match):
+    _reference_folder(tmp_path, {'train': edges})
+    with pytest.raises(ValueError, match=match):
+        load_reference_files(str(tmp_path), 'train')
+
+
+@pytest.mark.parametrize('content,match', [
+    (lambda b: b[:200], 'truncated, empty or damaged'),
+    (lambda b: b'', 'truncated, empty or damaged'),
+    (lambda b: bytes(range(256)) * 4, r'no .npy or .npz file'),
+])
+def test_unreadable_reference_files_are_named(tmp_path, content, match):
+    edges = np.zeros((4, 3, 3))
+    _reference_folder(tmp_path, {'train': edges})
+    path = tmp_path / 'vel_train.npy'
+    path.write_bytes(content(path.read_bytes()))
+    with pytest.raises(ValueError, match=f"'{re.escape(str(path))}' is not "
+                       f"a readable NumPy file: .*{match}"):
+        load_reference_files(str(tmp_path), 'train')
+
+
+def test_read_numpy_file(tmp_path):
+    np.savez(tmp_path / 'good.npz', a=np.arange(3))
+    assert read_numpy_file(str(tmp_path / 'good.npz'))['a'].tolist() == \
+        [0, 1, 2]
+    np.savez(tmp_path / 'objects.npz', a=np.array([1, 'a'], dtype=object))
+    with pytest.raises(ValueError, match='arrays of Python objects'):
+        read_numpy_file(str(tmp_path / 'objects.npz'))
+    (tmp_path / 'cut.npz').write_bytes(
+        (tmp_path / 'good.npz').read_bytes()[:100])
+    with pytest.raises(ValueError, match=r"cut.npz' is not a readable "
+                       r"NumPy file: it is truncated"):
+        read_numpy_file(str(tmp_path / 'cut.npz'))
