@@ -97,6 +97,28 @@ def test_forward_modes(batch_factory):
     assert torch.equal(pred, batch.x[:, [0] * 5])
 
 
+def test_forward_takes_the_batch_of_a_sparse_candidate_graph():
+    # On a graph that is not fully connected (rings of 5, 3 and 4 nodes in
+    # one batch), forward with batch normalises by the graph sizes as
+    # encode with batch does; without it the in-degrees stand in for them.
+    from torch_geometric.data import Batch, Data
+    torch.manual_seed(0)
+    graphs = []
+    for n in (5, 3, 4):
+        ring = torch.arange(n)
+        edge_index = torch.cat([torch.stack([ring, (ring + 1) % n]),
+                                torch.stack([(ring + 1) % n, ring])], 1)
+        graphs.append(Data(x=torch.randn(n, 6, 4), edge_index=edge_index))
+    batch = Batch.from_data_list(graphs)
+    model = _small('fnri', symmetric=True).eval()
+    expected = model.encode(batch.x, batch.edge_index, batch.batch)
+    _, logits, _ = model(batch.x, batch.edge_index, batch.batch,
+                         deterministic=True)
+    assert torch.equal(logits, expected)
+    _, unbatched, _ = model(batch.x, batch.edge_index, deterministic=True)
+    assert not torch.allclose(unbatched, expected)
+
+
 def test_relational_inference_errors():
     enc, dec = MLPEncoder(24, 8, 4), MLPDecoder(4, 8, [2, 2])
     with pytest.raises(ValueError, match="'sampler' must have width 4"):

@@ -107,7 +107,19 @@ class RelationalInference(torch.nn.Module):
     def encode(self, x: Tensor, edge_index: Tensor,
                batch: Optional[Tensor] = None) -> Tensor:
         r"""Returns edge logits :obj:`[E, W]` (averaged over each edge and
-        its reverse when :attr:`symmetric`)."""
+        its reverse when :attr:`symmetric`).
+
+        Args:
+            x (torch.Tensor): Node trajectories :obj:`[N, T, D]`.
+            edge_index (torch.Tensor): The candidate edges :obj:`[2, E]`.
+            batch (torch.Tensor, optional): The graph of every node
+                :obj:`[N]`, from which the encoder takes the graph sizes it
+                normalises by. Without it they are the in-degrees plus one
+                (see :class:`~torch_geometric_fnri.nn.conv.EdgeToNodeConv`),
+                which is right only for fully connected graphs: pass it for
+                any other candidate graph (*e.g.* nearest neighbours).
+                (default: :obj:`None`)
+        """
         if batch is None:
             logits = self.encoder(x, edge_index)
         else:
@@ -137,14 +149,18 @@ class RelationalInference(torch.nn.Module):
         return self.decoder(x, edge_index, edge_weight,
                             burn_in_steps=burn_in_steps)
 
-    def forward(self, x: Tensor, edge_index: Tensor, pred_steps: int = 1,
+    def forward(self, x: Tensor, edge_index: Tensor,
+                batch: Optional[Tensor] = None, pred_steps: int = 1,
                 x_decoder: Optional[Tensor] = None,
                 deterministic: bool = False,
                 generator: Optional[torch.Generator] = None
                 ) -> Tuple[Tensor, Tensor, Tensor]:
-        r"""Encodes :obj:`x`, samples edges and decodes :obj:`x_decoder`
-        (default: :obj:`x`). Returns :obj:`(pred, logits, edge_weight)`."""
-        logits = self.encode(x, edge_index)
+        r"""Encodes :obj:`x` (with :obj:`batch`, see :meth:`encode`),
+        samples edges (:meth:`sample`) and decodes :obj:`x_decoder`
+        (default: :obj:`x`; :meth:`decode`). Returns :obj:`(pred, logits,
+        edge_weight)`: :obj:`[N, T' - 1, D]`, :obj:`[E, W]` and
+        :obj:`[E, W]`."""
+        logits = self.encode(x, edge_index, batch)
         edge_weight = self.sample(logits, deterministic, generator)
         x_decoder = x if x_decoder is None else x_decoder
         pred = self.decode(x_decoder, edge_index, edge_weight, pred_steps)
