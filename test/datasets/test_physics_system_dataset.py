@@ -256,3 +256,44 @@ def test_observation_noise():
     for bad in (-0.1, float('nan'), float('inf'), True, '0.1'):
         with pytest.raises(ValueError, match="'observation_noise'"):
             PhysicsSystemDataset(None, observation_noise=bad, **sizes)
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (os.system, ('touch ran',))
+
+
+@pytest.mark.parametrize('content', [b'', b'\x00garbage', 'pickle'])
+def test_unreadable_pre_transform_record_rebuilds_the_cache(
+        tmp_path, count_simulations, monkeypatch, content):
+    # PyG loads pre_transform.pt without weights_only: a damaged one (or
+    # one that would run code) is rebuilt like the other cache files.
+    monkeypatch.chdir(tmp_path)
+    first = PhysicsSystemDataset(str(tmp_path), 'charged', **SMALL)
+    path = osp.join(first.processed_dir, 'pre_transform.pt')
+    if content == 'pickle':
+        torch.save(_RunsCode(), path)
+    else:
+        with open(path, 'wb') as f:
+            f.write(content)
+    with pytest.warns(UserWarning, match="'pre_transform.pt' is unreadable; "
+                      "regenerating"):
+        rebuilt = PhysicsSystemDataset(str(tmp_path), 'charged', **SMALL)
+    assert len(count_simulations) == 6 and not osp.exists('ran')
+    assert torch.equal(rebuilt._data.x, first._data.x)
+    assert torch.load(path, weights_only=True) == 'None'
+
+
+def test_a_file_where_a_cache_folder_belongs_is_named(tmp_path):
+    first = PhysicsSystemDataset(str(tmp_path), 'charged', **SMALL)
+    for path in (first.processed_dir, str(tmp_path / 'root_file')):
+        if osp.isdir(path):
+            for name in os.listdir(path):
+                os.remove(osp.join(path, name))
+            os.rmdir(path)
+        with open(path, 'w') as f:
+            f.write('not a folder')
+        with pytest.raises(NotADirectoryError,
+                           match=f"folder at '{path}', but it is a file"):
+            PhysicsSystemDataset(path if 'root_file' in path
+                                 else str(tmp_path), 'charged', **SMALL)

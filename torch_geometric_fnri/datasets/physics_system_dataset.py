@@ -8,6 +8,7 @@ import warnings
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+import torch
 from torch_geometric.data import InMemoryDataset
 
 from ..transforms import (
@@ -31,6 +32,9 @@ from .simulation import (
 from .systems import get_system
 from .trajectory_data import build_data_list, to_features
 
+# What PyG's Dataset stores beside the cache (the repr of the pre_transform
+# and pre_filter) and loads without weights_only: checked before it does.
+_PYG_RECORDS = ('pre_transform.pt', 'pre_filter.pt')
 # The temporary files of earlier versions ('train.pt.tmp<pid>').
 _OLD_TEMPORARY = re.compile(r'\.pt\.tmp\d+$')
 
@@ -79,7 +83,10 @@ class PhysicsSystemDataset(InMemoryDataset):
     not show what it does needs :obj:`force_reload` when it changes).
     Files are written atomically and listed with
     their SHA-256 in ``manifest.json``, written last; a partial or corrupt
-    cache is rebuilt with a warning. With ``root=None`` the requested split
+    cache is rebuilt with a warning (also when PyG's ``pre_transform.pt``
+    or ``pre_filter.pt`` beside it is unreadable or holds more than plain
+    data). A file where a folder of the cache belongs raises a
+    :class:`NotADirectoryError`. With ``root=None`` the requested split
     (and the training split, for the statistics) is generated in memory.
     The isomorphism class of every simulation of the split is computed on
     demand by :meth:`isomorphism_classes` and kept beside the cached split.
@@ -188,8 +195,14 @@ class PhysicsSystemDataset(InMemoryDataset):
             self.data, self.slices = self.collate(data_lists[split])
             return
 
-        self._check_cache(osp.join(osp.expanduser(osp.normpath(root)),
-                                   *self._cache_subdir()))
+        root = osp.expanduser(osp.normpath(root))
+        directory = osp.join(root, *self._cache_subdir())
+        for path in (root, osp.dirname(directory), directory):
+            if osp.exists(path) and not osp.isdir(path):
+                raise NotADirectoryError(
+                    f"the dataset cache needs a folder at '{path}', but it "
+                    f"is a file: remove or rename it, or pass another root")
+        self._check_cache(directory)
         super().__init__(root, transform, pre_transform,
                          force_reload=force_reload, log=log)
         try:
@@ -322,7 +335,7 @@ class PhysicsSystemDataset(InMemoryDataset):
 
     def _check_cache(self, directory: str) -> None:
         # Remove a partial or corrupt cache so that `process` runs again.
-        names = self.processed_file_names
+        names = self.processed_file_names + list(_PYG_RECORDS)
         present = [n for n in names if osp.exists(osp.join(directory, n))]
         if not present:
             return
@@ -345,6 +358,11 @@ class PhysicsSystemDataset(InMemoryDataset):
                     problem = 'generated with other parameters'
             except (OSError, ValueError, KeyError, TypeError) as error:
                 problem = f'unreadable manifest ({error})'
+        for name in sorted(set(present) & set(_PYG_RECORDS)):
+            try:
+                torch.load(osp.join(directory, name), weights_only=True)
+            except Exception:
+                problem = problem or f"'{name}' is unreadable"
         if problem is not None:
             warnings.warn(f"Cached dataset in '{directory}' is {problem}; "
                           f"regenerating it")
