@@ -6,6 +6,7 @@ from .confusion_matrix import confusion_matrix
 from .constant_prediction import constant_prediction_accuracy
 from .edge_mapping import fit_edge_mapping, mapped_accuracy, mapping_table
 from .edge_accuracy import EdgeAccuracy, per_batch_optimal_accuracy
+from .edge_type_prediction import edge_type_argmax
 from .edge_presence import (
     binary_auroc,
     edge_presence_metrics,
@@ -36,6 +37,7 @@ __all__ = [
     'edge_presence_metrics',
     'EdgeAccuracy',
     'per_batch_optimal_accuracy',
+    'edge_type_argmax',
     'TrajectoryMSE',
     'per_step_mse',
     'block_averaged_mse',

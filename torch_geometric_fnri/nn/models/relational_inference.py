@@ -9,6 +9,9 @@ from torch_geometric_fnri.losses import (
     edge_type_cross_entropy,
     kl_categorical,
 )
+from torch_geometric_fnri.metrics.edge_type_prediction import (
+    edge_type_argmax,
+)
 from torch_geometric_fnri.nn._validation import check_edge_values
 from torch_geometric_fnri.nn.multiplex_edge_sampler import (
     MultiplexEdgeSampler,
@@ -204,16 +207,14 @@ class RelationalInference(torch.nn.Module):
 
     def predict_edge_types(self, logits: Tensor) -> Tensor:
         r"""Returns predicted classes :obj:`[E, P]` (long): per-layer argmax
-        (fNRI, :math:`P = L`), the combined class (NRI, :math:`P = 1`) or
+        (fNRI, :math:`P = L`), the combined class (NRI, :math:`P = 1`; both
+        :func:`~torch_geometric_fnri.metrics.edge_type_argmax`) or
         :math:`\sigma(s h) > 0.5` per factor (sfNRI)."""
         check_edge_values(logits, logits.size(0), self.sampler.width,
                           'logits')
         if self.family.sigmoid:
             return (self.sampler.probabilities(logits) > 0.5).long()
-        return torch.stack([
-            block.argmax(dim=-1)
-            for block in logits.split(self.model_edge_types, dim=-1)
-        ], dim=-1)
+        return edge_type_argmax(logits, self.model_edge_types)
 
     def factor_probabilities(self, logits: Tensor) -> List[Tensor]:
         r"""The encoder's posterior as one :obj:`[E, C_p]` tensor per
