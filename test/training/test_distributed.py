@@ -137,3 +137,23 @@ def test_torchrun_launches_of_the_train_module_exit(tmp_path):
             test = json.load(f)['test']
         for key in ('nll_m', 'mse_m', 'mse_block_1', 'mse_step_1'):
             assert test[key] == pytest.approx(expected[key], rel=1e-4), key
+
+
+def test_devices_that_are_not_on_this_machine_are_named(monkeypatch):
+    from torch_geometric_fnri.training.distributed import resolve_device
+    assert resolve_device('cpu') == torch.device('cpu')
+    for device, message in (('bogus', "unknown device 'bogus': use 'auto'"),
+                            ('cpu:7', 'there is one CPU device')):
+        with pytest.raises(ValueError, match=message):
+            resolve_device(device)
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    with pytest.raises(ValueError, match="'cuda': CUDA is not available on "
+                       "this machine .* use 'cpu' or 'auto'"):
+        resolve_device('cuda')
+    assert resolve_device('auto') == torch.device('cpu')
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 2)
+    with pytest.raises(ValueError, match=r"has 2 GPU\(s\), 'cuda:0' to "
+                       "'cuda:1'"):
+        resolve_device('cuda:2')
+    assert resolve_device('cuda:1') == torch.device('cuda', 1)

@@ -1,4 +1,5 @@
 import math
+import re
 import os
 import os.path as osp
 
@@ -111,7 +112,7 @@ def test_resume_from_damaged_checkpoint_says_what_to_do(
     run = _finished_run(tmp_path / 'run', tiny_splits)
     last = run / 'checkpoints' / 'last.pt'
     last.write_bytes(content)
-    with pytest.raises(RuntimeError) as info:
+    with pytest.raises(ValueError) as info:
         Trainer(_model(), _config(), *tiny_splits, run_dir=str(run),
                 resume=True)
     message = str(info.value)
@@ -247,3 +248,44 @@ def test_a_newer_trainer_in_the_same_process_takes_the_directory_over(
         first.fit()
     second.fit()
     assert [row['epoch'] for row in second.run_dir.read_log()] == ['0']
+
+
+@pytest.mark.parametrize('changes,differ', [
+    # Weights of the same shapes, which would load.
+    (dict(tau=0.9), "['tau']"),
+    (dict(hard=True, skip_first=False), "['hard', 'skip_first']"),
+    (dict(variant='nri'), "['variant']"),
+    # Weights of other shapes.
+    (dict(hidden_channels=16), "['hidden_channels']"),
+    (dict(encoder='cnn'), "['encoder']"),
+])
+def test_resume_with_another_model_is_refused(tmp_path, tiny_splits,
+                                              changes, differ):
+    run = _finished_run(tmp_path / 'run', tiny_splits)
+    before = _mtimes(run)
+    arguments = dict(num_timesteps=6, hidden_channels=8)
+    arguments.update(changes)
+    model = build_model(arguments.pop('variant', 'fnri'), [2, 2],
+                        **arguments)
+    with pytest.raises(ValueError, match=re.escape(
+            f"the model differs in {differ}") + ".*--overwrite"):
+        Trainer(model, _config(), *tiny_splits, run_dir=str(run),
+                resume=True)
+    assert _mtimes(run) == before
+    # Memory-only settings may change.
+    checkpointed = build_model('fnri', [2, 2], num_timesteps=6,
+                               hidden_channels=8, checkpoint_decoder=True)
+    Trainer(checkpointed, _config(), *tiny_splits, run_dir=str(run),
+            resume=True).close()
+
+
+def test_resume_of_a_model_whose_weights_do_not_fit_is_refused(
+        tmp_path, tiny_splits):
+    # A model not made by build_model has no arguments to compare.
+    run = _finished_run(tmp_path / 'run', tiny_splits)
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=16)
+    del model.build_arguments
+    with pytest.raises(ValueError, match="its weights do not fit the model "
+                       r"\(Error\(s\) in loading state_dict"):
+        Trainer(model, _config(), *tiny_splits, run_dir=str(run),
+                resume=True)

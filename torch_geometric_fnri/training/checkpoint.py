@@ -25,6 +25,10 @@ from .run_directory import RunDirectory, RunDirectoryInUseError
 RESUMABLE_SETTINGS = ('epochs', 'max_epochs', 'patience', 'progress',
                       'tensorboard', 'device', 'data_on_device', 'compile')
 
+#: Model arguments (:func:`~torch_geometric_fnri.nn.build_model`) that may
+#: change when a run is resumed: they change no result.
+RESUMABLE_MODEL_ARGUMENTS = ('checkpoint_decoder', )
+
 #: The progress of a run stored in its checkpoints.
 PROGRESS_KEYS = ('epoch', 'updates', 'examples', 'best_value', 'best_epoch')
 
@@ -267,8 +271,12 @@ class RunCheckpoints:
         run at all (a new run starts). Everything it reads is checked
         before any training: a directory with run files but no ``last.pt``,
         a damaged checkpoint or log, another configuration (beyond
-        :data:`RESUMABLE_SETTINGS`) or other training data raise an error
-        that says what to do; nothing is changed then."""
+        :data:`RESUMABLE_SETTINGS`), another model (its
+        :func:`~torch_geometric_fnri.nn.build_model` arguments beyond
+        :data:`RESUMABLE_MODEL_ARGUMENTS`, or weights that do not fit) or
+        other training data raise an error that says what to do
+        (:class:`FileNotFoundError` for the missing ``last.pt``,
+        :class:`ValueError` otherwise); nothing is changed then."""
         path = self.run_dir.last_checkpoint
         if not osp.isfile(path):
             earlier = self.run_dir.run_files()
@@ -284,13 +292,15 @@ class RunCheckpoints:
         try:
             state = load_checkpoint(path, map_location=self.dist.device)
         except Exception as error:
-            raise RuntimeError(
+            raise ValueError(
                 f"cannot resume: '{path}' is not a readable checkpoint "
                 f"({type(error).__name__}: {error}). Checkpoints are written "
                 f"atomically, so the file was damaged after it was written: "
                 f"start again with overwrite=True (--overwrite), or replace "
                 f"it by a copy of '{self.run_dir.best_checkpoint}' to "
                 f"continue from the best epoch") from error
+        again = ("resume with the run's settings (its config.json), or "
+                 "start it again with overwrite=True (--overwrite)")
         saved = state['config']
         current = self.config.to_dict()
         differ = sorted(k for k in current if k not in RESUMABLE_SETTINGS
@@ -299,13 +309,29 @@ class RunCheckpoints:
             raise ValueError(
                 f"cannot resume from '{path}': the configuration differs in "
                 f"{differ} (checkpoint: {[saved.get(k) for k in differ]}, "
-                f"now: {[current[k] for k in differ]})")
+                f"now: {[current[k] for k in differ]}); {again}")
+        saved = (state.get('run') or {}).get('model_arguments') or {}
+        current = self.run_record.get('model_arguments') or {}
+        differ = sorted(k for k in set(saved) & set(current)
+                        if k not in RESUMABLE_MODEL_ARGUMENTS
+                        and saved[k] != current[k])
+        if differ:
+            raise ValueError(
+                f"cannot resume from '{path}': the model differs in {differ}"
+                f" (checkpoint: {[saved[k] for k in differ]}, now: "
+                f"{[current[k] for k in differ]}); {again}")
         saved_data = state.get('data')
         if saved_data is not None and saved_data != self.data_identity:
             raise ValueError(
                 f"cannot resume from '{path}': it was trained on other data "
                 f"(checkpoint: {saved_data}, now: {self.data_identity})")
-        self.model.load_state_dict(state['model'])
+        try:
+            self.model.load_state_dict(state['model'])
+        except RuntimeError as error:  # A model not made by build_model.
+            raise ValueError(
+                f"cannot resume from '{path}': its weights do not fit the "
+                f"model ({str(error).splitlines()[0]} ...); {again}"
+            ) from None
         if self.optimizer is not None:
             self.optimizer.load_state_dict(state['optimizer'])
             self.scheduler.load_state_dict(state['scheduler'])

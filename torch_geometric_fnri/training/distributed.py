@@ -33,10 +33,33 @@ class DistributedInfo:
 
 
 def resolve_device(device: str) -> torch.device:
-    r"""Maps :obj:`'auto'` to CUDA when available, else CPU."""
+    r"""Maps :obj:`'auto'` to CUDA when available, else CPU; raises a
+    :class:`ValueError` that says what to use for a device that is unknown
+    or not on this machine (CUDA without a GPU, a GPU index beyond the
+    GPUs, a CPU index: there is one CPU device)."""
     if device == 'auto':
         return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    return torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"unknown device {device!r}: use 'auto', 'cpu', "
+                         f"'cuda' or 'cuda:<index>'") from None
+    if resolved.type == 'cpu' and resolved.index not in (None, 0):
+        raise ValueError(f"device {device!r}: there is one CPU device, "
+                         f"'cpu' (its threads: torch.set_num_threads or "
+                         f"OMP_NUM_THREADS)")
+    if resolved.type == 'cuda':
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {device!r}: CUDA is not available on "
+                             f"this machine (no GPU, or PyTorch without "
+                             f"CUDA); use 'cpu' or 'auto'")
+        if resolved.index is not None and \
+                resolved.index >= torch.cuda.device_count():
+            raise ValueError(f"device {device!r}: this machine has "
+                             f"{torch.cuda.device_count()} GPU(s), "
+                             f"'cuda:0' to 'cuda:"
+                             f"{torch.cuda.device_count() - 1}'")
+    return resolved
 
 
 def init_distributed(device: str = 'auto') -> DistributedInfo:
