@@ -142,6 +142,10 @@ def test_train_module_static_baseline(tmp_path, capsys):
     (['--seed', '-1'], 'expected an integer >= 0, got -1'),
     (['--observation-noise', '-0.1'], 'expected a finite number >= 0'),
     (['--epochs', '0'], 'expected an integer >= 1, got 0'),
+    (['--device', 'bogus'], "--device: unknown device 'bogus'"),
+    (['--device', 'cpu:7'], "--device: device 'cpu:7': there is one CPU"),
+    (['--resume', '--overwrite'], '--resume continues the run in --out and '
+     '--overwrite replaces it'),
 ])
 def test_train_module_bad_arguments(tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as exit:
@@ -209,3 +213,52 @@ def test_console_scripts_run_the_modules():
                        'fnri-infer': 'torch_geometric_fnri.infer:main'}
     from torch_geometric_fnri import infer
     assert callable(train_cli.main) and callable(infer.main)
+
+
+def test_train_module_paper_flags_given_with_it_win(capsys):
+    paper = train_cli.parse_args(['--paper'])
+    assert (paper.recipe, paper.epochs, paper.num_train, paper.num_valid,
+            paper.num_test) == ('paper', 500, 50000, 10000, 10000)
+    args = train_cli.parse_args(['--paper', '--epochs', '1', '--num-train',
+                                 '8', '--recipe', 'fast'])
+    assert (args.recipe, args.epochs, args.num_train, args.num_valid) == \
+        ('fast', 1, 8, 10000)
+    with pytest.raises(SystemExit):
+        train_cli.parse_args(['--help'])
+    assert 'flags given with it win' in ' '.join(
+        capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize('error', [
+    PermissionError(13, 'Permission denied', '/read-only/run'),
+    MemoryError('Unable to allocate 7.28 TiB for an array'),
+])
+def test_train_module_reports_failures_of_the_machine(tmp_path, capsys,
+                                                      monkeypatch, error):
+    # A read-only --out, or sizes that cannot be allocated: status 2 and
+    # one message, no traceback.
+    def fail(*args, **kwargs):
+        raise error
+    monkeypatch.setattr(train_cli, 'load_splits', fail)
+    assert train_cli.main(_tiny(tmp_path, tmp_path / 'run')) == 2
+    stderr = capsys.readouterr().err
+    assert stderr.count('\n') == 1 and 'Traceback' not in stderr
+    assert str(error) in stderr
+    if isinstance(error, MemoryError):
+        assert 'use fewer or smaller simulations' in stderr
+
+
+def test_train_module_resume_mismatches_end_in_a_message(tmp_path, capsys):
+    out = tmp_path / 'run'
+    args = _tiny(tmp_path, out) + ['--no-plots', '--progress-every', '0']
+    assert train_cli.main(args) == 0
+    for flags, message in ((['--tau', '0.9'], "model differs in ['tau']"),
+                           (['--hidden', '16'],
+                            "model differs in ['hidden_channels']")):
+        capsys.readouterr()
+        assert train_cli.main(args + ['--resume'] + flags) == 2
+        stderr = capsys.readouterr().err
+        assert message in stderr and '--overwrite' in stderr
+    (out / 'checkpoints' / 'last.pt').write_bytes(b'')
+    assert train_cli.main(args + ['--resume']) == 2
+    assert 'is not a readable checkpoint' in capsys.readouterr().err

@@ -53,6 +53,7 @@ from torch_geometric_fnri.training import (
     results_table,
     shutdown_distributed,
 )
+from torch_geometric_fnri.training.distributed import resolve_device
 from torch_geometric_fnri.transforms import POSITION_VELOCITY_FEATURES
 
 #: Defaults of the fast recipe's run: about 3 minutes of training on two
@@ -204,7 +205,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'touched)')
     parser.add_argument('--paper', action='store_true',
                         help="the paper's full configuration: the paper "
-                        'recipe, 50k/10k/10k simulations, 500 epochs')
+                        'recipe, 50k/10k/10k simulations, 500 epochs; flags '
+                        'given with it win (--paper --epochs 1: one epoch)')
     parser.add_argument('--device', default='auto',
                         help="'auto', 'cpu', 'cuda', 'cuda:1', ...")
     parser.add_argument('--no-plots', action='store_true')
@@ -212,9 +214,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         default=5, help='print the validation accuracy '
                         'per layer-graph every this many epochs (0: never)')
     args = parser.parse_args(argv)
-    if args.paper:
-        for key, value in PAPER.items():
-            setattr(args, key, value)
+    if args.paper:  # The paper's values as defaults: explicit flags win.
+        parser.set_defaults(**PAPER)
+        args = parser.parse_args(argv)
+    if args.resume and args.overwrite:
+        parser.error('--resume continues the run in --out and --overwrite '
+                     'replaces it: give one of them')
     recipe = get_recipe(args.recipe, args.system)
     if args.hidden is None:
         args.hidden = recipe.model['hidden_channels']
@@ -228,13 +233,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         ('prediction_steps', 'prediction_steps')):
         if getattr(args, flag) is None:
             setattr(args, flag, recipe.config().to_dict()[field])
-    if args.device != 'auto':
-        try:
-            device = torch.device(args.device)
-        except RuntimeError:
-            parser.error(f'--device: unknown device {args.device!r}')
-        if device.type == 'cuda' and not torch.cuda.is_available():
-            parser.error('--device: CUDA is not available')
+    try:
+        resolve_device(args.device)
+    except ValueError as error:
+        parser.error(f'--device: {error}')
     if args.num_frames < 8:
         parser.error(f'--num-frames: need at least 8 frames, got '
                      f'{args.num_frames}')
@@ -356,11 +358,16 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     try:
         trainer = build_trainer(args, dist.rank)
-    except (ValueError, FileExistsError) as error:
+        results = trainer.fit(
+            on_epoch_end=progress_printer(trainer, args.progress_every))
+    except (ValueError, OSError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
-    results = trainer.fit(
-        on_epoch_end=progress_printer(trainer, args.progress_every))
+    except MemoryError as error:
+        print(f'error: not enough memory ({error or "MemoryError"}): use '
+              f'fewer or smaller simulations, or a smaller --batch-size',
+              file=sys.stderr)
+        return 2
     trainer.close()
     shutdown_distributed()
     if not dist.is_main:
