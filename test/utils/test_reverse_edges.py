@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from torch_geometric_fnri.utils import (
+    find_edges,
     fully_connected_edge_index,
     reverse_edge_permutation,
 )
@@ -32,3 +33,20 @@ def test_self_loops_and_errors():
         reverse_edge_permutation(torch.zeros(3, 4, dtype=torch.long))
     assert reverse_edge_permutation(
         torch.zeros(2, 0, dtype=torch.long)).numel() == 0
+
+
+def test_find_edges_against_a_dense_oracle():
+    torch.manual_seed(0)
+    edge_index = fully_connected_edge_index(6)
+    edge_index = edge_index[:, torch.randperm(30)[:18]]  # Sparse, shuffled.
+    position = {tuple(e): p for p, e in enumerate(edge_index.t().tolist())}
+    query = torch.cat([fully_connected_edge_index(6),
+                       torch.tensor([[2, 5], [2, 5]])], 1)  # With loops.
+    out = find_edges(edge_index, query, 6)
+    assert out.tolist() == [position.get(tuple(e), -1)
+                            for e in query.t().tolist()]
+    assert find_edges(edge_index[:, :0], query).tolist() == [-1] * 32
+    with pytest.raises(ValueError, match='duplicate'):
+        find_edges(torch.tensor([[0, 0], [1, 1]]), query)
+    with pytest.raises(ValueError, match=r"'query' must have shape"):
+        find_edges(edge_index, query[0])
