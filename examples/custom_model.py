@@ -14,9 +14,11 @@ how (I+C: ideal springs and charges, one layer-graph each):
   :class:`~torch_geometric_fnri.nn.MultiplexMessageConv`, one message per
   sampled edge type, and an update that predicts the next frame.
 
-The candidate graph is not fully connected: every particle is linked to
-its ``--k`` nearest particles at the first frame, both ways, so each edge
-is a candidate interaction (large systems cannot afford all N (N - 1)).
+The candidate graph is not fully connected: the package's
+:class:`~torch_geometric_fnri.transforms.KNNCandidateGraph` links every
+particle to its ``--k`` nearest particles at the first frame, both ways,
+and keeps the labels of those edges, so each edge is a candidate
+interaction (large systems cannot afford all N (N - 1)).
 
     python examples/custom_model.py
     python examples/custom_model.py --num-particles 10 --k 4 --epochs 30
@@ -29,46 +31,22 @@ import argparse
 import torch
 from torch import Tensor
 from torch.nn import Linear, ReLU, Sequential
-from torch_geometric.data import Data
 from torch_geometric.loader import DataLoader
 from torch_geometric.nn import GATConv
-from torch_geometric.transforms import BaseTransform
 
 from torch_geometric_fnri.datasets import PhysicsSystemDataset
 from torch_geometric_fnri.losses import gaussian_nll, kl_categorical
-from torch_geometric_fnri.metrics import EdgeAccuracy
+from torch_geometric_fnri.metrics import EdgeAccuracy, edge_type_argmax
 from torch_geometric_fnri.nn import (
     MultiplexEdgeSampler,
     MultiplexMessageConv,
     NodeToEdgeConv,
 )
-from torch_geometric_fnri.utils import edge_values_to_dense
+from torch_geometric_fnri.transforms import KNNCandidateGraph
 
 #: The encoder reads frames 0-48 of 99; the decoder predicts frames 51-98
 #: from frame 50 on, re-anchored on the true frame every PREDICTION_STEPS.
 ENCODER_FRAMES, DECODER_START, PREDICTION_STEPS = 49, 50, 10
-
-
-class KNNCandidateGraph(BaseTransform):
-    r"""Replaces a simulation's fully connected edges by its particles'
-    :obj:`k` nearest neighbours at frame 0, made symmetric, with the
-    labels of those edges: :obj:`x` :obj:`[N, T, D]` (positions in the
-    first two features) gives :obj:`edge_index` :obj:`[2, E]` (sender,
-    receiver; sorted by receiver) and :obj:`edge_type` :obj:`[E, L]`."""
-    def __init__(self, k: int):
-        self.k = k
-
-    def forward(self, data: Data) -> Data:
-        position = data.x[:, 0, :2]  # [N, 2]
-        distance = torch.cdist(position, position).fill_diagonal_(
-            float('inf'))
-        nearest = distance.topk(self.k, largest=False).indices  # [N, k]
-        linked = torch.zeros_like(distance, dtype=torch.bool)
-        linked.scatter_(1, nearest, True)  # [receiver, sender]
-        receiver, sender = (linked | linked.t()).nonzero().t()
-        labels = edge_values_to_dense(data.edge_type.t(), data.num_nodes)
-        return Data(x=data.x, edge_index=torch.stack([sender, receiver]),
-                    edge_type=labels[:, receiver, sender].t())
 
 
 class NeighbourhoodNRI(torch.nn.Module):
@@ -161,9 +139,8 @@ def main(argv=None) -> list:
         for batch in DataLoader(valid, batch_size=128):
             logits = model.encode(batch.x[:, :ENCODER_FRAMES],
                                   batch.edge_index)
-            types = torch.stack([block.argmax(dim=-1) for block in
-                                 logits.split(K, dim=-1)], dim=-1)
-            metric.update(types, batch.edge_type)  # [E, L] both
+            metric.update(edge_type_argmax(logits, K),
+                          batch.edge_type)  # [E, L] both
     accuracy = metric.compute()
     print(f'validation edge accuracy, {metric.num_edges:,} candidate '
           f'edges: combined {accuracy["combined"]:.3f}, ' + ', '.join(

@@ -2,7 +2,6 @@ import json
 import re
 
 import pytest
-import torch
 from script_loader import load_script
 
 from torch_geometric_fnri import train as train_cli
@@ -70,25 +69,3 @@ def test_custom_model_example_trains(tmp_path, capsys):
     assert re.search(r'validation edge accuracy, [0-9]+ candidate edges: '
                      r'combined [0-9.]+, ideal_springs [0-9.]+, charges '
                      r'[0-9.]+', stdout), stdout
-
-
-def test_knn_candidate_graph_is_symmetric_and_keeps_the_labels():
-    from torch_geometric_fnri.datasets import PhysicsSystemDataset
-    example = load_script('examples', 'custom_model.py')
-    full = PhysicsSystemDataset(None, 'springs_charges', 'train', (2, 1, 1),
-                                num_particles=6, num_frames=5,
-                                sample_freq=10, log=False)[0]
-    data = example.KNNCandidateGraph(k=2)(full)
-    sender, receiver = data.edge_index
-    pairs = set(zip(sender.tolist(), receiver.tolist()))
-    assert pairs == {(j, i) for i, j in pairs}  # Both ways.
-    assert 6 * 2 <= len(pairs) < 6 * 5  # Every k-NN link, not all pairs.
-    distance = torch.cdist(full.x[:, 0, :2], full.x[:, 0, :2])
-    distance.fill_diagonal_(float('inf'))
-    for i, nearest in enumerate(distance.topk(2, largest=False).indices):
-        assert {(int(j), i) for j in nearest} <= pairs
-    # Edges sorted by receiver, then sender, with the labels of the full
-    # graph's edge j -> i (index i * 5 + j - (j > i) there).
-    assert (receiver * 6 + sender).diff().gt(0).all()
-    index = receiver * 5 + sender - (sender > receiver).long()
-    assert torch.equal(data.edge_type, full.edge_type[index])
