@@ -14,6 +14,7 @@ from torch_geometric_fnri.transforms import (
     RandomBoxSymmetry,
     TrajectoryNormalizer,
 )
+from torch_geometric_fnri.utils import reverse_edge_permutation
 from torch_geometric_fnri.utils.progress import ProgressBar, progress_enabled
 
 from .checkpoint import PROGRESS_KEYS, RunCheckpoints, claim_run_directory
@@ -541,6 +542,24 @@ def _check_splits(model: torch.nn.Module, splits: Dict[str, Any]) -> None:
                     f"the model has {len(layers)} layer-graph(s) "
                     f"(num_edge_types={list(layers)}) but 'edge_type' of "
                     f"'{name}' has {columns} column(s)")
+        if getattr(model, 'symmetric', False):
+            _check_reverse_edges(first, name)
+
+
+def _check_reverse_edges(graph: Any, name: str) -> None:
+    # A symmetric model averages every edge's logits with its reverse's:
+    # refuse a directed candidate graph here, not at the first forward.
+    try:
+        reverse_edge_permutation(graph.edge_index, graph.num_nodes)
+    except ValueError as error:
+        raise ValueError(
+            f"the model averages the logits of every edge and its reverse "
+            f"(symmetric=True) but in graph 0 of '{name}' {error} (a "
+            f"directed candidate graph, e.g. k nearest neighbours): build "
+            f"the model with symmetric=False, or make the candidate graph "
+            f"symmetric (transforms.KNNCandidateGraph(k, symmetric=True), "
+            f"or torch_geometric.transforms.ToUndirected inside "
+            f"transforms.CarryEdgeType)") from error
 
 
 def _box_symmetry(stats: Any, num_features: int) -> RandomBoxSymmetry:
