@@ -78,8 +78,15 @@ def test_fewest_frames():
     assert TemporalCNN.min_timesteps == 14
     module = TemporalCNN(4, 6, 3).eval()
     assert module(torch.randn(2, 14, 4)).shape == (2, 3)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ValueError, match=r"shape \[E, T, 4\] \(one sequence "
+                       r"of T >= 14 steps per row\) \(got \(2, 13, 4\)\)"):
         module(torch.randn(2, 13, 4))
+
+
+@pytest.mark.parametrize('shape', [(2, 16), (2, 16, 3)])
+def test_refuses_a_2d_input_or_the_wrong_channels(shape):
+    with pytest.raises(ValueError, match=r"'x' must have shape \[E, T, 4\]"):
+        TemporalCNN(4, 6, 3)(torch.randn(*shape))
 
 
 def test_edges_are_independent_in_eval_mode():

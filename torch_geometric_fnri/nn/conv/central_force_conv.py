@@ -49,6 +49,10 @@ class CentralForceConv(MessagePassing):
     so the layer starts silent (:math:`\mathbf{F}_i = 0`) instead of adding
     random forces to an untrained decoder.
 
+    Positions are :obj:`[N, P]` or :obj:`[N, T, P]` and edge weights
+    :obj:`[E, sum(K)]` (one column per edge type, not PyG's :obj:`[E]`);
+    see the tensor layout in :mod:`torch_geometric_fnri.nn`.
+
     Args:
         num_edge_types (int or List[int]): The number of edge types
             :math:`K` (one layer-graph) or the list

@@ -73,6 +73,11 @@ class MultiplexMessageConv(MessagePassing):
     before gathering, which costs :math:`O(|\mathcal{V}|)` instead of
     :math:`O(|\mathcal{E}|)` matrix products.
 
+    Node features are :obj:`[N, F]` or :obj:`[N, T, F]` (all frames at
+    once) and edge weights :obj:`[E, sum(K)]` (one column per edge type, not
+    PyG's :obj:`[E]`); see the tensor layout in
+    :mod:`torch_geometric_fnri.nn`.
+
     Args:
         in_channels (int): Size of each node feature :math:`F`.
         hidden_channels (int): Hidden size of the message MLPs.

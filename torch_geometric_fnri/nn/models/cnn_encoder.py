@@ -41,6 +41,9 @@ class CNNEncoder(torch.nn.Module):
     :math:`f_3` and output layer (:math:`H \to K_l`); :obj:`2` its own
     :math:`f_2` as well. The logits are concatenated in layer order.
 
+    Trajectories are :obj:`[N, T, D]` (a 2-D :obj:`x` is refused), not PyG's
+    :obj:`[N, F]`; see the tensor layout in :mod:`torch_geometric_fnri.nn`.
+
     Args:
         in_channels (int): Features per frame :math:`D`.
         hidden_channels (int): Hidden size :math:`H`.

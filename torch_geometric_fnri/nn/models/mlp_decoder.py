@@ -39,6 +39,10 @@ class MLPDecoder(torch.nn.Module):
     :math:`\lfloor t / M \rfloor M`. Dropout is only active in training
     mode (the reference applies it in evaluation mode too).
 
+    Trajectories are :obj:`[N, T, D]` (a 2-D :obj:`x` is refused) and edge
+    weights :obj:`[E, sum(K)]` (one column per edge type, not PyG's
+    :obj:`[E]`); see the tensor layout in :mod:`torch_geometric_fnri.nn`.
+
     Args:
         in_channels (int): Features per frame :math:`D`.
         hidden_channels (int): Hidden size of the message and output MLPs.

@@ -49,6 +49,10 @@ class MLPEncoder(torch.nn.Module):
     :math:`f_3` as well. The logits of the layer-graphs are concatenated in
     layer order in every case.
 
+    Trajectories are :obj:`[N, T, D]` (or flattened :obj:`[N, T * D]`), not
+    PyG's :obj:`[N, F]` per frame; see the tensor layout in
+    :mod:`torch_geometric_fnri.nn`.
+
     Args:
         in_channels (int): Size of each flattened node trajectory
             :math:`T \cdot D` (time-major: all features of frame 0 first).

@@ -44,6 +44,10 @@ class RelationalInference(torch.nn.Module):
     :meth:`decode` can be used alone (supervised encoder, true-graph decoder
     via :meth:`edge_weight_from_labels`).
 
+    Trajectories are :obj:`[N, T, D]`, logits and edge weights
+    :obj:`[E, W]` and labels :obj:`[E, L]`; see the tensor layout in
+    :mod:`torch_geometric_fnri.nn`.
+
     Args:
         encoder (torch.nn.Module): Maps :obj:`(x, edge_index)` to logits
             :obj:`[E, W]`.

@@ -33,6 +33,10 @@ class RNNDecoder(torch.nn.Module):
     particles, :math:`D = 4`). Set :obj:`reference_average=True` to divide
     by :math:`D` as the reference does.
 
+    Trajectories are :obj:`[N, T, D]` (a 2-D :obj:`x` is refused) and edge
+    weights :obj:`[E, sum(K)]` (one column per edge type, not PyG's
+    :obj:`[E]`); see the tensor layout in :mod:`torch_geometric_fnri.nn`.
+
     Args:
         in_channels (int): Features per frame :math:`D`.
         hidden_channels (int): Hidden size :math:`H`.

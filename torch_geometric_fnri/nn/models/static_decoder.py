@@ -14,6 +14,10 @@ class StaticDecoder(torch.nn.Module):
     repeats the ground-truth frame :math:`\lfloor t / M \rfloor M`. It has no
     parameters and ignores the edges (they are only checked).
 
+    Trajectories are :obj:`[N, T, D]` (a 2-D :obj:`x` is refused) and edge
+    weights :obj:`[E, sum(K)]` (one column per edge type, not PyG's
+    :obj:`[E]`); see the tensor layout in :mod:`torch_geometric_fnri.nn`.
+
     Args:
         in_channels (int): Features per frame :math:`D`.
         num_edge_types (int or List[int]): Edge types per layer-graph (the

@@ -16,6 +16,9 @@ class TemporalCNN(torch.nn.Module):
     are drawn from :math:`\mathcal{N}(0, 2 / (k \cdot C_{out}))`, biases are
     :obj:`0.1`.
 
+    Its input is one sequence per row, :obj:`[E, T, C]` (a 2-D input is
+    refused); see the tensor layout in :mod:`torch_geometric_fnri.nn`.
+
     Args:
         in_channels (int): Input channels per time step.
         hidden_channels (int): Channels of the convolutions.
@@ -53,6 +56,13 @@ class TemporalCNN(torch.nn.Module):
         self.norm2.reset_parameters()
 
     def forward(self, x: Tensor) -> Tensor:
+        channels = self.conv1.in_channels
+        if x.dim() != 3 or x.size(-1) != channels or \
+                x.size(1) < self.min_timesteps:
+            raise ValueError(
+                f"'x' must have shape [E, T, {channels}] (one sequence of "
+                f"T >= {self.min_timesteps} steps per row) (got "
+                f"{tuple(x.shape)})")
         x = x.transpose(1, 2)  # [E, C, T]
         x = self.norm1(F.relu(self.conv1(x)))
         x = F.dropout(x, p=self.dropout, training=self.training)
