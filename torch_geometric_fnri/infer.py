@@ -8,21 +8,26 @@ by :class:`~torch_geometric_fnri.training.Trainer` (for example by
 torch_geometric_fnri.train``). ``DATA`` is either
 
 * a ``.npz`` file with ``loc`` and ``vel`` of shape ``[S, T, 2, N]`` (the
-  layout of the NRI and fNRI generators), or ``features`` of shape
+  layout of the NRI and fNRI generators), or else ``features`` of shape
   ``[S, N, T, D]`` (the library's layout), and optionally integer labels
-  ``edges`` ``[S, L, N, N]`` (indexed ``[receiver, sender]``); or
+  ``edges`` ``[S, L, N, N]`` (indexed ``[receiver, sender]``; the run's
+  layers and classes); or
 * a folder written by the NRI or fNRI generation scripts
   (``loc_<split>*.npy``, ``vel_...``, ``edges_...``; ``--split`` picks
   the split).
 
 The trajectories are normalised with the run's training statistics and the
-encoder reads the run's encoder frames. Writes to ``--out``:
+encoder reads the run's encoder frames; a warning names the features that
+then lie far outside the run's training data (other units, another system,
+constant trajectories). Bad input ends with status 2 and one message.
+Writes to ``--out``:
 
 * ``graphs.npz``: ``edge_index`` ``[2, E]`` (sender, receiver) of one
   simulation, ``probabilities_<p>`` ``[S, E, C_p]`` per predicted factor,
   ``predicted`` ``[S, E, P]`` (the model's classes), ``edge_type``
   ``[S, E, L]`` (predicted labels in the data's layers, through the mapping
-  fitted on the run's validation split);
+  fitted on the run's validation split, stored in its ``metrics.json``;
+  without it, a note says what is left out);
 * ``graphs.json``: the same per simulation and edge, readable;
 * ``graphml/system_<i>.graphml``: the predicted multiplex graph of the first
   ``--max-systems`` simulations as :mod:`networkx` GraphML;
@@ -41,6 +46,7 @@ import argparse
 import os
 import os.path as osp
 import sys
+import warnings
 from typing import Any, Dict, List, Optional
 
 import networkx as nx
@@ -48,8 +54,10 @@ import numpy as np
 import torch
 
 from torch_geometric_fnri.datasets import from_arrays, load_reference_files
+from torch_geometric_fnri.datasets.trajectory_dataset import read_numpy_file
 from torch_geometric_fnri.metrics import EdgeAccuracy, edge_presence_metrics
 from torch_geometric_fnri.training import TrainedRun, load_trained
+from torch_geometric_fnri.training.distributed import resolve_device
 from torch_geometric_fnri.utils.atomic_files import (
     atomic_file,
     write_json_atomic,
@@ -62,28 +70,53 @@ from torch_geometric_fnri.visualization import (
 
 def load_data(path: str, run: TrainedRun, split: str = 'test'):
     r"""Reads ``DATA`` (see the module docstring), normalised with the
-    run's statistics."""
+    run's statistics. Labels must have the run's layers and classes."""
     if run.normalizer is None:
         raise ValueError(f"the run in '{run.path}' stores no normalisation "
                          f"statistics: its training data had none")
     if osp.isdir(path):
-        return load_reference_files(path, split=split, stats=run.normalizer)
-    if not osp.isfile(path):
+        dataset = load_reference_files(path, split=split,
+                                       stats=run.normalizer)
+    elif not osp.isfile(path):
         raise FileNotFoundError(f"no data at '{path}'")
-    if not path.endswith('.npz'):
+    elif not path.endswith('.npz'):
         raise ValueError(f"'{path}': DATA must be a .npz file or a folder "
                          f"of NRI/fNRI .npy files")
-    with np.load(path) as arrays:
-        names = set(arrays.files)
-        edges = arrays['edges'] if 'edges' in names else None
-        if 'features' in names:
-            return from_arrays(features=arrays['features'], edges=edges,
-                               stats=run.normalizer)
-        if {'loc', 'vel'} <= names:
-            return from_arrays(arrays['loc'], arrays['vel'], edges,
-                               stats=run.normalizer)
-    raise ValueError(f"'{path}' must hold 'loc' and 'vel' (or 'features'); "
-                     f"it holds {sorted(names)}")
+    else:
+        arrays = read_numpy_file(path)
+        if not isinstance(arrays, dict):
+            raise ValueError(f"'{path}' holds one unnamed array: save named "
+                             f"arrays with numpy.savez (loc=..., vel=... or "
+                             f"features=...)")
+        if 'features' not in arrays and not {'loc', 'vel'} <= set(arrays):
+            raise ValueError(f"'{path}' must hold 'loc' and 'vel' (or "
+                             f"'features'); it holds {sorted(arrays)}")
+        dataset = from_arrays(arrays.get('loc'), arrays.get('vel'),
+                              arrays.get('edges'),
+                              features=arrays.get('features'),
+                              stats=run.normalizer)
+    check_labels(run, dataset)
+    return dataset
+
+
+def check_labels(run: TrainedRun, dataset) -> None:
+    r"""Raises a :class:`ValueError` when the labels of :obj:`dataset` (if
+    any) have other layers or classes than the run's."""
+    if getattr(dataset[0], 'edge_type', None) is None:
+        return
+    labels = torch.cat([dataset[i].edge_type for i in range(len(dataset))])
+    names, counts = run.layer_names, run.model.num_edge_types
+    if labels.size(-1) != len(names):
+        raise ValueError(
+            f"the labels have {labels.size(-1)} layer(s) but the run was "
+            f"trained on {len(names)} ({names}): give labels of those "
+            f"layers, in that order, or none")
+    for name, k, high in zip(names, counts, labels.max(0).values.tolist()):
+        if high >= k:
+            raise ValueError(
+                f"the labels of layer {name!r} go up to {high} but the run "
+                f"knows its classes 0..{k - 1}: give labels of the run's "
+                f"classes, or none")
 
 
 def edge_accuracy(run: TrainedRun, result: Dict[str, Any],
@@ -190,7 +223,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='the split of an NRI/fNRI folder')
     parser.add_argument('--checkpoint', default='best',
                         choices=['best', 'last'])
-    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--device', default='cpu',
+                        help="'cpu', 'cuda', 'cuda:1' or 'auto'")
     parser.add_argument('--batch-size', type=int, default=128)
     parser.add_argument('--max-systems', type=int, default=10,
                         help='simulations exported as GraphML and plots')
@@ -201,6 +235,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.batch_size < 1 or args.max_systems < 0:
         parser.error('--batch-size must be positive and --max-systems '
                      'non-negative')
+    try:
+        resolve_device(args.device)
+    except ValueError as error:
+        parser.error(f'--device: {error}')
     if osp.exists(args.out) and not osp.isdir(args.out):
         parser.error(f"--out '{args.out}' is a file, not a folder")
     earlier = earlier_results(args.out)
@@ -224,25 +262,40 @@ def earlier_results(out: str) -> List[str]:
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        run = load_trained(args.run_dir, args.checkpoint, args.device)
-        dataset = load_data(args.data, run, args.split)
-        result = run.infer_graphs(dataset, args.batch_size)
-    except (FileNotFoundError, ValueError) as error:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            run = load_trained(args.run_dir, args.checkpoint, args.device)
+            dataset = load_data(args.data, run, args.split)
+            result = run.infer_graphs(dataset, args.batch_size)
+        for warning in caught:
+            print(f'warning: {warning.message}', file=sys.stderr)
+        if run.edge_mapping is None:
+            print(f"note: the run has no label mapping (its metrics.json, "
+                  f"written when training ends, is missing): no edge_type, "
+                  f"GraphML, plots or accuracy, only the model's classes "
+                  f"('predicted'); finish the run (--resume) to get them",
+                  file=sys.stderr)
+        accuracy = edge_accuracy(run, result, dataset)
+        paths = write_outputs(args.out, run, result, dataset,
+                              args.max_systems, not args.no_plots)
+        summary = {'run_dir': args.run_dir, 'checkpoint': args.checkpoint,
+                   'epoch': run.epoch, 'data': args.data,
+                   'num_simulations': len(dataset),
+                   'num_particles': int(dataset[0].x.size(0)),
+                   'encoder_frames': [run.encoder_frames.start,
+                                      run.encoder_frames.stop],
+                   'edge_mapping': run.edge_mapping,
+                   'edge_accuracy': accuracy}
+        write_json_atomic(osp.join(args.out, 'summary.json'), summary,
+                          sort_keys=False)
+    except (ValueError, OSError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
-    accuracy = edge_accuracy(run, result, dataset)
-    paths = write_outputs(args.out, run, result, dataset, args.max_systems,
-                          not args.no_plots)
-    summary = {'run_dir': args.run_dir, 'checkpoint': args.checkpoint,
-               'epoch': run.epoch, 'data': args.data,
-               'num_simulations': len(dataset),
-               'num_particles': int(dataset[0].x.size(0)),
-               'encoder_frames': [run.encoder_frames.start,
-                                  run.encoder_frames.stop],
-               'edge_mapping': run.edge_mapping,
-               'edge_accuracy': accuracy}
-    write_json_atomic(osp.join(args.out, 'summary.json'), summary,
-                      sort_keys=False)
+    except MemoryError as error:
+        print(f'error: not enough memory ({error or "MemoryError"}): infer '
+              f'fewer simulations at a time, or use a smaller --batch-size',
+              file=sys.stderr)
+        return 2
     print(f'{len(dataset)} simulations, graphs written to {args.out} '
           f'({len(paths) + 1} files)')
     if accuracy is not None:

@@ -1,17 +1,23 @@
 import json
 import re
+import shutil
+import warnings
 
 import numpy as np
 import pytest
 import torch
 
 from torch_geometric_fnri import infer
+from torch_geometric_fnri.datasets import KuramotoDataset, from_arrays
 from torch_geometric_fnri.nn import build_model
 from torch_geometric_fnri.training import (
+    LOADABLE_SYSTEMS,
     TrainConfig,
     Trainer,
+    load_splits,
     load_trained,
 )
+from torch_geometric_fnri.utils import fully_connected_edge_index
 
 
 @pytest.fixture(scope='module')
@@ -123,6 +129,8 @@ def test_command_line_rejects_bad_input(trained, tiny_splits, tmp_path,
     run_dir, _, _ = trained
     run = load_trained(str(run_dir))
     features, _ = _raw_arrays(tiny_splits[2], run.normalizer)
+    loc = features[..., :2].transpose(0, 2, 3, 1)
+    labels = np.zeros((8, 2, 3, 3), dtype=np.int64)
     cases = {
         'short.npz': (dict(features=features[:, :, :4]), r'T >= 6'),
         'features.npz': (dict(features=features[..., :3]),
@@ -131,13 +139,38 @@ def test_command_line_rejects_bad_input(trained, tiny_splits, tmp_path,
             np.arange(features.shape[2])[None, None, :, None] == 2,
             np.nan, features)), 'must be finite'),
         'nothing.npz': (dict(other=features), "must hold 'loc' and 'vel'"),
+        'both.npz': (dict(features=features, loc=loc, vel=loc), 'not both'),
+        'objects.npz': (dict(features=np.array([features[0], 'a'],
+                                               dtype=object)),
+                        'holds arrays of Python objects'),
+        'complex.npz': (dict(features=features + 1j),
+                        r'must hold real numbers \(got complex128\)'),
+        'overflow.npz': (dict(features=features * 1e300),
+                         'beyond float32'),
+        'classes.npz': (dict(features=features, edges=labels + 2),
+                        "labels of layer 'ideal_springs' go up to 2 but the "
+                        r'run knows its classes 0..1'),
+        'layers.npz': (dict(features=features, edges=labels[:, :1]),
+                       r'labels have 1 layer\(s\) but the run was trained '
+                       r"on 2 \(\['ideal_springs', 'charges'\]\)"),
     }
     for name, (arrays, message) in cases.items():
         np.savez(tmp_path / name, **arrays)
+    good = (tmp_path / 'short.npz').read_bytes()
+    for name, content, message in (
+            ('truncated.npz', good[:300], 'truncated, empty or damaged'),
+            ('empty.npz', b'', 'truncated, empty or damaged'),
+            ('random.npz', bytes(range(256)) * 4, 'no .npy or .npz file')):
+        (tmp_path / name).write_bytes(content)
+        cases[name] = (None, f"'{tmp_path / name}' is not a readable NumPy "
+                       f'file: .*{message}')
+    for name, (_, message) in cases.items():
         code = infer.main([str(run_dir), str(tmp_path / name), '--out',
                            str(tmp_path / 'out')])
         assert code == 2, name
-        assert re.search(message, capsys.readouterr().err), name
+        stderr = capsys.readouterr().err
+        assert re.search(message, stderr), name
+        assert stderr.count('\n') == 1 and 'unsafely' not in stderr, name
     # Through the API, without from_arrays' own checks.
     graphs = [tiny_splits[2][i].clone() for i in range(2)]
     graphs[1].x[0, 3, 1] = float('inf')
@@ -150,6 +183,131 @@ def test_command_line_rejects_bad_input(trained, tiny_splits, tmp_path,
     assert infer.main([str(empty), str(tmp_path / 'short.npz'), '--out',
                        str(tmp_path / 'out')]) == 2
     assert 'no best checkpoint' in capsys.readouterr().err
+    for device, message in (('bogus', "unknown device 'bogus'"),
+                            ('cpu:7', 'there is one CPU device')):
+        with pytest.raises(SystemExit) as info:
+            infer.main([str(run_dir), str(tmp_path / 'short.npz'), '--out',
+                        str(tmp_path / 'out'), '--device', device])
+        assert info.value.code == 2
+        assert message in capsys.readouterr().err
+
+
+def test_infer_graphs_refuses_data_it_cannot_read(trained, tiny_splits):
+    run = load_trained(str(trained[0]))
+    test = tiny_splits[2]
+    # Simulations of two particle counts in one call.
+    bigger = test[0].clone()
+    bigger.x = torch.cat([bigger.x, bigger.x[:1]])
+    bigger.edge_index = fully_connected_edge_index(4)
+    with pytest.raises(ValueError, match='the same number of particles .*'
+                       'each particle count on its own'):
+        run.infer_graphs([test[0], bigger, test[1]])
+    with pytest.raises(ValueError, match="'batch_size' must be a positive "
+                       r"int \(got 0\)"):
+        run.infer_graphs(test, batch_size=0)
+    double = test[0].clone()
+    double.x = double.x.double()
+    with pytest.raises(ValueError, match="'x' is torch.float64 but the "
+                       "model's weights are torch.float32"):
+        run.infer_graphs([double])
+
+
+def test_infer_graphs_warns_of_data_far_outside_the_training_data(
+        trained, tiny_splits):
+    run = load_trained(str(trained[0]))
+    features, _ = _raw_arrays(tiny_splits[2], run.normalizer)
+    with warnings.catch_warnings():  # The test split: no warning.
+        warnings.simplefilter('error')
+        run.infer_graphs(tiny_splits[2])
+    oscillators = KuramotoDataset(None, split='test', num_simulations=(4, 4,
+                                                                       8),
+                                  num_particles=3, num_frames=13, log=False)
+    kuramoto = oscillators.stats.denormalize(
+        torch.stack([d.x for d in oscillators]).double()).numpy()
+    positions = features.copy()
+    positions[..., :2] *= 1e6
+    for data, message in (
+            (positions, r'feature 0 at [0-9.e+]+ times that range \(RMS\); '
+             'feature 1 at'),
+            (features * 100, 'feature 0 at'),
+            (np.zeros_like(features), r'feature 0 is constant \(std 0\)'),
+            (kuramoto, 'feature 3 at')):
+        dataset = from_arrays(features=data, stats=run.normalizer)
+        with pytest.warns(UserWarning, match="far outside the run's training "
+                          f'data .*{message}.*meaningless'):
+            run.infer_graphs(dataset)
+
+
+@pytest.mark.parametrize('system', LOADABLE_SYSTEMS)
+def test_the_library_test_splits_lie_inside_the_training_range(tmp_path,
+                                                               system):
+    # What infer_graphs warns of never holds for the library's own test
+    # splits (the encoder's frames, the first half), whole or one
+    # simulation, at the fast recipe's particle count.
+    from torch_geometric_fnri.training import trained_run
+    test = load_splits(system, (32, 8, 16), num_particles=5, num_frames=49,
+                       root=str(tmp_path))[2]
+    x = torch.stack([d.x for d in test])[:, :, :25].double()
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        for part in (x, x[:1]):
+            flat = part.reshape(-1, x.size(-1))
+            trained_run._warn_outside_training_range(
+                torch.stack([flat.mean(0), flat.pow(2).mean(0)]),
+                test.feature_names)
+
+
+def _copy(run_dir, tmp_path):
+    copy = tmp_path / 'run'
+    shutil.copytree(run_dir, copy, ignore=shutil.ignore_patterns('run.lock'))
+    return copy
+
+
+def test_command_line_on_damaged_or_foreign_run_files(trained, tiny_splits,
+                                                      tmp_path, capsys):
+    run = load_trained(str(trained[0]))
+    features, edges = _raw_arrays(tiny_splits[2], run.normalizer)
+    data = tmp_path / 'systems.npz'
+    np.savez(data, features=features, edges=edges)
+    copy = _copy(trained[0], tmp_path)
+
+    def infer_into(out, code=2):
+        assert infer.main([str(copy), str(data), '--out',
+                           str(tmp_path / out), '--no-plots']) == code
+        return capsys.readouterr().err
+
+    # A truncated metrics.json is named.
+    metrics = (copy / 'metrics.json').read_bytes()
+    (copy / 'metrics.json').write_bytes(metrics[:50])
+    assert re.search(r"metrics.json' is not a readable run file .*restore "
+                     r"it, or delete it", infer_into('a'))
+    # Without it, inference says what is missing.
+    (copy / 'metrics.json').unlink()
+    assert 'no label mapping (its metrics.json' in infer_into('b', 0)
+    with np.load(tmp_path / 'b' / 'graphs.npz') as arrays:
+        assert 'edge_type' not in arrays and 'predicted' in arrays
+    (copy / 'metrics.json').write_bytes(metrics)
+    # The best checkpoint of another run (an NRI run's in an fNRI run).
+    best = copy / 'checkpoints' / 'best.pt'
+    state = torch.load(best, weights_only=True)
+    state['run']['model_arguments']['variant'] = 'nri'
+    torch.save(state, best)
+    assert re.search(r"best.pt' is not a checkpoint of the run in .*differs "
+                     r"from the run's config.json in \['variant'\]",
+                     infer_into('c'))
+    # A damaged checkpoint is named.
+    for content in (b'', b'PK\x03\x04 cut', bytes(range(256))):
+        best.write_bytes(content)
+        assert f"'{best}' is not a readable checkpoint" in infer_into('d')
+    # A run of a mode that trains nothing has no checkpoint: it is told so.
+    shutil.rmtree(copy / 'checkpoints')
+    with open(copy / 'config.json') as f:
+        config = json.load(f)
+    config['train']['mode'] = 'static'
+    with open(copy / 'config.json', 'w') as f:
+        json.dump(config, f)
+    assert "a run of mode 'static' trains no encoder: it infers no graphs" \
+        in infer_into('e')
 
 
 def test_command_line_on_a_folder_of_reference_files(trained, tiny_splits,
@@ -199,8 +357,10 @@ def test_command_line_keeps_earlier_results(trained, tiny_splits, tmp_path,
         real_savez(file, **arrays)
         raise OSError(errno.ENOSPC, 'No space left on device')
     monkeypatch.setattr(np, 'savez', savez_then_disk_full)
-    with pytest.raises(OSError, match='No space left'):
-        infer.main(command + ['--overwrite'])
+    capsys.readouterr()
+    assert infer.main(command + ['--overwrite']) == 2
+    assert capsys.readouterr().err == \
+        'error: [Errno 28] No space left on device\n'
     assert (out / 'graphs.npz').read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == \
         ['graphml', 'graphs.json', 'graphs.npz', 'summary.json']

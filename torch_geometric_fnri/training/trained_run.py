@@ -1,22 +1,32 @@
 r"""A trained run, loaded back from its run directory for inference."""
 import json
 import os.path as osp
+import warnings
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 from torch import Tensor
+from torch.utils.data import SequentialSampler
 
 from torch_geometric_fnri.metrics import EdgeAccuracy
 from torch_geometric_fnri.nn import RelationalInference, build_model
 from torch_geometric_fnri.transforms import TrajectoryNormalizer
 
-from .checkpoint import load_checkpoint
+from .checkpoint import RESUMABLE_MODEL_ARGUMENTS, load_checkpoint
 from .config import TrainConfig
 from .distributed import resolve_device
 from .evaluation import check_finite_trajectories
-from .loaders import make_loader
+from .loaders import TensorBatchLoader
 from .run_directory import RunDirectory
+from .training_mode import get_training_mode
+
+#: The data :meth:`TrainedRun.infer_graphs` reads, normalised with the run's
+#: statistics, lie far outside its training split (whose values lie in
+#: [-1, 1]) when a feature's root mean square exceeds this...
+WIDE_RMS = 1.0
+#: ... or when its standard deviation is below this (a constant feature).
+CONSTANT_STD = 1e-3
 
 
 @dataclass
@@ -60,7 +70,14 @@ class TrainedRun:
         :obj:`dataset` (normalised like the training data, for example by
         :func:`~torch_geometric_fnri.datasets.from_arrays` with
         :obj:`stats=run.normalizer`; all simulations with the same number
-        of particles). The encoder reads the run's encoder frames.
+        of particles and the same edges). The encoder reads the run's
+        encoder frames. When a feature of those frames lies far outside the
+        training split's range (root mean square above :data:`WIDE_RMS`:
+        other units, data that were not normalised, another system) or is
+        constant (standard deviation below :data:`CONSTANT_STD`, such as
+        all-zero trajectories), a :class:`UserWarning` names it: the graphs
+        are then meaningless. Data normalised twice are not recognised (the
+        run stores its range, not its spread).
 
         Returns a :obj:`dict` with
 
@@ -82,11 +99,13 @@ class TrainedRun:
             batch_size (int, optional): Simulations per batch.
                 (default: :obj:`128`)
         """
-        if not self.config.training_mode.uses_encoder:
-            raise ValueError(f"a run of mode {self.config.mode!r} trained "
-                             f"no encoder: it infers no graphs")
+        _check_infers_graphs(self.config.mode)
         if len(dataset) == 0:
             raise ValueError("'dataset' is empty")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) \
+                or batch_size < 1:
+            raise ValueError(f"'batch_size' must be a positive int "
+                             f"(got {batch_size!r})")
         first = dataset[0].x
         needed = self.encoder_frames.stop
         if first.dim() != 3 or first.size(1) < needed or \
@@ -96,14 +115,32 @@ class TrainedRun:
                 f"..{needed - 1} of trajectories with {self.model_features} "
                 f"features: 'x' must have shape [N, T >= {needed}, "
                 f"{self.model_features}] (got {tuple(first.shape)})")
+        weights = next(self.model.parameters()).dtype
+        if first.dtype != weights:
+            raise ValueError(f"'x' is {first.dtype} but the model's weights "
+                             f"are {weights}: convert the data (x.to("
+                             f"{weights}))")
+        try:
+            loader = TensorBatchLoader(dataset, batch_size,
+                                       SequentialSampler(dataset),
+                                       self.device)
+        except ValueError:
+            raise ValueError(
+                "the simulations must all have the same number of particles "
+                "and the same edges (e.g. fully connected): infer the graphs "
+                "of each particle count on its own") from None
         model = self.model
         probabilities: List[List[Tensor]] = []
         predicted, num_graphs = [], 0
         edge_index = None
-        for batch in make_loader(dataset, batch_size, shuffle=False,
-                                 on_device=True, device=self.device):
+        moments = torch.zeros(2, self.model_features, dtype=torch.float64)
+        count = 0
+        for batch in loader:
             x = batch.x[:, self.encoder_frames]
             check_finite_trajectories(x)
+            flat = x.reshape(-1, x.size(-1)).double()
+            moments += torch.stack([flat.sum(0), flat.pow(2).sum(0)]).cpu()
+            count += flat.size(0)
             logits = model.encode(x, batch.edge_index, batch.batch)
             num_edges = batch.edge_index.size(1) // batch.num_graphs
             if edge_index is None:
@@ -116,6 +153,8 @@ class TrainedRun:
             predicted.append(model.predict_edge_types(logits).reshape(
                 batch.num_graphs, num_edges, -1).cpu())
             num_graphs += batch.num_graphs
+        _warn_outside_training_range(moments / count,
+                                     getattr(dataset, 'feature_names', None))
         predicted_classes = torch.cat(predicted)
         edge_type = None
         if self.edge_mapping is not None:
@@ -139,12 +178,48 @@ class TrainedRun:
         return int(self.model.build_arguments['in_channels'])
 
 
+def _check_infers_graphs(mode: str) -> None:
+    # Raises for a run whose mode trains no encoder.
+    if not get_training_mode(mode).uses_encoder:
+        raise ValueError(f"a run of mode {mode!r} trains no encoder: it "
+                         f"infers no graphs")
+
+
+def _warn_outside_training_range(moments: Tensor,
+                                 names: Optional[Sequence[str]]) -> None:
+    # Warns of the features whose mean and mean square (moments [2, D], of
+    # data normalised with the run's statistics) put them far outside the
+    # training split's range [-1, 1] (see WIDE_RMS and CONSTANT_STD).
+    mean, square = moments
+    problems = []
+    for d in range(mean.numel()):
+        name = repr(names[d]) if names is not None else f'feature {d}'
+        rms = float(square[d].sqrt())
+        std = float((square[d] - mean[d] ** 2).clamp(min=0).sqrt())
+        if rms > WIDE_RMS:
+            problems.append(f'{name} at {rms:.3g} times that range (RMS)')
+        elif std < CONSTANT_STD:
+            problems.append(f'{name} is constant (std {std:.2g})')
+    if problems:
+        warnings.warn(
+            f"the data lie far outside the run's training data (normalised "
+            f"with its statistics, the training split lies in [-1, 1]): "
+            f"{'; '.join(problems)}. The graphs inferred from them are "
+            f"meaningless: check the units, that the data are raw (not "
+            f"normalised yet) and of the system the run was trained on",
+            stacklevel=3)
+
+
 def load_trained(run_dir: str, checkpoint: str = 'best',
                  device: str = 'cpu') -> TrainedRun:
     r"""Loads a run written by :class:`Trainer` for inference: rebuilds
     its model from the arguments stored with it, loads the weights and
     returns them with the training split's normalisation, the frame split
-    and the label mapping fitted on validation.
+    and the label mapping fitted on validation (from ``metrics.json``;
+    :obj:`None` without it). A checkpoint whose model is not the one in the
+    run's ``config.json`` (copied from another run), an unreadable
+    ``config.json`` or ``metrics.json`` and a run whose mode trains no
+    encoder raise a :class:`ValueError` that says what to do.
 
     Args:
         run_dir (str): The run directory.
@@ -164,9 +239,14 @@ def load_trained(run_dir: str, checkpoint: str = 'best',
     if not osp.isdir(run_dir):
         raise FileNotFoundError(f"no run directory at '{run_dir}'")
     directory = RunDirectory(run_dir)
+    config = _read_json(directory.config_path, 'the checkpoint is then not '
+                        'checked against the run')
     path = (directory.best_checkpoint if checkpoint == 'best' else
             directory.last_checkpoint)
     if not osp.isfile(path):
+        mode = ((config or {}).get('train') or {}).get('mode')
+        if mode is not None:  # A mode that trains nothing saves nothing.
+            _check_infers_graphs(mode)
         raise FileNotFoundError(
             f"'{run_dir}' has no {checkpoint} checkpoint ('{path}'); train "
             f"the run first (or pass checkpoint='last' for an unfinished "
@@ -179,16 +259,27 @@ def load_trained(run_dir: str, checkpoint: str = 'best',
             f"by an older version, or a model not made by build_model): "
             f"rebuild the model yourself and load state['model']")
     arguments = dict(record['model_arguments'])
+    # A checkpoint of another run: its model is not the run's.
+    ours = json.loads(json.dumps(arguments))
+    theirs = ((config or {}).get('run') or {}).get('model_arguments') or ours
+    differ = sorted(k for k in set(ours) | set(theirs)
+                    if k not in RESUMABLE_MODEL_ARGUMENTS
+                    and ours.get(k) != theirs.get(k))
+    if differ:
+        raise ValueError(
+            f"'{path}' is not a checkpoint of the run in '{run_dir}': its "
+            f"model differs from the run's config.json in {differ} "
+            f"(checkpoint: {[ours.get(k) for k in differ]}, run: "
+            f"{[theirs.get(k) for k in differ]}); restore the run's own "
+            f"checkpoint")
     model = build_model(**arguments)
     model.load_state_dict(state['model'])
     model.to(resolve_device(device)).eval()
     normalizer = (None if record.get('normalizer') is None else
                   TrajectoryNormalizer.from_dict(record['normalizer']))
-    mapping = None
-    if osp.isfile(directory.metrics_path):
-        with open(directory.metrics_path) as f:
-            metrics = json.load(f)
-        mapping = (metrics.get('valid') or {}).get('edge_mapping')
+    metrics = _read_json(directory.metrics_path, 'the graphs are then '
+                         'inferred without the label mapping')
+    mapping = ((metrics or {}).get('valid') or {}).get('edge_mapping')
     start, stop = record['encoder_frames']
     return TrainedRun(model=model, normalizer=normalizer,
                       config=TrainConfig.from_dict(state["config"]),
@@ -197,3 +288,20 @@ def load_trained(run_dir: str, checkpoint: str = 'best',
                       layer_names=list(record['layer_names']),
                       edge_mapping=mapping, path=str(run_dir),
                       epoch=int(state['epoch']))
+
+
+def _read_json(path: str, without: str) -> Optional[Dict[str, Any]]:
+    # The object in the JSON file `path` (None without the file); an
+    # unreadable one raises, naming it and what deleting it means.
+    if not osp.isfile(path):
+        return None
+    try:
+        with open(path, encoding='utf-8') as f:
+            values = json.load(f)
+        if not isinstance(values, dict):
+            raise ValueError(f'a {type(values).__name__}, not an object')
+    except ValueError as error:  # Also JSON and Unicode decoding errors.
+        raise ValueError(
+            f"'{path}' is not a readable run file ({error}): restore it, or "
+            f"delete it ({without})") from None
+    return values
