@@ -60,3 +60,45 @@ def test_plot_multiplex_graph(tmp_path):
                                 title='system 0')
     with open(path, 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+
+
+def test_plot_marks_edges_against_the_ground_truth_with_a_legend(
+        tmp_path, monkeypatch):
+    pytest.importorskip('matplotlib')
+    from matplotlib.colors import to_rgba
+
+    import torch_geometric_fnri.visualization.multiplex_graph as module
+    figures = []
+    monkeypatch.setattr(module, 'save_figure',
+                        lambda fig, path: figures.append(fig) or path)
+    edge_index = fully_connected_edge_index(4)
+    # One layer-graph of three types: two hits, a false edge, a true edge
+    # inferred as a non-edge and one inferred as the other type.
+    true = torch.zeros(12, dtype=torch.long)
+    pred = torch.zeros(12, dtype=torch.long)
+    true[[0, 1, 3, 4]] = torch.tensor([1, 2, 1, 2])
+    pred[[0, 1, 2, 4]] = torch.tensor([1, 2, 1, 1])
+    plot_multiplex_graph(str(tmp_path / 'graph.png'), edge_index, pred,
+                         true, layer_names=['springs'])
+    fig, = figures
+    legend, = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == [
+        'inferred, true', 'inferred, not true', 'true, missed']
+    assert legend.get_lines()[2].get_linestyle() == '--'
+
+    def arrows(ax):
+        # (green, red, grey, dashed) of every drawn edge.
+        return sorted((to_rgba(p.get_edgecolor()) == to_rgba('tab:green'),
+                       to_rgba(p.get_edgecolor()) == to_rgba('tab:red'),
+                       to_rgba(p.get_edgecolor()) == to_rgba('tab:gray'),
+                       p.get_linestyle() == 'dashed') for p in ax.patches)
+    inferred, truth = fig.axes
+    hit, false, missed = ((True, False, False, False),
+                          (False, True, False, False),
+                          (False, False, True, True))
+    assert arrows(inferred) == sorted([hit, hit, false, false, missed,
+                                       missed])
+    assert len(truth.patches) == 4 and not fig.axes[1].get_legend()
+    # Without the ground truth: one row, no legend.
+    plot_multiplex_graph(str(tmp_path / 'alone.png'), edge_index, pred)
+    assert len(figures[1].axes) == 1 and not figures[1].legends

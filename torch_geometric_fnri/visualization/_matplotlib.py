@@ -17,6 +17,14 @@ def _figure_class():
     return Figure
 
 
+def legend_line(label: str, **kwargs):
+    r"""A legend entry: a line with the :class:`matplotlib.lines.Line2D`
+    style :obj:`kwargs` (*e.g.* :obj:`color`, :obj:`linestyle`)."""
+    _figure_class()  # The clear error without matplotlib.
+    from matplotlib.lines import Line2D
+    return Line2D([], [], label=label, **kwargs)
+
+
 def new_figure(rows: int, cols: int, panel_size: float = 3.0):
     r"""A figure with a :obj:`rows` x :obj:`cols` grid of axes."""
     fig = _figure_class()(figsize=(panel_size * cols, panel_size * rows),

@@ -1,10 +1,19 @@
 r"""Multiplex interaction graphs as :mod:`networkx` graphs and pictures."""
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import networkx as nx
 from torch import Tensor
 
-from ._matplotlib import new_figure, save_figure
+from ._matplotlib import legend_line, new_figure, save_figure
+
+#: How the inferred row marks an edge against the ground truth: (label,
+#: colour, line style) of inferred true edges, inferred edges that are not
+#: true (or of another type), and true edges the inference missed.
+COMPARISON_STYLES = (
+    ('inferred, true', 'tab:green', 'solid'),
+    ('inferred, not true', 'tab:red', 'solid'),
+    ('true, missed', 'tab:gray', 'dashed'),
+)
 
 
 def to_networkx_multiplex(
@@ -88,9 +97,12 @@ def plot_multiplex_graph(
     layer-graph, beside the ground truth, and saves it as a PNG (needs
     :mod:`matplotlib`).
 
-    Nodes keep the same circular layout in every panel. In the inferred
-    row, edges also present in the ground truth are green and the others
-    red; edges of type 0 (non-edges) are not drawn.
+    Nodes keep the same circular layout in every panel; edges of type 0
+    (non-edges) are not drawn. With the ground truth, the inferred row
+    marks every edge against it, as a legend under the panels says
+    (:data:`COMPARISON_STYLES`): inferred edges of the true type are
+    green, other inferred edges red, and true edges the inference missed
+    (inferred as a non-edge or as another type) dashed grey.
 
     Args:
         path (str): Output PNG file.
@@ -122,29 +134,52 @@ def plot_multiplex_graph(
     for r, (row_name, graph) in enumerate(rows):
         for c, name in enumerate(names):
             ax = fig.axes[r * len(names) + c]
-            edges = [(u, v) for u, v, k in graph.edges(keys=True)
-                     if k == name]
+            edges = _layer_edges(graph, name)
             if truth is not None and row_name == 'inferred':
-                colors = ['tab:green' if truth.has_edge(u, v, key=name)
-                          else 'tab:red' for u, v in edges]
+                groups = _compare(edges, _layer_edges(truth, name))
             else:
-                colors = ['black'] * len(edges)
+                groups = [(list(edges), 'black', 'solid')]
             layer = nx.DiGraph()
             layer.add_nodes_from(graph.nodes)
-            layer.add_edges_from(edges)
             nx.draw_networkx_nodes(layer, positions, ax=ax, node_size=260,
                                    node_color='tab:blue')
             nx.draw_networkx_labels(layer, positions, ax=ax, font_size=8,
                                     font_color='white')
-            nx.draw_networkx_edges(layer, positions, ax=ax,
-                                   edgelist=edges, edge_color=colors,
-                                   arrows=True, node_size=260,
-                                   connectionstyle='arc3,rad=0.12')
+            for edgelist, color, style in groups:
+                if edgelist:
+                    nx.draw_networkx_edges(
+                        layer, positions, ax=ax, edgelist=edgelist,
+                        edge_color=color, style=style, arrows=True,
+                        node_size=260, connectionstyle='arc3,rad=0.12')
             ax.set_title(f'{row_name}: {name}', fontsize=9)
             ax.set_axis_off()
+    if truth is not None:
+        handles = [legend_line(label, color=color, linestyle=style)
+                   for label, color, style in COMPARISON_STYLES]
+        fig.legend(handles=handles, loc='outside lower center',
+                   ncols=len(handles), fontsize=8, frameon=False)
     if title:
         fig.suptitle(title)
     return save_figure(fig, path)
+
+
+def _layer_edges(graph: nx.MultiDiGraph,
+                 name: str) -> Dict[Tuple[int, int], int]:
+    # The edges of one layer-graph and their types.
+    return {(u, v): data['type']
+            for u, v, key, data in graph.edges(keys=True, data=True)
+            if key == name}
+
+
+def _compare(pred: Dict[Tuple[int, int], int],
+             true: Dict[Tuple[int, int], int]) -> List[tuple]:
+    # The inferred edges of the true type, the other inferred edges and
+    # the missed true edges, each with its colour and line style.
+    hits = [edge for edge, kind in pred.items() if true.get(edge) == kind]
+    wrong = [edge for edge, kind in pred.items() if true.get(edge) != kind]
+    missed = [edge for edge, kind in true.items() if pred.get(edge) != kind]
+    return [(edges, color, style) for edges, (_, color, style) in zip(
+        (hits, wrong, missed), COMPARISON_STYLES)]
 
 
 def _layer_names(layer_names: Optional[Sequence[str]],
