@@ -163,8 +163,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.minutes is None and args.updates is None:
         args.minutes = 10.0
     for name in ('eval_every', 'eval_size', 'num_train', 'num_valid',
-                 'num_test'):
-        if getattr(args, name) < 1:
+                 'num_test', 'threads'):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be positive")
     if args.eval_size > args.num_valid:
         parser.error(f'--eval-size ({args.eval_size}) must be at most '
@@ -182,6 +182,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error(f'--set: {error}')
     if 'mode' in args.overrides['train']:
         parser.error('--set: give the training mode with --mode')
+    for name in args.recipe:  # The configurations the runs will train with.
+        try:
+            get_recipe(name, args.system).config(**args.overrides['train'])
+        except (TypeError, ValueError) as error:
+            parser.error(f"--set {' '.join(args.set)}: {error} (recipe "
+                         f"{name!r})")
     if args.system == 'kuramoto':
         for name in args.recipe:
             used = position_velocity_settings(get_recipe(name, args.system),

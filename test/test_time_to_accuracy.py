@@ -72,6 +72,21 @@ def test_overrides_and_errors():
         tta.parse_args(['--set', 'lr=0.1'])  # Needs --tag.
 
 
+@pytest.mark.parametrize('args,message', [
+    (['--set', 'lr=abc', '--tag', 'x'],
+     "--set lr=abc: could not convert string to float: 'abc' (recipe"),
+    (['--set', 'batch_size=0', '--tag', 'x'],
+     "--set batch_size=0: 'batch_size' must be"),
+    (['--threads', '0'], '--threads must be positive'),
+    (['--threads', '-3'], '--threads must be positive'),
+])
+def test_bad_settings_end_in_one_message(capsys, args, message):
+    with pytest.raises(SystemExit) as info:
+        _module().parse_args(args)
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_tiny_run_end_to_end(tmp_path, capsys):
     tta = _module()
