@@ -371,3 +371,16 @@ def test_command_line_keeps_earlier_results(trained, tiny_splits, tmp_path,
     with pytest.raises(SystemExit):
         infer.main([str(run_dir), str(data), '--out', str(file)])
     assert 'is a file, not a folder' in capsys.readouterr().err
+
+
+def test_command_line_reports_memory_exhaustion(trained, tmp_path, capsys,
+                                                monkeypatch):
+    def exhausted(*args, **kwargs):
+        raise MemoryError('Unable to allocate 7.28 TiB for an array')
+    monkeypatch.setattr(infer, 'load_data', exhausted)
+    assert infer.main([str(trained[0]), 'data.npz', '--out',
+                       str(tmp_path / 'out')]) == 2
+    assert capsys.readouterr().err == (
+        'error: not enough memory (Unable to allocate 7.28 TiB for an '
+        'array): infer fewer simulations at a time, or use a smaller '
+        '--batch-size\n')
