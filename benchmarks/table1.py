@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import List, Optional, Sequence, Tuple
 
-from torch_geometric_fnri.nn.models.model_family import VARIANTS
+from torch_geometric_fnri.model_family import VARIANTS
 
 from benchmarks import time_to_accuracy
 from benchmarks.reproduce.cpu_table1 import (

@@ -330,7 +330,7 @@ def test_fast_recipe_on_kuramoto_is_the_setting_its_stored_runs_measured():
         # defaults (which do not change what is trained).
         later = {key: value for key, value in config.to_dict().items()
                  if key not in header['config']}
-        assert later == {'compile': False}
+        assert later == {'compile': False, 'layer_graph_schedule': None}
         assert TrainConfig.from_dict(header['config']) == config
         assert dict(recipe.model) == header['model_args']
     args = tta.parse_args(['--system', 'kuramoto', '--recipe', 'fast'])

@@ -7,7 +7,7 @@ import time
 from dataclasses import asdict, replace
 from typing import List, Optional
 
-from torch_geometric_fnri.nn.models.model_family import VARIANTS
+from torch_geometric_fnri.model_family import VARIANTS
 from torch_geometric_fnri.training.training_mode import MODES
 from torch_geometric_fnri.utils.atomic_files import write_json_atomic
 

@@ -5,7 +5,7 @@ import os.path as osp
 import torch
 
 from torch_geometric_fnri.metrics import mapping_table
-from torch_geometric_fnri.nn.models.model_family import (
+from torch_geometric_fnri.model_family import (
     VARIANTS,
     get_model_family,
 )

@@ -15,7 +15,7 @@ import textwrap
 from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
-from torch_geometric_fnri.nn.models.model_family import VARIANTS
+from torch_geometric_fnri.model_family import VARIANTS
 
 from .. import time_to_accuracy
 from .paper_tables import PAPER_ACCURACY

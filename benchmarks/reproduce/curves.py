@@ -5,7 +5,7 @@ import json
 import os.path as osp
 from typing import List, Tuple
 
-from torch_geometric_fnri.nn.models.model_family import VARIANTS
+from torch_geometric_fnri.model_family import VARIANTS
 
 from .protocols import layer_names
 from .run_files import ROOT, read_log, run_dir

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
 from torch_geometric_fnri.datasets import SYSTEM_NAMES, get_system
-from torch_geometric_fnri.nn.models.model_family import VARIANTS
+from torch_geometric_fnri.model_family import VARIANTS
 from torch_geometric_fnri.training import TrainConfig
 from torch_geometric_fnri.training.training_mode import MODES, STATIC_MODE
 

@@ -53,7 +53,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from torch_geometric_fnri.nn.models.model_family import (
+from torch_geometric_fnri.model_family import (
     VARIANTS,
     get_model_family,
 )

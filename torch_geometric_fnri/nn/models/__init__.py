@@ -6,7 +6,11 @@ from .cnn_encoder import CNNEncoder
 from .mlp_decoder import MLPDecoder
 from .rnn_decoder import RNNDecoder
 from .static_decoder import StaticDecoder
-from .model_family import VARIANTS, ModelFamily, get_model_family
+from torch_geometric_fnri.model_family import (
+    VARIANTS,
+    ModelFamily,
+    get_model_family,
+)
 from .relational_inference import RelationalInference
 from .build_model import build_model
 

@@ -3,7 +3,7 @@ from typing import List
 from torch_geometric_fnri.nn.models.cnn_encoder import CNNEncoder
 from torch_geometric_fnri.nn.models.mlp_decoder import MLPDecoder
 from torch_geometric_fnri.nn.models.mlp_encoder import MLPEncoder
-from torch_geometric_fnri.nn.models.model_family import get_model_family
+from torch_geometric_fnri.model_family import get_model_family
 from torch_geometric_fnri.nn.models.relational_inference import (
     RelationalInference,
 )

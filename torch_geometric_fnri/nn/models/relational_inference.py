@@ -19,7 +19,7 @@ from torch_geometric_fnri.nn.multiplex_edge_sampler import (
 from torch_geometric_fnri.utils import reverse_edge_permutation
 from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
-from .model_family import get_model_family
+from torch_geometric_fnri.model_family import get_model_family
 from .rnn_decoder import RNNDecoder
 
 
