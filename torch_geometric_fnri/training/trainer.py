@@ -215,7 +215,9 @@ class Trainer:
                                                  dynamic=False)
             self.train_loader = self._loader(train_dataset, shuffle=True)
             self.valid_loader = self._loader(valid_dataset, shuffle=False)
-        if resume and self.run_dir is not None:
+        # A mode that trains nothing (static) has no checkpoint to resume.
+        if resume and self.run_dir is not None and \
+                config.training_mode.trains:
             progress = self.checkpoints.resume()
             if progress is not None:
                 for key in PROGRESS_KEYS:
