@@ -57,3 +57,27 @@ def test_finite_inputs_do_not_warn(recwarn):
     out = NodeToEdgeConv(torch.nn.Identity())(x, fully_connected_edge_index(3))
     assert torch.isfinite(out).all()
     assert not [w for w in recwarn if 'NaN' in str(w.message)]
+
+
+def test_edge_index_values_are_checked_once_per_tensor(monkeypatch):
+    # Each value check syncs with the device: a model checks the edge_index
+    # of a batch once, not in every layer and rollout step, and again after
+    # an in-place change.
+    from torch_geometric_fnri.nn import _validation, build_model
+    calls = []
+    check = _validation._check_edge_index_values
+    monkeypatch.setattr(_validation, '_check_edge_index_values',
+                        lambda *args: calls.append(args) or check(*args))
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    edge_index = torch.tensor([[0, 0, 1, 1, 2, 2], [1, 2, 0, 2, 0, 1]])
+    x = torch.randn(3, 12, 4)
+    model(x[:, :6], edge_index, x_decoder=x[:, 6:], pred_steps=3)
+    assert len(calls) == 1
+    model(x[:, :6], edge_index, x_decoder=x[:, 6:], pred_steps=3)
+    assert len(calls) == 1
+    edge_index[0, 0] = 2  # now 2 -> 1 twice: a duplicate
+    with pytest.raises(ValueError, match='duplicate edges'):
+        model(x[:, :6], edge_index, x_decoder=x[:, 6:], pred_steps=3)
+    assert len(calls) == 2
+    with pytest.raises(ValueError, match=r'node indices in \[0, 1\]'):
+        model(x[:2, :6], edge_index.clone(), x_decoder=x[:2, 6:])

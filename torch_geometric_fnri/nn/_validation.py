@@ -45,10 +45,18 @@ def warn_if_not_finite(values: Tensor, name: str) -> None:
                   RuntimeWarning, stacklevel=3)
 
 
+# The attribute that marks an edge_index whose values were checked, with the
+# version counter and node count they were checked at: a model checks the
+# edge_index of a batch once, not in every layer and rollout step (each
+# check syncs with the device).
+_CHECKED = '_fnri_checked_for'
+
+
 def check_edge_index(edge_index: Tensor, num_nodes: int) -> None:
     r"""Checks shape, dtype and (outside of compilation) the index range of
     :obj:`edge_index`, and that it holds no self-loops and no duplicate
-    edges."""
+    edges. The value checks run once per tensor and node count (again
+    after an in-place change of the tensor)."""
     if not isinstance(edge_index, Tensor):
         raise TypeError(f"'edge_index' must be a torch.Tensor "
                         f"(got {type(edge_index).__name__})")
@@ -60,6 +68,14 @@ def check_edge_index(edge_index: Tensor, num_nodes: int) -> None:
                          f"(got {edge_index.dtype})")
     if is_compiling() or edge_index.numel() == 0:
         return
+    stamp = (edge_index._version, num_nodes)
+    if getattr(edge_index, _CHECKED, None) == stamp:
+        return
+    _check_edge_index_values(edge_index, num_nodes)
+    setattr(edge_index, _CHECKED, stamp)
+
+
+def _check_edge_index_values(edge_index: Tensor, num_nodes: int) -> None:
     low, high = int(edge_index.min()), int(edge_index.max())
     if low < 0 or high >= num_nodes:
         raise ValueError(
