@@ -77,6 +77,7 @@ from torch_geometric_fnri.training import (
     get_recipe,
     identity_mapping,
     load_splits,
+    predict_edges,
 )
 from torch_geometric_fnri.training.loaders import make_loader
 
@@ -315,19 +316,13 @@ def edge_predictions(model: torch.nn.Module, graphs: Sequence,
     """
     loader = make_loader(graphs, batch_size, shuffle=False, on_device=True,
                          device=device)
-    was_training = model.training
-    model.eval()
     predictions, labels, simulations = [], [], []
     offset = 0
-    for batch in loader:
-        batch = batch.to(device)
-        logits = model.encode(batch.x[:, encoder_frames], batch.edge_index,
-                              batch.batch)
-        predictions.append(model.predict_edge_types(logits).cpu())
+    for batch, _, predicted in predict_edges(model, loader, encoder_frames):
+        predictions.append(predicted.cpu())
         labels.append(batch.edge_type.cpu())
         simulations.append(batch.batch[batch.edge_index[1]].cpu() + offset)
         offset += batch.num_graphs
-    model.train(was_training)
     return torch.cat(predictions), torch.cat(labels), torch.cat(simulations)
 
 

@@ -88,6 +88,7 @@ from torch_geometric_fnri.training import (
     get_recipe,
     identity_mapping,
     load_splits,
+    predict_edges,
 )
 from torch_geometric_fnri.training.loaders import make_loader
 from torch_geometric_fnri.utils.atomic_files import write_json_atomic
@@ -261,15 +262,11 @@ class EdgeAccuracyProbe:
     @torch.no_grad()
     def __call__(self, model,
                  mapping: Optional[Dict] = None) -> Dict[str, object]:
-        was_training = model.training
-        model.eval()
         metric = EdgeAccuracy(model.pred_num_classes, model.num_edge_types,
                               family=model.family.accuracy_family)
-        for batch in self.loader:
-            logits = model.encode(batch.x[:, self.encoder_frames],
-                                  batch.edge_index)
-            metric.update(model.predict_edge_types(logits), batch.edge_type)
-        model.train(was_training)
+        for batch, _, predicted in predict_edges(model, self.loader,
+                                                 self.encoder_frames):
+            metric.update(predicted, batch.edge_type)
         out = metric.compute(mapping)
         return {'combined': out['combined'], 'per_layer': out['per_layer']}
 

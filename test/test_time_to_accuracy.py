@@ -218,9 +218,9 @@ def test_probe_on_one_binary_layer_graph():
     encoded = []
     encode = model.encode
 
-    def encode_and_record(x, edge_index):
+    def encode_and_record(x, edge_index, batch=None):
         encoded.append(x.size(1))
-        return encode(x, edge_index)
+        return encode(x, edge_index, batch)
 
     model.encode = encode_and_record
     model.predict_edge_types = lambda logits: pred[:logits.size(0)]

@@ -14,6 +14,7 @@ from .distributed import (
     shutdown_distributed,
 )
 from .edge_evaluation import identity_mapping, reference_batch_search
+from .edge_prediction import predict_edges
 from .evaluation import evaluate
 from .experiment import (
     LOADABLE_SYSTEMS,
@@ -40,6 +41,7 @@ __all__ = [
     'get_training_mode',
     'NonFiniteLossError',
     'evaluate',
+    'predict_edges',
     'identity_mapping',
     'reference_batch_search',
     'RunDirectory',

@@ -16,6 +16,7 @@ from torch_geometric_fnri.transforms import TrajectoryNormalizer
 from .checkpoint import RESUMABLE_MODEL_ARGUMENTS, load_checkpoint
 from .config import TrainConfig
 from .distributed import resolve_device
+from .edge_prediction import predict_edges
 from .evaluation import check_finite_trajectories
 from .loaders import TensorBatchLoader
 from .run_directory import RunDirectory
@@ -135,13 +136,13 @@ class TrainedRun:
         edge_index = None
         moments = torch.zeros(2, self.model_features, dtype=torch.float64)
         count = 0
-        for batch in loader:
+        for batch, logits, classes in predict_edges(
+                model, _checked_batches(loader, self.encoder_frames),
+                self.encoder_frames):
             x = batch.x[:, self.encoder_frames]
-            check_finite_trajectories(x)
             flat = x.reshape(-1, x.size(-1)).double()
             moments += torch.stack([flat.sum(0), flat.pow(2).sum(0)]).cpu()
             count += flat.size(0)
-            logits = model.encode(x, batch.edge_index, batch.batch)
             num_edges = batch.edge_index.size(1) // batch.num_graphs
             if edge_index is None:
                 edge_index = batch.edge_index[:, :num_edges].cpu()
@@ -150,7 +151,7 @@ class TrainedRun:
                 f.reshape(batch.num_graphs, num_edges, -1).cpu()
                 for f in factors
             ])
-            predicted.append(model.predict_edge_types(logits).reshape(
+            predicted.append(classes.reshape(
                 batch.num_graphs, num_edges, -1).cpu())
             num_graphs += batch.num_graphs
         _warn_outside_training_range(moments / count,
@@ -176,6 +177,13 @@ class TrainedRun:
     @property
     def model_features(self) -> int:
         return int(self.model.build_arguments['in_channels'])
+
+
+def _checked_batches(loader, encoder_frames: slice):
+    # The batches of loader, each checked for non-finite encoder frames.
+    for batch in loader:
+        check_finite_trajectories(batch.x[:, encoder_frames])
+        yield batch
 
 
 def _check_infers_graphs(mode: str) -> None:
