@@ -21,6 +21,7 @@ from ..utils.atomic_files import (
     is_temporary_file,
     write_json_atomic,
 )
+from ..utils.int_checks import check_int, is_int
 from .graph_isomorphism import CanonicalKey, isomorphism_classes
 from .simulation import (
     DEFAULT_CHUNK_SIZE,
@@ -169,10 +170,7 @@ class PhysicsSystemDataset(InMemoryDataset):
                                      ('sample_freq', sample_freq, 1),
                                      ('num_workers', num_workers, 1),
                                      ('seed', seed, 0)):
-            if (not isinstance(value, (int, np.integer))
-                    or isinstance(value, bool) or value < minimum):
-                raise ValueError(f"'{name}' must be an int >= {minimum} "
-                                 f"(got {value!r})")
+            check_int(name, value, minimum)
         if isinstance(observation_noise, bool) or not isinstance(
                 observation_noise, (int, float)) or not (
                     0 <= observation_noise < float('inf')):
@@ -227,8 +225,7 @@ class PhysicsSystemDataset(InMemoryDataset):
                 raise ValueError(f"'num_simulations' must be (train, valid, "
                                  f"test) (got {num_simulations!r})")
         for count in counts:
-            if (not isinstance(count, (int, np.integer))
-                    or isinstance(count, bool) or count < 1):
+            if not is_int(count) or count < 1:
                 raise ValueError(f"'num_simulations' must hold ints >= 1 "
                                  f"(got {num_simulations!r})")
         return {s: int(c) for s, c in zip(SPLITS, counts)}
@@ -237,8 +234,7 @@ class PhysicsSystemDataset(InMemoryDataset):
     def _check_num_particles(
             num_particles) -> Union[int, Tuple[int, int]]:
         def is_count(value) -> bool:
-            return (isinstance(value, (int, np.integer))
-                    and not isinstance(value, bool) and value >= 2)
+            return is_int(value) and value >= 2
 
         if isinstance(num_particles, (tuple, list)):
             if len(num_particles) != 2 or not all(

@@ -62,6 +62,7 @@ from typing import Dict, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
+from torch_geometric_fnri.utils.int_checks import check_int
 from torch_geometric_fnri.utils.progress import ProgressBar, progress_enabled
 
 from .graph_sampling import ordered_pair_indices, pair_indices
@@ -116,10 +117,7 @@ def sample_initial_state(
 
 
 def _check_positive_int(value, name: str, minimum: int = 1) -> None:
-    if (not isinstance(value, (int, np.integer)) or isinstance(value, bool)
-            or value < minimum):
-        raise ValueError(f"'{name}' must be an int >= {minimum} "
-                         f"(got {value!r})")
+    check_int(name, value, minimum)
 
 
 def _reflect(pos: np.ndarray, vel: np.ndarray, box: float) -> None:

@@ -5,6 +5,7 @@ import torch
 from torch import Tensor
 
 from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
+from torch_geometric_fnri.utils.int_checks import is_int
 
 from .confusion_matrix import confusion_matrix
 from .edge_mapping import (
@@ -89,8 +90,7 @@ class EdgeAccuracy:
             raise TypeError(f"'allow_label_permutation' must be a bool "
                             f"(got {allow_label_permutation!r})")
         self.allow_label_permutation = allow_label_permutation
-        if isinstance(max_enumeration, bool) or not isinstance(
-                max_enumeration, int) or max_enumeration < 1:
+        if not is_int(max_enumeration) or max_enumeration < 1:
             raise ValueError(f"'max_enumeration' must be a positive int "
                              f"(got {max_enumeration!r})")
         self.max_enumeration = max_enumeration

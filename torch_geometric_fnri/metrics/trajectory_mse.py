@@ -35,6 +35,8 @@ from typing import Dict, Optional, Sequence
 import torch
 from torch import Tensor
 
+from torch_geometric_fnri.utils.int_checks import is_int
+
 POSITION_FEATURES = (0, 1)
 VELOCITY_FEATURES = (2, 3)
 
@@ -160,8 +162,7 @@ def mse_at_steps(
                          f"(got {getattr(per_step, 'shape', per_step)!r})")
     out = {}
     for s in steps:
-        if isinstance(s, bool) or not isinstance(s, int) \
-                or not 1 <= s <= per_step.numel():
+        if not is_int(s) or not 1 <= s <= per_step.numel():
             raise ValueError(f"'steps' must be ints in [1, "
                              f"{per_step.numel()}] (got {list(steps)})")
         out[s] = float(per_step[s - 1])

@@ -4,6 +4,8 @@ import warnings
 import torch
 from torch import Tensor
 
+from torch_geometric_fnri.utils.int_checks import is_int
+
 
 def is_compiling() -> bool:
     r"""Returns :obj:`True` while :func:`torch.compile` traces the code."""
@@ -122,8 +124,7 @@ def check_decoder_inputs(x: Tensor, edge_index: Tensor,
     if x.size(-1) != in_channels or x.size(1) < 2:
         raise ValueError(f"'x' must have shape [N, T, {in_channels}] with "
                          f"T >= 2 (got {tuple(x.shape)})")
-    if not isinstance(pred_steps, int) or isinstance(pred_steps, bool) \
-            or not 1 <= pred_steps <= x.size(1):
+    if not is_int(pred_steps) or not 1 <= pred_steps <= x.size(1):
         raise ValueError(f"'pred_steps' must be an int in [1, T={x.size(1)}]"
                          f" (got {pred_steps!r})")
     check_edge_index(edge_index, x.size(0))

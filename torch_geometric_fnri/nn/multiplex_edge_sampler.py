@@ -6,6 +6,7 @@ from torch import Tensor
 
 from torch_geometric_fnri.nn._validation import warn_if_not_finite
 from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
+from torch_geometric_fnri.utils.int_checks import check_int
 
 
 class MultiplexEdgeSampler(torch.nn.Module):
@@ -164,9 +165,7 @@ class MultiplexEdgeSampler(torch.nn.Module):
                 returns :obj:`values` unchanged).
         """
         self._check(values)
-        if isinstance(count, bool) or not isinstance(count, int) \
-                or count < 1:
-            raise ValueError(f"'count' must be an int >= 1 (got {count!r})")
+        check_int('count', count, 1)
         layers = self.num_layer_graphs
         if count >= layers:
             return values

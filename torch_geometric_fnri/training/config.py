@@ -6,6 +6,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 from torch import Tensor
 
+from ..utils.int_checks import is_int
 from .training_mode import TrainingMode, get_training_mode
 
 ROUTINES = ('fnri', 'nri')
@@ -365,7 +366,7 @@ def _check_update_counts(name: str, counts: Any) -> Tuple[int, ...]:
 
 
 def _check_int(name: str, value: Any, minimum: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not is_int(value):
         raise TypeError(f"'{name}' must be an int (got {value!r})")
     if value < minimum:
         raise ValueError(f"'{name}' must be >= {minimum} (got {value})")

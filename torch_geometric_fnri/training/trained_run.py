@@ -12,6 +12,7 @@ from torch.utils.data import SequentialSampler
 from torch_geometric_fnri.metrics import EdgeAccuracy
 from torch_geometric_fnri.nn import RelationalInference, build_model
 from torch_geometric_fnri.transforms import TrajectoryNormalizer
+from torch_geometric_fnri.utils.int_checks import is_int
 
 from .checkpoint import RESUMABLE_MODEL_ARGUMENTS, load_checkpoint
 from .config import TrainConfig
@@ -103,8 +104,7 @@ class TrainedRun:
         _check_infers_graphs(self.config.mode)
         if len(dataset) == 0:
             raise ValueError("'dataset' is empty")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) \
-                or batch_size < 1:
+        if not is_int(batch_size) or batch_size < 1:
             raise ValueError(f"'batch_size' must be a positive int "
                              f"(got {batch_size!r})")
         first = dataset[0].x

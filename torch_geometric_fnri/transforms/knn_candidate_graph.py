@@ -6,6 +6,7 @@ import torch
 from torch_geometric.data import Data
 from torch_geometric.transforms import BaseTransform
 
+from ..utils.int_checks import is_int
 from .carry_edge_type import carry_edge_type
 from .trajectory_normalizer import POSITION_VELOCITY_GROUPS
 
@@ -51,7 +52,7 @@ class KNNCandidateGraph(BaseTransform):
                  symmetric: bool = True,
                  position_features: Sequence[int] = (
                      POSITION_VELOCITY_GROUPS[0])):
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        if not is_int(k) or k < 1:
             raise ValueError(f"'k' must be a positive int (got {k!r})")
         if isinstance(frames, bool) or not isinstance(frames, (int, slice)):
             raise TypeError(f"'frames' must be an int or a slice "

@@ -22,9 +22,11 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from .int_checks import is_int
+
 
 def _check_num_nodes(num_nodes: int) -> None:
-    if not isinstance(num_nodes, int) or isinstance(num_nodes, bool):
+    if not is_int(num_nodes):
         raise TypeError(f"'num_nodes' must be an int (got {num_nodes!r})")
     if num_nodes < 2:
         raise ValueError(

@@ -13,6 +13,7 @@ from torch_geometric_fnri.nn.multiplex_edge_sampler import (
     MultiplexEdgeSampler,
 )
 from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
+from torch_geometric_fnri.utils.int_checks import is_int
 
 
 def build_model(variant: str, num_edge_types: List[int],
@@ -92,8 +93,7 @@ def build_model(variant: str, num_edge_types: List[int],
     for name, value in (('num_timesteps', num_timesteps),
                         ('in_channels', in_channels),
                         ('hidden_channels', hidden_channels)):
-        if not isinstance(value, int) or isinstance(value, bool) or \
-                value < 1:
+        if not is_int(value) or value < 1:
             raise ValueError(f"'{name}' must be a positive int "
                              f"(got {value!r})")
     model_types = family.model_edge_types(layers)
