@@ -81,3 +81,15 @@ def test_edge_index_values_are_checked_once_per_tensor(monkeypatch):
     assert len(calls) == 2
     with pytest.raises(ValueError, match=r'node indices in \[0, 1\]'):
         model(x[:2, :6], edge_index.clone(), x_decoder=x[:2, 6:])
+
+
+@pytest.mark.parametrize('arguments', [
+    dict(encoder_dropout=1.5), dict(encoder_dropout=-0.1),
+    dict(decoder_dropout=1.0), dict(decoder='rnn', decoder_dropout=2.0),
+    dict(encoder='cnn', encoder_dropout=True),
+])
+def test_dropout_outside_zero_one_is_refused_when_built(arguments):
+    with pytest.raises(ValueError, match=r"'dropout' must be a probability "
+                       r"in \[0, 1\)"):
+        build_model('fnri', [2, 2], num_timesteps=20, hidden_channels=8,
+                    **arguments)

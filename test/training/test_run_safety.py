@@ -194,8 +194,27 @@ def test_splits_the_model_cannot_use_raise_clear_errors(tiny_splits):
                 valid)
     empty = train[0].clone()
     empty.x = empty.x[:0]
-    with pytest.raises(ValueError, match=r'num_nodes >= 1.*\(0, 13, 4\)'):
+    with pytest.raises(ValueError, match=r'num_nodes >= 2.*\(0, 13, 4\)'):
         Trainer(_model(), _config(), train, [empty])
+    lonely = train[0].clone()
+    lonely.x = lonely.x[:1]
+    lonely.edge_index = lonely.edge_index[:, :0]
+    lonely.edge_type = lonely.edge_type[:0]
+    with pytest.raises(ValueError, match=r'relations need two nodes; got '
+                       r'\(1, 13, 4\)'):
+        Trainer(_model(), _config(), train, [lonely])
+    # Another feature count or frame count than the training split's is
+    # refused when the trainer is built, not after an epoch.
+    for x in (valid[0].x[..., :3], valid[0].x[:, :9]):
+        other = valid[0].clone()
+        other.x = x
+        with pytest.raises(ValueError, match=r'same number of frames and '
+                           r'features.*\(13, 4\).*' +
+                           re.escape(str(tuple(x.shape[1:])))):
+            Trainer(_model(), _config(), train, [other])
+    with pytest.raises(TypeError, match="'model' must be a "
+                       "RelationalInference \\(got Linear\\)"):
+        Trainer(torch.nn.Linear(4, 4), _config(), train, valid)
 
 
 def test_negative_seed_is_rejected():

@@ -54,3 +54,10 @@ def test_errors():
         TrajectoryNormalizer([0., 0.], [1., 1.]).normalize(torch.ones(3))
     with pytest.raises(ValueError, match="'maximum' must exceed"):
         TrajectoryNormalizer.fit(np.ones((3, 2)))
+
+
+@pytest.mark.parametrize('stats', [{'minimum': [0.0]}, {}, [0.0, 1.0]])
+def test_from_dict_names_what_is_missing(stats):
+    with pytest.raises(ValueError, match=r"'minimum' and 'maximum' \(see "
+                       r"to_dict\); this one lacks \['"):
+        TrajectoryNormalizer.from_dict(stats)

@@ -12,6 +12,16 @@ def is_compiling() -> bool:
     return torch.compiler.is_compiling()
 
 
+def check_dropout(p: float, name: str = 'dropout') -> float:
+    r"""Returns the dropout probability :obj:`p` as a float; raises a
+    :class:`ValueError` unless it is in :math:`[0, 1)`."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) \
+            or not 0 <= p < 1:
+        raise ValueError(f"'{name}' must be a probability in [0, 1) "
+                         f"(got {p!r})")
+    return float(p)
+
+
 def check_node_features(x: Tensor, name: str = 'x',
                         allowed_dims=(2, 3)) -> None:
     r"""Checks that node features are a floating tensor of an allowed rank;

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from torch_geometric_fnri.metrics import EdgeAccuracy
-from torch_geometric_fnri.nn import RNNDecoder
+from torch_geometric_fnri.nn import RelationalInference, RNNDecoder
 from torch_geometric_fnri.transforms import (
     POSITION_VELOCITY_FEATURES,
     RandomBoxSymmetry,
@@ -116,6 +116,13 @@ class Trainer:
         scale: Optional[Tensor] = None,
         extra_config: Optional[Dict[str, Any]] = None,
     ):
+        if not isinstance(model, RelationalInference):
+            raise TypeError(
+                f"'model' must be a RelationalInference (got "
+                f"{type(model).__name__}): build one with build_model or "
+                f"make_model, or compose it from an encoder, a "
+                f"MultiplexEdgeSampler and a decoder; a model of your own "
+                f"trains in a loop of your own (examples/custom_model.py)")
         if not isinstance(config, TrainConfig):
             raise TypeError(f"'config' must be a TrainConfig "
                             f"(got {type(config).__name__})")
@@ -519,6 +526,7 @@ class Trainer:
 def _check_splits(model: torch.nn.Module, splits: Dict[str, Any]) -> None:
     # Clear errors for splits the model cannot train or evaluate on.
     layers = getattr(model, 'num_edge_types', None)
+    shapes = {}
     for name, split in splits.items():
         if split is None:
             continue
@@ -531,11 +539,19 @@ def _check_splits(model: torch.nn.Module, splits: Dict[str, Any]) -> None:
                 f"the model was built for num_edge_types={list(layers)} but "
                 f"'{name}' has num_edge_types={list(stated)}")
         first = split[0]
-        if first.x is None or first.x.dim() != 3 or first.x.size(0) == 0:
+        if first.x is None or first.x.dim() != 3 or first.x.size(0) < 2:
             shape = None if first.x is None else tuple(first.x.shape)
             raise ValueError(
-                f"graphs of '{name}' need 'x' of shape [num_nodes >= 1, "
-                f"num_frames, num_features] (got {shape} in graph 0)")
+                f"graphs of '{name}' need 'x' of shape [num_nodes >= 2, "
+                f"num_frames, num_features] (relations need two nodes; "
+                f"got {shape} in graph 0)")
+        shapes[name] = tuple(first.x.shape[1:])
+        if len(set(shapes.values())) > 1:
+            raise ValueError(
+                f"the splits must have the same number of frames and "
+                f"features, [num_frames, num_features] per node, but they "
+                f"have {shapes} (graph 0 of each): simulate or cut them "
+                f"alike")
         edge_type = getattr(first, 'edge_type', None)
         if layers is not None and edge_type is not None:
             columns = 1 if edge_type.dim() == 1 else edge_type.size(-1)

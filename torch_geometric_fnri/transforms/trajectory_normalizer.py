@@ -136,6 +136,13 @@ class TrajectoryNormalizer(BaseTransform):
         cls,
         stats: Dict[str, List[float]],
     ) -> 'TrajectoryNormalizer':
+        missing = [key for key in ('minimum', 'maximum')
+                   if not isinstance(stats, dict) or key not in stats]
+        if missing:
+            raise ValueError(
+                f"a TrajectoryNormalizer is stored as a dict with "
+                f"'minimum' and 'maximum' (see to_dict); this one lacks "
+                f"{missing} (got {stats!r:.200})")
         return cls(stats['minimum'], stats['maximum'])
 
     def __eq__(self, other) -> bool:

@@ -5,7 +5,10 @@ import torch.nn.functional as F
 import torch.utils.checkpoint
 from torch import Tensor
 
-from torch_geometric_fnri.nn._validation import check_decoder_inputs
+from torch_geometric_fnri.nn._validation import (
+    check_decoder_inputs,
+    check_dropout,
+)
 from torch_geometric_fnri.nn.conv import (
     CentralForceConv,
     MultiplexMessageConv,
@@ -103,7 +106,7 @@ class MLPDecoder(torch.nn.Module):
         self.min_distance = min_distance
         self.checkpoint = checkpoint
         self.hidden_channels = hidden_channels
-        self.dropout = dropout
+        self.dropout = check_dropout(dropout)
         # Built with the generator state forked and initialised once by
         # reset_parameters (the same draws as the layers' own defaults).
         with torch.random.fork_rng(devices=[]):

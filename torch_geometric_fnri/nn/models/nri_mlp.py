@@ -2,6 +2,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from torch_geometric_fnri.nn._validation import check_dropout
+
 
 class NRIMLP(torch.nn.Module):
     r"""The two-layer MLP block of the NRI/fNRI encoders from the
@@ -29,7 +31,7 @@ class NRIMLP(torch.nn.Module):
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
         self.out_channels = out_channels
-        self.dropout = dropout
+        self.dropout = check_dropout(dropout)
         self.lin1 = torch.nn.Linear(in_channels, hidden_channels)
         self.lin2 = torch.nn.Linear(hidden_channels, out_channels)
         self.norm = torch.nn.BatchNorm1d(out_channels)

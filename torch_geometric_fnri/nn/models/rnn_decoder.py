@@ -5,7 +5,10 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.utils import scatter
 
-from torch_geometric_fnri.nn._validation import check_decoder_inputs
+from torch_geometric_fnri.nn._validation import (
+    check_decoder_inputs,
+    check_dropout,
+)
 from torch_geometric_fnri.nn.conv import MultiplexMessageConv
 
 
@@ -60,7 +63,7 @@ class RNNDecoder(torch.nn.Module):
         super().__init__()
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
-        self.dropout = dropout
+        self.dropout = check_dropout(dropout)
         self.reference_average = reference_average
         hid = hidden_channels
         # Built with the generator state forked and initialised once by

@@ -4,6 +4,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from torch_geometric_fnri.nn._validation import check_dropout
+
 
 class TemporalCNN(torch.nn.Module):
     r"""The per-edge temporal convolution block of the NRI CNN encoder from
@@ -36,7 +38,7 @@ class TemporalCNN(torch.nn.Module):
     def __init__(self, in_channels: int, hidden_channels: int,
                  out_channels: int, dropout: float = 0.):
         super().__init__()
-        self.dropout = dropout
+        self.dropout = check_dropout(dropout)
         self.conv1 = torch.nn.Conv1d(in_channels, hidden_channels, 5)
         self.norm1 = torch.nn.BatchNorm1d(hidden_channels)
         self.conv2 = torch.nn.Conv1d(hidden_channels, hidden_channels, 5)
