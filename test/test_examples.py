@@ -34,9 +34,10 @@ def test_springs_charges_example(tmp_path, monkeypatch, capsys):
         assert (run / 'plots' / f'{name}.png').is_file()
     with open(run / 'config.json') as f:
         config = json.load(f)
+    hidden = config['run']['model']['encoder']['arguments'][
+        'hidden_channels']
     assert (config['train']['decoder_window'], config['train']['batch_size'],
-            config['run']['model_arguments']['hidden_channels']) == (12, 32,
-                                                                     64)
+            hidden) == (12, 32, 64)
 
     # The example trains what the full command line trains for its flags.
     assert train_cli.main(TINY + ['--out', str(tmp_path / 'cli'),

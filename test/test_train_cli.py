@@ -187,8 +187,8 @@ def test_train_module_training_options_reach_the_model(tmp_path, capsys):
     run = load_trained(str(out))
     assert isinstance(run.model.decoder, RNNDecoder)
     assert run.model.sampler.tau == 1.0 and run.model.sampler.hard
-    assert run.model.build_arguments['skip_first'] is False
-    assert run.model.build_arguments['num_timesteps'] == 10
+    assert run.model.skip_first is False
+    assert run.model.encoder.in_channels == 10 * 4
     assert run.encoder_frames == slice(0, 10)
     assert (run.config.non_edge_prior, run.config.burn_in_steps) == (0.9, 3)
 
@@ -252,9 +252,12 @@ def test_train_module_resume_mismatches_end_in_a_message(tmp_path, capsys):
     out = tmp_path / 'run'
     args = _tiny(tmp_path, out) + ['--no-plots', '--progress-every', '0']
     assert train_cli.main(args) == 0
-    for flags, message in ((['--tau', '0.9'], "model differs in ['tau']"),
+    for flags, message in ((['--tau', '0.9'],
+                            "model differs in ['sampler.arguments.tau']"),
                            (['--hidden', '16'],
-                            "model differs in ['hidden_channels']")):
+                            "model differs in ['decoder.arguments."
+                            "hidden_channels', 'encoder.arguments."
+                            "hidden_channels']")):
         capsys.readouterr()
         assert train_cli.main(args + ['--resume'] + flags) == 2
         stderr = capsys.readouterr().err

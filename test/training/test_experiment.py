@@ -95,7 +95,7 @@ def test_make_model_equals_the_documented_build(variant, mode, dropout,
     expected = build_model(variant, [2, 2], num_timesteps=6,
                            hidden_channels=8, decoder=decoder,
                            encoder_dropout=dropout)
-    assert model.build_arguments == expected.build_arguments
+    assert model.config == expected.config
     assert model.variant == variant
     assert same_model(model, expected)
     assert isinstance(model.decoder, StaticDecoder) == (mode == 'static')
@@ -105,11 +105,11 @@ def test_make_model_options():
     model = make_model('fnri', 'supervised', [2, 3], 20, 8,
                        encoder_frames=7, encoder_dropout=0.1,
                        decoder='rnn', encoder='cnn')
-    arguments = model.build_arguments
-    assert arguments['num_timesteps'] == 7
-    assert arguments['encoder_dropout'] == 0.1
-    assert arguments['encoder'] == 'cnn'
-    assert arguments['num_edge_types'] == [2, 3]
+    config = model.config
+    assert config['encoder'] == {'class': 'CNNEncoder', 'arguments': dict(
+        in_channels=4, hidden_channels=8, out_channels=5, dropout=0.1,
+        factor=True, split_point=0)}
+    assert config['num_edge_types'] == [2, 3]
     assert isinstance(model.decoder, RNNDecoder)
     static = make_model('nri', 'static', [2, 2], 13, 8, decoder='static')
     assert isinstance(static.decoder, StaticDecoder)

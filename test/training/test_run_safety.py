@@ -6,7 +6,7 @@ import os.path as osp
 import pytest
 import torch
 
-from torch_geometric_fnri.nn import build_model
+from torch_geometric_fnri.nn import MLPEncoder, build_model
 from torch_geometric_fnri.training import TrainConfig, Trainer
 from torch_geometric_fnri.training.dataset_identity import dataset_identity
 
@@ -271,12 +271,15 @@ def test_a_newer_trainer_in_the_same_process_takes_the_directory_over(
 
 @pytest.mark.parametrize('changes,differ', [
     # Weights of the same shapes, which would load.
-    (dict(tau=0.9), "['tau']"),
-    (dict(hard=True, skip_first=False), "['hard', 'skip_first']"),
-    (dict(variant='nri'), "['variant']"),
+    (dict(tau=0.9), "['sampler.arguments.tau']"),
+    (dict(hard=True, skip_first=False),
+     "['decoder.arguments.skip_first', 'sampler.arguments.hard']"),
+    (dict(variant='nri'), "['decoder.arguments.num_edge_types', "
+     "'sampler.arguments.num_edge_types', 'variant']"),
     # Weights of other shapes.
-    (dict(hidden_channels=16), "['hidden_channels']"),
-    (dict(encoder='cnn'), "['encoder']"),
+    (dict(hidden_channels=16), "['decoder.arguments.hidden_channels', "
+     "'encoder.arguments.hidden_channels']"),
+    (dict(encoder='cnn'), "['encoder.class']"),
 ])
 def test_resume_with_another_model_is_refused(tmp_path, tiny_splits,
                                               changes, differ):
@@ -298,13 +301,48 @@ def test_resume_with_another_model_is_refused(tmp_path, tiny_splits,
             resume=True).close()
 
 
+def test_a_run_written_before_models_carried_their_config_resumes(
+        tmp_path, tiny_splits):
+    # Such runs stored build_model's arguments instead of the config.
+    run = _finished_run(tmp_path / 'run', tiny_splits)
+    last = run / 'checkpoints' / 'last.pt'
+    state = torch.load(last, weights_only=True)
+    del state['run']['model'], state['run']['num_features']
+    state['run']['model_arguments'] = dict(
+        variant='fnri', num_edge_types=[2, 2], num_timesteps=6,
+        in_channels=4, hidden_channels=8, encoder='mlp', decoder='mlp',
+        skip_first=True, tau=0.5, hard=False, encoder_dropout=0.0,
+        decoder_dropout=0.0, sharpness=1.0, split_point=0, symmetric=False,
+        checkpoint_decoder=False, relative_messages=False,
+        central_forces=False)
+    torch.save(state, last)
+    Trainer(_model(), _config(), *tiny_splits, run_dir=str(run),
+            resume=True).close()
+    other = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8,
+                        tau=0.9)
+    with pytest.raises(ValueError, match=re.escape(
+            "the model differs in ['sampler.arguments.tau']")):
+        Trainer(other, _config(), *tiny_splits, run_dir=str(run),
+                resume=True)
+
+
+class OwnEncoder(MLPEncoder):
+    r"""An encoder of the user's own (not one of the package's layers)."""
+
+
+def _with_own_encoder(hidden_channels):
+    # An fNRI model whose encoder has no config to compare.
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    model.encoder = OwnEncoder(6 * 4, hidden_channels, 4)
+    return model
+
+
 def test_resume_of_a_model_whose_weights_do_not_fit_is_refused(
         tmp_path, tiny_splits):
-    # A model not made by build_model has no arguments to compare.
-    run = _finished_run(tmp_path / 'run', tiny_splits)
-    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=16)
-    del model.build_arguments
+    run = tmp_path / 'run'
+    Trainer(_with_own_encoder(8), _config(), *tiny_splits,
+            run_dir=str(run)).fit()
     with pytest.raises(ValueError, match="its weights do not fit the model "
                        r"\(Error\(s\) in loading state_dict"):
-        Trainer(model, _config(), *tiny_splits, run_dir=str(run),
-                resume=True)
+        Trainer(_with_own_encoder(16), _config(), *tiny_splits,
+                run_dir=str(run), resume=True)

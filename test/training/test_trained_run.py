@@ -9,7 +9,13 @@ import torch
 
 from torch_geometric_fnri import infer
 from torch_geometric_fnri.datasets import KuramotoDataset, from_arrays
-from torch_geometric_fnri.nn import build_model
+from torch_geometric_fnri.nn import (
+    MLPDecoder,
+    MLPEncoder,
+    MultiplexEdgeSampler,
+    RelationalInference,
+    build_model,
+)
 from torch_geometric_fnri.training import (
     LOADABLE_SYSTEMS,
     TrainConfig,
@@ -55,18 +61,127 @@ def _short(data):
 def test_load_trained_rebuilds_the_selected_model(trained):
     run_dir, trainer, _ = trained
     run = load_trained(str(run_dir))
-    assert run.model.build_arguments == trainer.model.build_arguments
+    assert run.model.config == trainer.model.config
     assert run.model.symmetric and run.model.sampler.tau == 0.7
     reference = trainer.model.state_dict()
     for key, value in run.model.state_dict().items():
         assert torch.equal(value, reference[key]), key
     assert run.normalizer == trainer.test_dataset.stats
     assert run.encoder_frames == slice(0, 6) and run.num_frames == 13
+    assert run.num_features == 4
     assert run.layer_names == ['ideal_springs', 'charges']
     assert run.config == trainer.config
     assert run.edge_mapping is not None and not run.model.training
     last = load_trained(str(run_dir), checkpoint='last')
     assert last.epoch == 3
+
+
+class OwnEncoder(torch.nn.Module):
+    r"""An encoder of the user's own: a linear layer over each edge's
+    pair of flattened trajectories."""
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.lin = torch.nn.Linear(2 * in_channels, out_channels)
+
+    def forward(self, x, edge_index, batch=None):
+        x = x.flatten(1)
+        return self.lin(torch.cat([x[edge_index[0]], x[edge_index[1]]], -1))
+
+
+def _composed_by_hand(encoder):
+    # The README's parts as one model, with the given encoder.
+    K = [2, 2]
+    return RelationalInference(encoder, MLPDecoder(4, 8, K, skip_first=True),
+                               MultiplexEdgeSampler(K, tau=0.5), 'fnri', K)
+
+
+def _test_logits(model, run, dataset):
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model.encode(data.x[:, run.encoder_frames],
+                                       data.edge_index) for data in dataset])
+
+
+def _train_by_hand(run_dir, splits, encoder):
+    torch.manual_seed(0)
+    trainer = Trainer(_composed_by_hand(encoder),
+                      TrainConfig(epochs=2, batch_size=8, prediction_steps=3,
+                                  accuracy_batch_size=4, progress=False),
+                      *splits, run_dir=str(run_dir))
+    trainer.fit()
+    trainer.close()
+    return trainer
+
+
+def test_load_trained_builds_a_model_composed_by_hand(tmp_path,
+                                                      tiny_splits):
+    trainer = _train_by_hand(tmp_path / 'run', tiny_splits,
+                             MLPEncoder(6 * 4, 8, 4))
+    run = load_trained(str(tmp_path / 'run'))
+    assert run.model.config == trainer.model.config
+    assert torch.equal(_test_logits(run.model, run, tiny_splits[2]),
+                       _test_logits(trainer.model, run, tiny_splits[2]))
+
+
+def test_load_trained_takes_a_model_with_a_part_of_ones_own(tmp_path,
+                                                            tiny_splits):
+    run_dir = str(tmp_path / 'run')
+    trainer = _train_by_hand(run_dir, tiny_splits, OwnEncoder(6 * 4, 4))
+    with pytest.raises(ValueError, match=r"cannot build the model of the run "
+                       r".*encoder is a .*OwnEncoder, not one of the "
+                       r"package's layers .*load_trained\(run_dir, "
+                       r"model=\.\.\.\), which loads the run's weights"):
+        load_trained(run_dir)
+    run = load_trained(run_dir, model=_composed_by_hand(OwnEncoder(24, 4)))
+    assert torch.equal(_test_logits(run.model, run, tiny_splits[2]),
+                       _test_logits(trainer.model, run, tiny_splits[2]))
+    with pytest.raises(ValueError, match=r"'model' is not the model of the "
+                       r"run .* differs in \['encoder.class'\]"):
+        load_trained(run_dir, model=_composed_by_hand(
+            MLPEncoder(6 * 4, 8, 4)))
+    with pytest.raises(ValueError, match=r"the weights of .*best.pt' do not "
+                       r"fit 'model'"):
+        load_trained(run_dir, model=_composed_by_hand(OwnEncoder(24, 6)))
+
+
+def test_a_run_written_before_models_carried_their_config_loads(
+        trained, tmp_path):
+    # Such runs stored build_model's arguments and no feature count.
+    run_dir, trainer, _ = trained
+    copy = _copy(run_dir, tmp_path)
+    arguments = dict(
+        variant='fnri', num_edge_types=[2, 2], num_timesteps=6,
+        in_channels=4, hidden_channels=8, encoder='mlp', decoder='mlp',
+        skip_first=True, tau=0.7, hard=False, encoder_dropout=0.0,
+        decoder_dropout=0.0, sharpness=1.0, split_point=0, symmetric=True,
+        checkpoint_decoder=False, relative_messages=False,
+        central_forces=False)
+    with open(copy / 'config.json') as f:
+        config = json.load(f)
+    del config['run']['model'], config['run']['num_features']
+    config['run']['model_arguments'] = arguments
+    with open(copy / 'config.json', 'w') as f:
+        json.dump(config, f)
+    best = copy / 'checkpoints' / 'best.pt'
+    state = torch.load(best, weights_only=True)
+    del state['run']['model'], state['run']['num_features']
+    state['run']['model_arguments'] = arguments
+    torch.save(state, best)
+    rng = torch.get_rng_state()
+    run = load_trained(str(copy))
+    assert run.model.config == trainer.model.config
+    assert run.num_features == 4
+    reference = trainer.model.state_dict()
+    for key, value in run.model.state_dict().items():
+        assert torch.equal(value, reference[key]), key
+    # The global random state moves by the one model built, not by the
+    # models the two stored arguments build to be compared.
+    torch.set_rng_state(rng)
+    build_model(**arguments)
+    expected = torch.get_rng_state()
+    torch.set_rng_state(rng)
+    load_trained(str(copy))
+    assert torch.equal(torch.get_rng_state(), expected)
 
 
 def test_inference_equals_the_trainers_evaluation(trained, tiny_splits):
@@ -290,11 +405,11 @@ def test_command_line_on_damaged_or_foreign_run_files(trained, tiny_splits,
     # The best checkpoint of another run (an NRI run's in an fNRI run).
     best = copy / 'checkpoints' / 'best.pt'
     state = torch.load(best, weights_only=True)
-    state['run']['model_arguments']['variant'] = 'nri'
+    state['run']['model']['sampler']['arguments']['tau'] = 0.9
     torch.save(state, best)
     assert re.search(r"best.pt' is not a checkpoint of the run in .*differs "
-                     r"from the run's config.json in \['variant'\]",
-                     infer_into('c'))
+                     r"from the run's config.json in "
+                     r"\['sampler.arguments.tau'\]", infer_into('c'))
     # A damaged checkpoint is named.
     for content in (b'', b'PK\x03\x04 cut', bytes(range(256))):
         best.write_bytes(content)

@@ -86,11 +86,12 @@ def test_options_the_model_cannot_take_raise(tiny_splits):
     with pytest.raises(ValueError, match="'non_edge_prior' needs NRI"):
         Trainer(sfnri, TrainConfig(non_edge_prior=0.9), *tiny_splits)
     # The encoder reads 6 frames; encoder_frames=4 would feed it 4.
-    with pytest.raises(ValueError, match=r'reads 6 frames but the '
-                       r'configuration gives it 4.*encoder_frames=4'):
+    with pytest.raises(ValueError, match=r'reads 24 values per node .*'
+                       r'configuration gives it 4 frames of 4 features .*'
+                       r'in_channels=16.*encoder_frames=4'):
         Trainer(mlp, TrainConfig(encoder_frames=4), *tiny_splits)
     assert make_model('fnri', 'learned', [2, 2], 13, 8,
-                      encoder_frames=4).build_arguments['num_timesteps'] == 4
+                      encoder_frames=4).encoder.in_channels == 4 * 4
     with pytest.raises(ValueError, match="'checkpoint_decoder' needs"):
         build_model('fnri', [2, 2], decoder='rnn', checkpoint_decoder=True)
     with pytest.raises(ValueError, match="static decoder belongs"):

@@ -5,11 +5,12 @@ import torch
 from torch import Tensor
 
 from torch_geometric_fnri.nn._validation import warn_if_not_finite
+from torch_geometric_fnri.nn.rebuildable_module import RebuildableModule
 from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 from torch_geometric_fnri.utils.int_checks import check_int
 
 
-class MultiplexEdgeSampler(torch.nn.Module):
+class MultiplexEdgeSampler(RebuildableModule):
     r"""Samples multiplex edge values from encoder logits, as in the
     `"Factorised Neural Relational Inference for Multi-Interaction Systems"
     <https://arxiv.org/abs/1905.08721>`_ paper.

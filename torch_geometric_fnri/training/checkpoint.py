@@ -19,15 +19,12 @@ from .distributed import (
     broadcast_object,
 )
 from .run_directory import RunDirectory, RunDirectoryInUseError
+from .run_record import read_run_record, refuse_other_model
 
 #: Settings that may change when a run is resumed; every other field of the
 #: configuration must match the checkpoint.
 RESUMABLE_SETTINGS = ('epochs', 'max_epochs', 'patience', 'progress',
                       'tensorboard', 'device', 'data_on_device', 'compile')
-
-#: Model arguments (:func:`~torch_geometric_fnri.nn.build_model`) that may
-#: change when a run is resumed: they change no result.
-RESUMABLE_MODEL_ARGUMENTS = ('checkpoint_decoder', )
 
 #: The progress of a run stored in its checkpoints.
 PROGRESS_KEYS = ('epoch', 'updates', 'examples', 'best_value', 'best_epoch')
@@ -272,10 +269,10 @@ class RunCheckpoints:
         before any training: a directory with run files but no ``last.pt``,
         a damaged checkpoint or log, another configuration (beyond
         :data:`RESUMABLE_SETTINGS`), another model (its
-        :func:`~torch_geometric_fnri.nn.build_model` arguments beyond
-        :data:`RESUMABLE_MODEL_ARGUMENTS`, or weights that do not fit) or
-        other training data raise an error that says what to do
-        (:class:`FileNotFoundError` for the missing ``last.pt``,
+        :attr:`~torch_geometric_fnri.nn.RelationalInference.config` beyond
+        :data:`~.run_record.RESUMABLE_MODEL_SETTINGS`, or weights that do
+        not fit) or other training data raise an error that says what to
+        do (:class:`FileNotFoundError` for the missing ``last.pt``,
         :class:`ValueError` otherwise); nothing is changed then."""
         path = self.run_dir.last_checkpoint
         if not osp.isfile(path):
@@ -310,16 +307,10 @@ class RunCheckpoints:
                 f"cannot resume from '{path}': the configuration differs in "
                 f"{differ} (checkpoint: {[saved.get(k) for k in differ]}, "
                 f"now: {[current[k] for k in differ]}); {again}")
-        saved = (state.get('run') or {}).get('model_arguments') or {}
-        current = self.run_record.get('model_arguments') or {}
-        differ = sorted(k for k in set(saved) & set(current)
-                        if k not in RESUMABLE_MODEL_ARGUMENTS
-                        and saved[k] != current[k])
-        if differ:
-            raise ValueError(
-                f"cannot resume from '{path}': the model differs in {differ}"
-                f" (checkpoint: {[saved[k] for k in differ]}, now: "
-                f"{[current[k] for k in differ]}); {again}")
+        saved = (read_run_record(state.get('run')) or {}).get('model')
+        refuse_other_model(saved, self.run_record['model'],
+                           f"cannot resume from '{path}': the model differs",
+                           ('checkpoint', 'now'), again)
         saved_data = state.get('data')
         if saved_data is not None and saved_data != self.data_identity:
             raise ValueError(
@@ -327,7 +318,7 @@ class RunCheckpoints:
                 f"(checkpoint: {saved_data}, now: {self.data_identity})")
         try:
             self.model.load_state_dict(state['model'])
-        except RuntimeError as error:  # A model not made by build_model.
+        except RuntimeError as error:  # Another module of another kind.
             raise ValueError(
                 f"cannot resume from '{path}': its weights do not fit the "
                 f"model ({str(error).splitlines()[0]} ...); {again}"

@@ -10,17 +10,18 @@ from torch import Tensor
 from torch.utils.data import SequentialSampler
 
 from torch_geometric_fnri.metrics import EdgeAccuracy
-from torch_geometric_fnri.nn import RelationalInference, build_model
+from torch_geometric_fnri.nn import RelationalInference
 from torch_geometric_fnri.transforms import TrajectoryNormalizer
 from torch_geometric_fnri.utils.int_checks import is_int
 
-from .checkpoint import RESUMABLE_MODEL_ARGUMENTS, load_checkpoint
+from .checkpoint import load_checkpoint
 from .config import TrainConfig
 from .distributed import resolve_device
 from .edge_prediction import predict_edges
 from .evaluation import check_finite_trajectories
 from .loaders import TensorBatchLoader
 from .run_directory import RunDirectory
+from .run_record import read_run_record, refuse_other_model
 from .training_mode import get_training_mode
 
 #: The data :meth:`TrainedRun.infer_graphs` reads, normalised with the run's
@@ -43,6 +44,7 @@ class TrainedRun:
             the run's training split (apply it to new raw trajectories).
         config (TrainConfig): The run's training configuration.
         num_frames (int): Frames per simulation of the training data.
+        num_features (int): Features per frame of the training data.
         encoder_frames (slice): The frames the encoder reads.
         layer_names (List[str]): Names of the label layers.
         edge_mapping (dict, optional): The mapping of the model's predicted
@@ -55,6 +57,7 @@ class TrainedRun:
     normalizer: Optional[TrajectoryNormalizer]
     config: TrainConfig
     num_frames: int
+    num_features: int
     encoder_frames: slice
     layer_names: List[str]
     edge_mapping: Optional[Dict[str, Any]]
@@ -110,12 +113,12 @@ class TrainedRun:
         first = dataset[0].x
         needed = self.encoder_frames.stop
         if first.dim() != 3 or first.size(1) < needed or \
-                first.size(2) != self.model_features:
+                first.size(2) != self.num_features:
             raise ValueError(
                 f"the run's encoder reads frames {self.encoder_frames.start}"
-                f"..{needed - 1} of trajectories with {self.model_features} "
+                f"..{needed - 1} of trajectories with {self.num_features} "
                 f"features: 'x' must have shape [N, T >= {needed}, "
-                f"{self.model_features}] (got {tuple(first.shape)})")
+                f"{self.num_features}] (got {tuple(first.shape)})")
         weights = next(self.model.parameters()).dtype
         if first.dtype != weights:
             raise ValueError(f"'x' is {first.dtype} but the model's weights "
@@ -134,7 +137,7 @@ class TrainedRun:
         probabilities: List[List[Tensor]] = []
         predicted, num_graphs = [], 0
         edge_index = None
-        moments = torch.zeros(2, self.model_features, dtype=torch.float64)
+        moments = torch.zeros(2, self.num_features, dtype=torch.float64)
         count = 0
         for batch, logits, classes in predict_edges(
                 model, _checked_batches(loader, self.encoder_frames),
@@ -173,10 +176,6 @@ class TrainedRun:
             'edge_type': edge_type,
             'layer_names': list(self.layer_names),
         }
-
-    @property
-    def model_features(self) -> int:
-        return int(self.model.build_arguments['in_channels'])
 
 
 def _checked_batches(loader, encoder_frames: slice):
@@ -219,15 +218,21 @@ def _warn_outside_training_range(moments: Tensor,
 
 
 def load_trained(run_dir: str, checkpoint: str = 'best',
-                 device: str = 'cpu') -> TrainedRun:
-    r"""Loads a run written by :class:`Trainer` for inference: rebuilds
-    its model from the arguments stored with it, loads the weights and
-    returns them with the training split's normalisation, the frame split
-    and the label mapping fitted on validation (from ``metrics.json``;
-    :obj:`None` without it). A checkpoint whose model is not the one in the
-    run's ``config.json`` (copied from another run), an unreadable
-    ``config.json`` or ``metrics.json`` and a run whose mode trains no
-    encoder raise a :class:`ValueError` that says what to do.
+                 device: str = 'cpu',
+                 model: Optional[RelationalInference] = None) -> TrainedRun:
+    r"""Loads a run written by :class:`Trainer` for inference: builds its
+    model from the :attr:`~torch_geometric_fnri.nn.RelationalInference.config`
+    stored with it (or takes :obj:`model`), loads the weights and returns
+    them with the training split's normalisation, the frame split and the
+    label mapping fitted on validation (from ``metrics.json``; :obj:`None`
+    without it). Runs written before models carried their config are built
+    from the :func:`~torch_geometric_fnri.nn.build_model` arguments they
+    stored. A model with a part that is not one of the package's layers
+    (a module of your own) is not stored: pass it as :obj:`model`. A
+    checkpoint whose model is not the one in the run's ``config.json``
+    (copied from another run), a :obj:`model` that is not the run's, an
+    unreadable ``config.json`` or ``metrics.json`` and a run whose mode
+    trains no encoder raise a :class:`ValueError` that says what to do.
 
     Args:
         run_dir (str): The run directory.
@@ -235,6 +240,10 @@ def load_trained(run_dir: str, checkpoint: str = 'best',
             :obj:`'last'`. (default: :obj:`'best'`)
         device (str, optional): :obj:`'cpu'`, :obj:`'cuda'`, :obj:`'auto'`,
             ... (default: :obj:`'cpu'`)
+        model (RelationalInference, optional): The run's model, built as it
+            was for training; the weights are loaded into it (needed when
+            the run's model has a part of your own).
+            (default: :obj:`None`)
 
     Example:
         >>> run = load_trained('runs/springs_charges')
@@ -244,6 +253,9 @@ def load_trained(run_dir: str, checkpoint: str = 'best',
     if checkpoint not in ('best', 'last'):
         raise ValueError(f"'checkpoint' must be 'best' or 'last' "
                          f"(got {checkpoint!r})")
+    if model is not None and not isinstance(model, RelationalInference):
+        raise TypeError(f"'model' must be a RelationalInference (got "
+                        f"{type(model).__name__})")
     if not osp.isdir(run_dir):
         raise FileNotFoundError(f"no run directory at '{run_dir}'")
     directory = RunDirectory(run_dir)
@@ -260,28 +272,34 @@ def load_trained(run_dir: str, checkpoint: str = 'best',
             f"the run first (or pass checkpoint='last' for an unfinished "
             f"one)")
     state = load_checkpoint(path, map_location='cpu')
-    record = state.get('run')
-    if not record or record.get('model_arguments') is None:
+    record = read_run_record(state.get('run'))
+    if not record or 'num_features' not in record:
         raise ValueError(
-            f"'{path}' does not record how to rebuild its model (written "
-            f"by an older version, or a model not made by build_model): "
-            f"rebuild the model yourself and load state['model']")
-    arguments = dict(record['model_arguments'])
+            f"'{path}' does not record its model and data (written by an "
+            f"older version for a model that build_model did not make): "
+            f"build the model yourself and load state['model']")
+    stored = record['model']
+    run_model = (read_run_record((config or {}).get('run')) or {}).get(
+        'model')
     # A checkpoint of another run: its model is not the run's.
-    ours = json.loads(json.dumps(arguments))
-    theirs = ((config or {}).get('run') or {}).get('model_arguments') or ours
-    differ = sorted(k for k in set(ours) | set(theirs)
-                    if k not in RESUMABLE_MODEL_ARGUMENTS
-                    and ours.get(k) != theirs.get(k))
-    if differ:
+    refuse_other_model(
+        stored, run_model, f"'{path}' is not a checkpoint of the run in "
+        f"'{run_dir}': its model differs from the run's config.json",
+        ('checkpoint', 'run'), "restore the run's own checkpoint")
+    if model is None:
+        model = _build_stored_model(stored, run_dir)
+    else:
+        refuse_other_model(
+            model.config, stored, f"'model' is not the model of the run in "
+            f"'{run_dir}': it differs", ('model', 'run'),
+            'build it as the run built it')
+    try:
+        model.load_state_dict(state['model'])
+    except RuntimeError as error:
         raise ValueError(
-            f"'{path}' is not a checkpoint of the run in '{run_dir}': its "
-            f"model differs from the run's config.json in {differ} "
-            f"(checkpoint: {[ours.get(k) for k in differ]}, run: "
-            f"{[theirs.get(k) for k in differ]}); restore the run's own "
-            f"checkpoint")
-    model = build_model(**arguments)
-    model.load_state_dict(state['model'])
+            f"the weights of '{path}' do not fit 'model' "
+            f"({str(error).splitlines()[0]} ...): build it as the run "
+            f"built it") from None
     model.to(resolve_device(device)).eval()
     normalizer = (None if record.get('normalizer') is None else
                   TrajectoryNormalizer.from_dict(record['normalizer']))
@@ -292,10 +310,24 @@ def load_trained(run_dir: str, checkpoint: str = 'best',
     return TrainedRun(model=model, normalizer=normalizer,
                       config=TrainConfig.from_dict(state["config"]),
                       num_frames=int(record['num_frames']),
+                      num_features=int(record['num_features']),
                       encoder_frames=slice(start, stop),
                       layer_names=list(record['layer_names']),
                       edge_mapping=mapping, path=str(run_dir),
                       epoch=int(state['epoch']))
+
+
+def _build_stored_model(stored: Dict[str, Any],
+                        run_dir: str) -> RelationalInference:
+    # The model of a run record's config; a clear error for a model that
+    # the config cannot build.
+    try:
+        return RelationalInference.from_config(stored)
+    except ValueError as error:
+        raise ValueError(
+            f"cannot build the model of the run in '{run_dir}': {error} "
+            f"and pass it, load_trained(run_dir, model=...), which loads "
+            f"the run's weights into it") from None
 
 
 def _read_json(path: str, without: str) -> Optional[Dict[str, Any]]:

@@ -8,7 +8,11 @@ import torch
 from torch import Tensor
 
 from torch_geometric_fnri.metrics import EdgeAccuracy
-from torch_geometric_fnri.nn import RelationalInference, RNNDecoder
+from torch_geometric_fnri.nn import (
+    MLPEncoder,
+    RelationalInference,
+    RNNDecoder,
+)
 from torch_geometric_fnri.transforms import (
     POSITION_VELOCITY_FEATURES,
     RandomBoxSymmetry,
@@ -161,18 +165,20 @@ class Trainer:
             scale, dtype=torch.float32)
         self.extra_config = dict(extra_config or {})
         self.data_identity = dataset_identity(train_dataset)
-        num_frames = reference[0].x.size(1)
+        num_frames, num_features = reference[0].x.shape[1:]
         self.frames = config.frame_split(num_frames)
         encoder_frames = self.frames[0]
-        _check_model_options(model, config, encoder_frames)
+        _check_model_options(model, config, encoder_frames, num_features)
         _check_data_options(model, config, reference)
         stats = getattr(reference, 'stats', None)
-        self.augmentation = (_box_symmetry(stats, reference[0].x.size(-1))
+        self.augmentation = (_box_symmetry(stats, num_features)
                              if config.box_symmetry_augmentation else None)
-        # What load_trained needs to rebuild and use the model.
+        # What load_trained needs to rebuild and use the model (see
+        # run_record.py).
         self.run_record = {
-            'model_arguments': getattr(model, 'build_arguments', None),
+            'model': model.config,
             'num_frames': num_frames,
+            'num_features': num_features,
             'encoder_frames': [encoder_frames.start, encoder_frames.stop],
             'normalizer': (stats.to_dict() if hasattr(stats, 'to_dict')
                            else None),
@@ -621,29 +627,30 @@ def _check_data_options(model: torch.nn.Module, config: TrainConfig,
                          f"data's features are {list(names)}")
 
 
-def _check_model_options(model: torch.nn.Module, config: TrainConfig,
-                         encoder_frames: slice) -> None:
-    # Options of the configuration that the model must support.
-    family = getattr(model, 'family', None)
-    if config.non_edge_prior is not None and family is not None and \
-            not family.has_kl:
+def _check_model_options(model: RelationalInference, config: TrainConfig,
+                         encoder_frames: slice, num_features: int) -> None:
+    # Options of the configuration that the model must support, and the
+    # frames its MLP encoder reads.
+    if config.non_edge_prior is not None and not model.family.has_kl:
         raise ValueError("'non_edge_prior' needs NRI or fNRI: sfNRI has no "
                          "KL term")
-    decoder = getattr(model, 'decoder', None)
+    decoder = model.decoder
     check_decoder_fits_mode(decoder, config.mode)
     if config.burn_in_steps is not None and \
             not isinstance(decoder, RNNDecoder):
         raise ValueError(f"'burn_in_steps' needs the RNN decoder (got "
                          f"{type(decoder).__name__})")
-    arguments = getattr(model, 'build_arguments', None)
-    if arguments is None or arguments['encoder'] != 'mlp' or \
+    encoder = model.encoder
+    if not isinstance(encoder, MLPEncoder) or \
             not config.training_mode.uses_encoder:
         return
     frames = encoder_frames.stop - encoder_frames.start
-    if arguments['num_timesteps'] != frames:
+    if encoder.in_channels != frames * num_features:
         raise ValueError(
-            f"the model's MLP encoder reads {arguments['num_timesteps']} "
-            f"frames but the configuration gives it {frames} (frames "
-            f"{encoder_frames.start}..{encoder_frames.stop - 1}): build the "
-            f"model with num_timesteps={frames} (make_model(..., "
+            f"the model's MLP encoder reads {encoder.in_channels} values "
+            f"per node (frames x features) but the configuration gives it "
+            f"{frames} frames of {num_features} features (frames "
+            f"{encoder_frames.start}..{encoder_frames.stop - 1}): build it "
+            f"with in_channels={frames * num_features} (build_model(..., "
+            f"num_timesteps={frames}), make_model(..., "
             f"encoder_frames={frames}))")

@@ -70,9 +70,9 @@ def test_build_model_decoder_geometry(option):
     model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8,
                         **{option: True})
     assert getattr(model.decoder, option)
-    assert model.build_arguments[option] is True
-    assert build_model('fnri', [2, 2], num_timesteps=6,
-                       hidden_channels=8).build_arguments[option] is False
+    assert model.config['decoder']['arguments'][option] is True
+    plain = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    assert plain.config['decoder']['arguments'][option] is False
     for decoder in ('rnn', 'static'):
         with pytest.raises(ValueError, match=f"'{option}' needs the "
                            "MLP decoder"):

@@ -81,9 +81,9 @@ def build_model(variant: str, num_edge_types: List[int],
             :class:`MLPDecoder`; not in the papers, and the parameter count
             is then not the paper's). (default: :obj:`False`)
 
-    The returned model's :obj:`build_arguments` holds these arguments, so
-    that a trained run can rebuild it
-    (:func:`~torch_geometric_fnri.training.load_trained`).
+    The returned model's :attr:`~RelationalInference.config` builds it
+    again (:meth:`RelationalInference.from_config`; trained runs store it,
+    see :func:`~torch_geometric_fnri.training.load_trained`).
     """
     family = get_model_family(variant)
     layers = as_edge_type_counts(num_edge_types)
@@ -140,17 +140,5 @@ def build_model(variant: str, num_edge_types: List[int],
     sampler = MultiplexEdgeSampler(model_types, tau=tau, hard=hard,
                                    mode=family.sampler_mode,
                                    sharpness=sharpness)
-    model = RelationalInference(enc, dec, sampler, variant, layers,
-                                symmetric=symmetric)
-    # What rebuilds this model (stored with trained runs, see
-    # torch_geometric_fnri.training.load_trained).
-    model.build_arguments = dict(
-        variant=variant, num_edge_types=list(layers),
-        num_timesteps=num_timesteps, in_channels=in_channels,
-        hidden_channels=hidden_channels, encoder=encoder, decoder=decoder,
-        skip_first=skip_first, tau=tau, hard=hard,
-        encoder_dropout=encoder_dropout, decoder_dropout=decoder_dropout,
-        sharpness=sharpness, split_point=split_point, symmetric=symmetric,
-        checkpoint_decoder=checkpoint_decoder,
-        relative_messages=relative_messages, central_forces=central_forces)
-    return model
+    return RelationalInference(enc, dec, sampler, variant, layers,
+                               symmetric=symmetric)

@@ -1,6 +1,5 @@
 from typing import List, Optional, Union
 
-import torch
 from torch import Tensor
 
 from torch_geometric_fnri.nn._validation import (
@@ -18,9 +17,10 @@ from torch_geometric_fnri.nn.models._split_heads import (
 )
 from torch_geometric_fnri.nn.models.nri_mlp import NRIMLP
 from torch_geometric_fnri.nn.models.temporal_cnn import TemporalCNN
+from torch_geometric_fnri.nn.rebuildable_module import RebuildableModule
 
 
-class CNNEncoder(torch.nn.Module):
+class CNNEncoder(RebuildableModule):
     r"""The CNN encoder of the `"Neural Relational Inference for Interacting
     Systems" <https://arxiv.org/abs/1802.04687>`_ paper, also fNRI's
     :obj:`CNNEncoder_multi` with its :obj:`split_point`. Every edge's pair

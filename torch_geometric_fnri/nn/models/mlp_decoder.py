@@ -17,9 +17,10 @@ from torch_geometric_fnri.nn.models.relative_edge_features import (
     RELATIVE_EDGE_CHANNELS,
     relative_edge_features,
 )
+from torch_geometric_fnri.nn.rebuildable_module import RebuildableModule
 
 
-class MLPDecoder(torch.nn.Module):
+class MLPDecoder(RebuildableModule):
     r"""The Markovian MLP decoder of the `"Neural Relational Inference for
     Interacting Systems" <https://arxiv.org/abs/1802.04687>`_ and
     `"Factorised Neural Relational Inference for Multi-Interaction Systems"

@@ -1,6 +1,5 @@
 from typing import List, Optional, Union
 
-import torch
 from torch import Tensor
 
 from torch_geometric_fnri.nn._validation import (
@@ -17,9 +16,10 @@ from torch_geometric_fnri.nn.models._split_heads import (
     split_logits,
 )
 from torch_geometric_fnri.nn.models.nri_mlp import NRIMLP
+from torch_geometric_fnri.nn.rebuildable_module import RebuildableModule
 
 
-class MLPEncoder(torch.nn.Module):
+class MLPEncoder(RebuildableModule):
     r"""The MLP encoder of the `"Neural Relational Inference for Interacting
     Systems" <https://arxiv.org/abs/1802.04687>`_ paper, also the fNRI and
     sfNRI encoder (fNRI's :obj:`MLPEncoder_multi` and

@@ -1,4 +1,4 @@
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -20,7 +20,21 @@ from torch_geometric_fnri.utils import reverse_edge_permutation
 from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
 from torch_geometric_fnri.model_family import get_model_family
+from .cnn_encoder import CNNEncoder
+from .mlp_decoder import MLPDecoder
+from .mlp_encoder import MLPEncoder
 from .rnn_decoder import RNNDecoder
+from .static_decoder import StaticDecoder
+
+#: The package's layers that :attr:`RelationalInference.config` records with
+#: their arguments and :meth:`RelationalInference.from_config` builds, by
+#: class name.
+LAYERS = {layer.__name__: layer for layer in (
+    MLPEncoder, CNNEncoder, MLPDecoder, RNNDecoder, StaticDecoder,
+    MultiplexEdgeSampler)}
+
+#: The parts of a :class:`RelationalInference`, in the order they are built.
+PARTS = ('encoder', 'decoder', 'sampler')
 
 
 class RelationalInference(torch.nn.Module):
@@ -43,6 +57,11 @@ class RelationalInference(torch.nn.Module):
     It owns no training loop. :meth:`encode`, :meth:`sample` and
     :meth:`decode` can be used alone (supervised encoder, true-graph decoder
     via :meth:`edge_weight_from_labels`).
+
+    A model made of the package's layers (:data:`LAYERS`), by
+    :func:`build_model` or by hand, carries what builds it again as plain
+    data, :attr:`config`, and :meth:`from_config` builds it: trained runs
+    store it (:func:`~torch_geometric_fnri.training.load_trained`).
 
     Trajectories are :obj:`[N, T, D]`, logits and edge weights
     :obj:`[E, W]` and labels :obj:`[E, L]`; see the tensor layout in
@@ -102,6 +121,45 @@ class RelationalInference(torch.nn.Module):
         (the non-edge; the decoder's :obj:`skip_first`, :obj:`False` for a
         decoder without one)."""
         return bool(getattr(self.decoder, 'skip_first', False))
+
+    @property
+    def config(self) -> Dict[str, Any]:
+        r"""What builds this model again, as plain (JSON) data: its
+        :obj:`variant`, :obj:`num_edge_types` and :obj:`symmetric`, and for
+        every part (:data:`PARTS`) a dict of its :obj:`'class'` and
+        :obj:`'arguments'`: the class name and constructor arguments of one
+        of the package's layers (:data:`LAYERS`), or the module-qualified
+        class name and :obj:`None` for a module of another kind, which
+        :meth:`from_config` cannot build."""
+        return {
+            'variant': self.variant,
+            'num_edge_types': list(self.num_edge_types),
+            'symmetric': bool(self.symmetric),
+            **{part: _part_config(getattr(self, part)) for part in PARTS},
+        }
+
+    @classmethod
+    def from_config(cls, config: Dict[str, Any]) -> 'RelationalInference':
+        r"""Builds the model that :obj:`config` (a :attr:`config`)
+        describes, freshly initialised: the same parameter names and shapes,
+        so that the original's :meth:`state_dict` loads into it. Raises a
+        :class:`ValueError` for a part that is not one of the package's
+        layers (build that model yourself) and for a dict that is no
+        :attr:`config`.
+
+        Args:
+            config (dict): A model's :attr:`config`.
+        """
+        keys = {'variant', 'num_edge_types', 'symmetric', *PARTS}
+        if not isinstance(config, dict) or set(config) != keys:
+            found = sorted(config) if isinstance(config, dict) else config
+            raise ValueError(f"'config' must be a dict of {sorted(keys)}, "
+                             f"a RelationalInference's config (got "
+                             f"{found!r})")
+        parts = {part: _build_part(part, config[part]) for part in PARTS}
+        return cls(parts['encoder'], parts['decoder'], parts['sampler'],
+                   config['variant'], config['num_edge_types'],
+                   symmetric=config['symmetric'])
 
     def reset_parameters(self):
         r"""Resets all learnable parameters of the encoder, the decoder and
@@ -279,3 +337,24 @@ class RelationalInference(torch.nn.Module):
                 f'symmetric={self.symmetric},\n'
                 f'  encoder={self.encoder},\n  decoder={self.decoder},\n'
                 f'  sampler={self.sampler})')
+
+
+def _part_config(module: torch.nn.Module) -> Dict[str, Any]:
+    # The 'class' and 'arguments' of a part (see RelationalInference.config).
+    layer = type(module)
+    if LAYERS.get(layer.__name__) is layer:
+        return {'class': layer.__name__, 'arguments': module.arguments}
+    return {'class': f'{layer.__module__}.{layer.__qualname__}',
+            'arguments': None}
+
+
+def _build_part(part: str, config: Dict[str, Any]) -> torch.nn.Module:
+    # The part that its entry of a RelationalInference.config describes.
+    name = config.get('class') if isinstance(config, dict) else None
+    layer = LAYERS.get(name)
+    if layer is None or config.get('arguments') is None:
+        raise ValueError(
+            f"the model's {part} is a {name}, not one of the package's "
+            f"layers ({', '.join(LAYERS)}): its config does not say how to "
+            f"build it, so build the model yourself")
+    return layer(**config['arguments'])

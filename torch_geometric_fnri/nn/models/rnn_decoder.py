@@ -10,9 +10,10 @@ from torch_geometric_fnri.nn._validation import (
     check_dropout,
 )
 from torch_geometric_fnri.nn.conv import MultiplexMessageConv
+from torch_geometric_fnri.nn.rebuildable_module import RebuildableModule
 
 
-class RNNDecoder(torch.nn.Module):
+class RNNDecoder(RebuildableModule):
     r"""The recurrent (GRU-style) decoder of the `"Neural Relational
     Inference for Interacting Systems" <https://arxiv.org/abs/1802.04687>`_
     paper. Messages are computed from the hidden states :math:`\mathbf{h}`

@@ -4,10 +4,11 @@ import torch
 from torch import Tensor
 
 from torch_geometric_fnri.nn._validation import check_decoder_inputs
+from torch_geometric_fnri.nn.rebuildable_module import RebuildableModule
 from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
 
-class StaticDecoder(torch.nn.Module):
+class StaticDecoder(RebuildableModule):
     r"""The static ("no change") baseline decoder of the `"Factorised Neural
     Relational Inference for Multi-Interaction Systems"
     <https://arxiv.org/abs/1905.08721>`_ paper: output index :math:`t`
