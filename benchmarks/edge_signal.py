@@ -81,7 +81,7 @@ def layer_signal(trainer, valid, eval_size: int, steps: int):
     true graph's, and the size of its effect on the predicted frames."""
     model, config = trainer.model.eval(), trainer.config
     batch = Batch.from_data_list([valid[i] for i in range(eval_size)])
-    _, decoder_frames = config.frame_split(batch.x.size(1))
+    _, decoder_frames = trainer.frames
     x = batch.x[:, decoder_frames]
 
     def predict(edge_type):

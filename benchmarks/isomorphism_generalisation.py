@@ -404,14 +404,15 @@ def main(argv=None) -> int:
 
     recipe = get_recipe(args.recipe, args.system)
     num_frames = graphs[0].x.size(1)
-    torch.manual_seed(args.seed)
-    model = recipe.build_model(args.model, args.mode,
-                               splits[0].num_edge_types, num_frames,
-                               **args.overrides['model'])
     config = recipe.config(**{**args.overrides['train'], 'mode': args.mode,
                               'seed': args.seed, 'epochs': 10**6,
                               'device': args.device, 'progress': False,
                               'tensorboard': False})
+    torch.manual_seed(args.seed)
+    model = recipe.build_model(args.model, args.mode,
+                               splits[0].num_edge_types, num_frames,
+                               frame_split=config.frame_split,
+                               **args.overrides['model'])
     trainer = Trainer(model, config, sets['train'], sets['valid'],
                       run_dir=None)
     machine = {
@@ -422,7 +423,7 @@ def main(argv=None) -> int:
         'other_jobs': args.note}
     training = train_for_budget(trainer, budget_of(args))
 
-    encoder_frames, _ = config.frame_split(num_frames)
+    encoder_frames, _ = trainer.frames
     predictions = {name: edge_predictions(
         trainer.model, sets[name], config.accuracy_batch_size,
         trainer.device, encoder_frames) for name in EVALUATED_SETS}

@@ -364,15 +364,16 @@ def run_one(args, variant: str, recipe_name: str, mode: str, seed: int,
     train, valid, test = splits
     recipe = get_recipe(recipe_name, args.system)
     num_frames = train[0].x.size(1)
-    torch.manual_seed(seed)
-    model = recipe.build_model(variant, mode, train.num_edge_types,
-                               num_frames, **args.overrides['model'])
     config = recipe.config(**{**args.overrides['train'], 'mode': mode,
                               'seed': seed, 'epochs': 10**6,
                               'device': args.device, 'progress': False,
                               'tensorboard': False})
+    torch.manual_seed(seed)
+    model = recipe.build_model(variant, mode, train.num_edge_types,
+                               num_frames, frame_split=config.frame_split,
+                               **args.overrides['model'])
     trainer = Trainer(model, config, train, valid, test, run_dir=None)
-    encoder_frames, _ = config.frame_split(num_frames)
+    encoder_frames, _ = trainer.frames
     probe = EdgeAccuracyProbe([valid[i] for i in range(args.eval_size)],
                               config.accuracy_batch_size, trainer.device,
                               encoder_frames)

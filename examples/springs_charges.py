@@ -81,7 +81,7 @@ def plot_test_systems(run_dir: str, test) -> list:
               f'but {list(test.feature_names)}')
         return paths
     # The encoder reads frames 0-48, the decoder rolls out frames 50-98.
-    enc, dec = run.config.frame_split(run.num_frames, 'fnri')
+    enc, dec = run.config.frame_split.test_slices(run.num_frames)
     model = run.model
     systems = [test[i] for i in range(min(3, len(test)))]
     predictions = []

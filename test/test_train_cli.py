@@ -138,7 +138,7 @@ def test_train_module_static_baseline(tmp_path, capsys):
     (['--prior', 'sparsity:1.5'], 'expected sparsity:P'),
     (['--prior', 'dense'], 'expected sparsity:P'),
     (['--num-frames', '99', '--encoder-frames', '98'],
-     'needs at least 2 decoder frames'),
+     'the decoder needs at least 2 frames from frame 99 on'),
     (['--seed', '-1'], 'expected an integer >= 0, got -1'),
     (['--observation-noise', '-0.1'], 'expected a finite number >= 0'),
     (['--epochs', '0'], 'expected an integer >= 1, got 0'),

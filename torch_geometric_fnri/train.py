@@ -42,7 +42,6 @@ from torch_geometric_fnri.training import (
     LOADABLE_SYSTEMS,
     MODES,
     RECIPES,
-    TrainConfig,
     Trainer,
     get_recipe,
     get_training_mode,
@@ -241,8 +240,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error(f'--num-frames: need at least 8 frames, got '
                      f'{args.num_frames}')
     try:
-        encoder, decoder = TrainConfig(
-            encoder_frames=args.encoder_frames).frame_split(args.num_frames)
+        encoder, decoder = recipe.config(
+            encoder_frames=args.encoder_frames).frame_split.slices(
+                args.num_frames)
     except ValueError as error:
         parser.error(f'--encoder-frames: {error}')
     # The library checks the CNN's frames and the decoder window only once
@@ -285,7 +285,6 @@ def build_trainer(args: argparse.Namespace, rank: int) -> Trainer:
                            non_edge_prior=args.prior,
                            burn_in_steps=args.burn_in_steps,
                            seed=args.seed, device=args.device)
-    encoder_frames = config.frame_split(args.num_frames)[0]
     data = dict(system=args.system, num_simulations=(
         args.num_train, args.num_valid, args.num_test),
         num_particles=args.num_particles, num_frames=args.num_frames,
@@ -296,8 +295,7 @@ def build_trainer(args: argparse.Namespace, rank: int) -> Trainer:
     model = recipe.build_model(
         args.model, args.mode, train.num_edge_types, args.num_frames,
         hidden_channels=args.hidden, encoder=args.encoder,
-        split_point=args.split_point,
-        encoder_frames=encoder_frames.stop - encoder_frames.start,
+        split_point=args.split_point, frame_split=config.frame_split,
         tau=args.tau, hard=args.hard, skip_first=not args.no_skip_first,
         checkpoint_decoder=args.checkpoint_decoder, decoder=args.decoder)
     # config.json records the data (load_splits's arguments) and the flags.
@@ -330,7 +328,7 @@ def make_plots(trainer: Trainer, out_dir: str) -> List[str]:
     if not mode.uses_decoder:
         return paths
     model.eval()
-    enc, dec = config.frame_split(test[0].x.size(1), 'fnri')
+    enc, dec = config.frame_split.test_slices(test[0].x.size(1))
     targets, preds, observed, titles = [], [], [], []
     for index in range(min(3, len(test))):
         data = test[index].to(trainer.device)

@@ -1,6 +1,6 @@
 import pytest
 
-from torch_geometric_fnri.training import TrainConfig
+from torch_geometric_fnri.training import FrameSplit, TrainConfig
 
 
 def test_defaults_are_the_papers():
@@ -14,17 +14,30 @@ def test_defaults_are_the_papers():
 
 
 def test_frame_split():
-    config = TrainConfig()
-    assert config.frame_split(99) == (slice(0, 49), slice(50, 99))
-    assert config.frame_split(99, 'nri') == (slice(0, 49), slice(0, 49))
-    assert TrainConfig(routine='nri').frame_split(13) == (slice(0, 6),
-                                                          slice(0, 6))
-    custom = TrainConfig(encoder_frames=10, decoder_start=10)
-    assert custom.frame_split(30) == (slice(0, 10), slice(10, 30))
-    with pytest.raises(ValueError, match='decoder frames'):
-        TrainConfig(encoder_frames=10).frame_split(12)
-    with pytest.raises(ValueError, match="'encoder_frames'"):
-        TrainConfig(encoder_frames=20).frame_split(12)
+    split = TrainConfig().frame_split
+    assert split == FrameSplit()
+    assert split.slices(99) == (slice(0, 49), slice(50, 99))
+    assert split.num_encoder_frames(99) == 49
+    shared = TrainConfig(routine='nri').frame_split
+    assert shared == FrameSplit(shared=True)
+    assert shared.slices(13) == (slice(0, 6), slice(0, 6))
+    # The test split is always evaluated on the later segment.
+    assert shared.test_slices(99) == split.test_slices(99) == \
+        split.slices(99)
+    custom = TrainConfig(encoder_frames=10, decoder_start=10).frame_split
+    assert custom.slices(30) == (slice(0, 10), slice(10, 30))
+    assert custom.num_encoder_frames(30) == 10
+    with pytest.raises(ValueError, match='decoder needs at least 2 frames'):
+        TrainConfig(encoder_frames=10).frame_split.slices(12)
+    with pytest.raises(ValueError, match="'encoder_frames' must be in "
+                       r"\[2, 12\]"):
+        TrainConfig(encoder_frames=20).frame_split.num_encoder_frames(12)
+    for name in ('encoder_frames', 'decoder_start'):
+        with pytest.raises(ValueError, match=f"'{name}' must be an int"):
+            TrainConfig(**{name: 2.5})
+    with pytest.raises(ValueError, match="'routine' must be one of "
+                       r"\['fnri', 'nri'\]"):
+        TrainConfig(routine='shared')
 
 
 def test_round_trip_and_errors():

@@ -52,7 +52,7 @@ def test_batch_optimal_accuracy_is_the_reference_search(tiny_splits):
     model.eval()
     valid = tiny_splits[1]
     config = TrainConfig(prediction_steps=3, accuracy_batch_size=4)
-    encoder_frames, decoder_frames = config.frame_split(13, 'fnri')
+    encoder_frames, decoder_frames = config.frame_split.test_slices(13)
     out = evaluate(model, DataLoader(valid, batch_size=8), config,
                    encoder_frames, decoder_frames,
                    layer_names=['springs', 'charges'])

@@ -5,7 +5,12 @@ import torch
 
 from torch_geometric_fnri.datasets import SYSTEMS, PhysicsSystemDataset
 from torch_geometric_fnri.nn import RNNDecoder, StaticDecoder, build_model
-from torch_geometric_fnri.training import SYSTEM_NAMES, load_splits, make_model
+from torch_geometric_fnri.training import (
+    SYSTEM_NAMES,
+    FrameSplit,
+    load_splits,
+    make_model,
+)
 
 TINY = dict(num_simulations=(4, 2, 2), num_particles=3, num_frames=4,
             seed=5)
@@ -103,7 +108,8 @@ def test_make_model_equals_the_documented_build(variant, mode, dropout,
 
 def test_make_model_options():
     model = make_model('fnri', 'supervised', [2, 3], 20, 8,
-                       encoder_frames=7, encoder_dropout=0.1,
+                       frame_split=FrameSplit(encoder_frames=7),
+                       encoder_dropout=0.1,
                        decoder='rnn', encoder='cnn')
     config = model.config
     assert config['encoder'] == {'class': 'CNNEncoder', 'arguments': dict(

@@ -117,7 +117,7 @@ def test_true_graph_decoder_beats_the_static_baseline(true_graph_run):
 def test_true_graph_decoder_needs_the_edges(springs_splits, true_graph_run):
     trainer, result = true_graph_run
     model, config = trainer.model.eval(), trainer.config
-    _, decoder_frames = config.frame_split(SPRINGS['num_frames'])
+    _, decoder_frames = config.frame_split.slices(SPRINGS['num_frames'])
     batch = Batch.from_data_list(list(springs_splits[2]))
     x = batch.x[:, decoder_frames]
 

@@ -88,10 +88,11 @@ def test_options_the_model_cannot_take_raise(tiny_splits):
     # The encoder reads 6 frames; encoder_frames=4 would feed it 4.
     with pytest.raises(ValueError, match=r'reads 24 values per node .*'
                        r'configuration gives it 4 frames of 4 features .*'
-                       r'in_channels=16.*encoder_frames=4'):
+                       r'in_channels=16.*frame_split=config.frame_split'):
         Trainer(mlp, TrainConfig(encoder_frames=4), *tiny_splits)
+    four = TrainConfig(encoder_frames=4).frame_split
     assert make_model('fnri', 'learned', [2, 2], 13, 8,
-                      encoder_frames=4).encoder.in_channels == 4 * 4
+                      frame_split=four).encoder.in_channels == 4 * 4
     with pytest.raises(ValueError, match="'checkpoint_decoder' needs"):
         build_model('fnri', [2, 2], decoder='rnn', checkpoint_decoder=True)
     with pytest.raises(ValueError, match="static decoder belongs"):

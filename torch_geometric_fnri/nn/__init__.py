@@ -26,10 +26,12 @@ Tensor layout (where it differs from PyG's layers):
   them.
 * Frame counts: :class:`MLPEncoder`'s :obj:`in_channels` and
   :func:`build_model`'s :obj:`num_timesteps` count the frames the encoder
-  reads (49 of the fNRI routine's 99);
+  reads (by default 49 of 99);
   :func:`~torch_geometric_fnri.training.make_model` and
   :meth:`Recipe.build_model <torch_geometric_fnri.training.Recipe>` take
-  the whole trajectory's :obj:`num_frames` and split it.
+  the whole trajectory's :obj:`num_frames` and give the encoder the frames
+  of a :class:`~torch_geometric_fnri.training.FrameSplit` (the run's
+  :attr:`TrainConfig.frame_split <torch_geometric_fnri.training.TrainConfig>`).
 """
 from .conv import EdgeToNodeConv, MultiplexMessageConv, NodeToEdgeConv
 from .multiplex_edge_sampler import MultiplexEdgeSampler

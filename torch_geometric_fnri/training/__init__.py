@@ -16,6 +16,7 @@ from .distributed import (
 from .edge_evaluation import identity_mapping, reference_batch_search
 from .edge_prediction import predict_edges
 from .evaluation import evaluate
+from .frame_split import FrameSplit
 from .experiment import (
     LOADABLE_SYSTEMS,
     SYSTEM_NAMES,
@@ -34,6 +35,7 @@ from .training_mode import MODES, TrainingMode, get_training_mode
 
 __all__ = [
     'TrainConfig',
+    'FrameSplit',
     'Trainer',
     'TrainingObjective',
     'TrainingMode',

@@ -7,9 +7,13 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 from torch import Tensor
 
 from ..utils.int_checks import is_int
+from .frame_split import FrameSplit
 from .training_mode import TrainingMode, get_training_mode
 
-ROUTINES = ('fnri', 'nri')
+#: The training routines by name (the paper that uses it, not a model
+#: family: any model trains with either): whether the decoder shares the
+#: encoder's frames (see :class:`FrameSplit`).
+ROUTINES = {'fnri': False, 'nri': True}
 SFNRI_LOSSES = ('mse', 'nll')
 
 
@@ -30,19 +34,20 @@ class TrainConfig:
             :obj:`'true_graph'` (decoder only, fed the ground-truth edges)
             or :obj:`'static'` (no training; evaluation of a
             :class:`StaticDecoder` model). (default: :obj:`'learned'`)
-        routine (str, optional): :obj:`'fnri'` (the encoder sees the first
-            frames, the decoder predicts a disjoint later segment) or
-            :obj:`'nri'` (encoder and decoder see the same first frames).
-            Applies to training and validation; the test split is always
-            evaluated with the :obj:`'fnri'` split, as both reference
-            implementations do. (default: :obj:`'fnri'`)
+        routine (str, optional): The frames of training and validation,
+            named after the paper whose routine it is (any model trains with
+            either): :obj:`'fnri'` (the encoder sees the first frames, the
+            decoder predicts a disjoint later segment) or :obj:`'nri'`
+            (encoder and decoder see the same first frames). The test split
+            is always evaluated with the disjoint segment, as both reference
+            implementations do. See :attr:`frame_split`.
+            (default: :obj:`'fnri'`)
         encoder_frames (int, optional): Frames given to the encoder,
             :obj:`None` for :math:`\lfloor T / 2 \rfloor` of :math:`T`
             data frames (49 of 99). (default: :obj:`None`)
-        decoder_start (int, optional): First decoder frame in the
-            :obj:`'fnri'` routine, :obj:`None` for
-            :obj:`encoder_frames + 1` (one frame skipped, frame 50 of 99).
-            (default: :obj:`None`)
+        decoder_start (int, optional): First decoder frame of the disjoint
+            segment, :obj:`None` for :obj:`encoder_frames + 1` (one frame
+            skipped, frame 50 of 99). (default: :obj:`None`)
         prediction_steps (int, optional): :math:`M`, the length of the
             decoder rollout before it is re-anchored on ground truth.
             (default: :obj:`10`)
@@ -189,7 +194,8 @@ class TrainConfig:
 
     def __post_init__(self):
         get_training_mode(self.mode)
-        _check_choice('routine', self.routine, ROUTINES)
+        _check_choice('routine', self.routine, tuple(ROUTINES))
+        self.frame_split  # Built to check encoder_frames and decoder_start.
         _check_choice('sfnri_loss', self.sfnri_loss, SFNRI_LOSSES)
         for name in ('prediction_steps', 'epochs', 'batch_size',
                      'lr_decay_epochs', 'accuracy_batch_size'):
@@ -205,13 +211,10 @@ class TrainConfig:
         if not isinstance(self.box_symmetry_augmentation, bool):
             raise TypeError(f"'box_symmetry_augmentation' must be a bool "
                             f"(got {self.box_symmetry_augmentation!r})")
-        for name in ('encoder_frames', 'max_epochs', 'patience',
-                     'burn_in_steps'):
+        for name in ('max_epochs', 'patience', 'burn_in_steps'):
             if getattr(self, name) is not None:
                 _check_int(name, getattr(self, name), minimum=1)
         _check_int('seed', self.seed, minimum=0)
-        if self.decoder_start is not None:
-            _check_int('decoder_start', self.decoder_start, minimum=0)
         for name in ('lr', 'variance'):
             if not float(getattr(self, name)) > 0:
                 raise ValueError(f"'{name}' must be positive "
@@ -282,36 +285,13 @@ class TrainConfig:
             return 'valid_cauchy_nll_m', 'min'
         return 'valid_nll_m', 'min'
 
-    def frame_split(self, num_frames: int,
-                    routine: Optional[str] = None) -> Tuple[slice, slice]:
-        r"""Returns the encoder and decoder frame slices for data with
-        :obj:`num_frames` frames.
-
-        With :math:`T = 99` and the defaults, the :obj:`'fnri'` routine gives
-        frames 0..48 to the encoder and 50..98 to the decoder; the
-        :obj:`'nri'` routine gives frames 0..48 to both.
-
-        Args:
-            num_frames (int): :math:`T`, frames per trajectory.
-            routine (str, optional): Overrides :obj:`self.routine`.
-                (default: :obj:`None`)
-        """
-        routine = self.routine if routine is None else routine
-        _check_choice('routine', routine, ROUTINES)
-        enc = (num_frames // 2 if self.encoder_frames is None else
-               self.encoder_frames)
-        if enc < 2 or enc > num_frames:
-            raise ValueError(f"'encoder_frames' must be in [2, {num_frames}] "
-                             f"for data with {num_frames} frames (got {enc})")
-        if routine == 'nri':
-            return slice(0, enc), slice(0, enc)
-        start = enc + 1 if self.decoder_start is None else self.decoder_start
-        if num_frames - start < 2:
-            raise ValueError(
-                f"the 'fnri' routine needs at least 2 decoder frames after "
-                f"frame {start}, but the data has {num_frames} frames; use "
-                f"longer trajectories or routine='nri'")
-        return slice(0, enc), slice(start, num_frames)
+    @property
+    def frame_split(self) -> FrameSplit:
+        r"""The :class:`FrameSplit` of :obj:`routine`,
+        :obj:`encoder_frames` and :obj:`decoder_start`: the frames the
+        encoder reads and those the decoder predicts."""
+        return FrameSplit(self.encoder_frames, self.decoder_start,
+                          shared=ROUTINES[self.routine])
 
     def to_dict(self) -> Dict[str, Any]:
         return dataclasses.asdict(self)

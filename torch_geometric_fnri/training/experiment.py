@@ -1,7 +1,7 @@
 r"""One experiment of the fNRI paper: a simulated system, a model variant
 and a training mode, wired together the same way by
 ``examples/springs_charges.py`` and ``benchmarks/reproduce``."""
-from typing import Optional, Tuple
+from typing import Tuple
 
 from torch_geometric_fnri.datasets import (
     SYSTEM_NAMES,
@@ -11,6 +11,7 @@ from torch_geometric_fnri.datasets import (
 from torch_geometric_fnri.nn import RelationalInference, build_model
 
 from .distributed import barrier
+from .frame_split import FrameSplit
 from .training_mode import decoder_for_mode, get_training_mode
 
 #: Encoder dropout of the supervised baselines (the paper's p = 0.5).
@@ -71,11 +72,12 @@ def load_splits(
 
 
 def make_model(variant: str, mode: str, num_edge_types, num_frames: int,
-               hidden_channels: int, encoder_frames: Optional[int] = None,
+               hidden_channels: int, frame_split: FrameSplit = FrameSplit(),
                **kwargs) -> RelationalInference:
     r"""Builds the model of one row of the paper's Tables 1 and 2: the
-    encoder sees the first :math:`\lfloor T / 2 \rfloor` frames, the
-    supervised baseline uses encoder dropout 0.5 and the static baseline a
+    encoder sees the frames :obj:`frame_split` gives it (by default the
+    first :math:`\lfloor T / 2 \rfloor`), the supervised baseline uses
+    encoder dropout 0.5 and the static baseline a
     :class:`~torch_geometric_fnri.nn.StaticDecoder`.
 
     Args:
@@ -85,9 +87,9 @@ def make_model(variant: str, mode: str, num_edge_types, num_frames: int,
         num_edge_types (List[int]): The data's label layers.
         num_frames (int): Frames per simulation :math:`T`.
         hidden_channels (int): Hidden size of encoder and decoder.
-        encoder_frames (int, optional): Frames the encoder reads, by default
-            :math:`\lfloor T / 2 \rfloor` (pass
-            :obj:`TrainConfig.encoder_frames` when it is set).
+        frame_split (FrameSplit, optional): The frames the encoder reads;
+            pass the run's :attr:`TrainConfig.frame_split`.
+            (default: :obj:`FrameSplit()`)
         **kwargs (optional): Further arguments of
             :func:`~torch_geometric_fnri.nn.build_model` (*e.g.*
             :obj:`decoder='rnn'`; the static mode always has the static
@@ -97,9 +99,8 @@ def make_model(variant: str, mode: str, num_edge_types, num_frames: int,
     kwargs.setdefault('encoder_dropout',
                       SUPERVISED_DROPOUT if supervised else 0.0)
     decoder = decoder_for_mode(mode, kwargs.pop('decoder', 'mlp'))
-    if encoder_frames is None:
-        encoder_frames = num_frames // 2
     return build_model(variant, list(num_edge_types),
-                       num_timesteps=encoder_frames,
+                       num_timesteps=frame_split.num_encoder_frames(
+                           num_frames),
                        hidden_channels=hidden_channels, decoder=decoder,
                        **kwargs)

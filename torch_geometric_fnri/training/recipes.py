@@ -74,7 +74,8 @@ class Recipe:
                     num_frames: int, **overrides):
         r"""The recipe's model (see
         :func:`~torch_geometric_fnri.training.make_model`), with
-        :obj:`overrides` of its model arguments on top."""
+        :obj:`overrides` of its arguments on top (*e.g.*
+        :obj:`frame_split=config.frame_split`)."""
         kwargs: Dict[str, Any] = {**dict(self.model), **overrides}
         hidden = kwargs.pop('hidden_channels')
         return make_model(variant, mode, num_edge_types, num_frames, hidden,

@@ -105,6 +105,10 @@ class Trainer:
         extra_config (dict, optional): Further settings stored in
             ``config.json`` and checkpoints (e.g. the model's
             hyperparameters). (default: :obj:`None`)
+
+    Its :attr:`frames` are the encoder's and the decoder's frames of
+    training and validation (:meth:`FrameSplit.slices` of
+    :attr:`TrainConfig.frame_split`).
     """
     def __init__(
         self,
@@ -166,7 +170,7 @@ class Trainer:
         self.extra_config = dict(extra_config or {})
         self.data_identity = dataset_identity(train_dataset)
         num_frames, num_features = reference[0].x.shape[1:]
-        self.frames = config.frame_split(num_frames)
+        self.frames = config.frame_split.slices(num_frames)
         encoder_frames = self.frames[0]
         _check_model_options(model, config, encoder_frames, num_features)
         _check_data_options(model, config, reference)
@@ -474,9 +478,9 @@ class Trainer:
     def test(self, stopped_early: bool = False) -> Dict[str, Any]:
         r"""Final evaluation of the current weights: the validation split
         (fitting the accuracy mapping) and the test split (with that
-        mapping), both with the full trajectory metrics and the
-        :obj:`'fnri'` frame split. Writes ``metrics.json`` when there is a
-        run directory and returns the same dict."""
+        mapping), both with the full trajectory metrics and the test
+        frames (:meth:`FrameSplit.test_slices`). Writes ``metrics.json``
+        when there is a run directory and returns the same dict."""
         config = self.config
         results: Dict[str, Any] = {
             'mode': config.mode,
@@ -496,7 +500,7 @@ class Trainer:
             if dataset is None:
                 continue
             loader = self._loader(dataset, shuffle=False)
-            frames = config.frame_split(dataset[0].x.size(1), 'fnri')
+            frames = config.frame_split.test_slices(dataset[0].x.size(1))
             out = evaluate(self.model, loader, config, *frames,
                            layer_names=self.layer_names, scale=self.scale,
                            full=True, mapping=mapping, device=self.device)
@@ -653,4 +657,4 @@ def _check_model_options(model: RelationalInference, config: TrainConfig,
             f"{encoder_frames.start}..{encoder_frames.stop - 1}): build it "
             f"with in_channels={frames * num_features} (build_model(..., "
             f"num_timesteps={frames}), make_model(..., "
-            f"encoder_frames={frames}))")
+            f"frame_split=config.frame_split))")

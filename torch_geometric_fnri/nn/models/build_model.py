@@ -37,10 +37,11 @@ def build_model(variant: str, num_edge_types: List[int],
             :math:`\prod_l K_l` types, fNRI one layer-graph per entry, sfNRI
             one sigmoid factor per (binary) entry.
         num_timesteps (int, optional): Frames seen by the encoder
-            (MLP encoder input size :math:`T \cdot D`): 49 of the fNRI
-            routine's 99, not the trajectory's length, which
+            (MLP encoder input size :math:`T \cdot D`): by default 49 of
+            99, not the trajectory's length, which
             :func:`~torch_geometric_fnri.training.make_model` and the
-            recipes' :obj:`build_model` take as :obj:`num_frames`.
+            recipes' :obj:`build_model` take as :obj:`num_frames` and split
+            with a :class:`~torch_geometric_fnri.training.FrameSplit`.
             (default: :obj:`49`)
         in_channels (int, optional): Features per frame :math:`D`.
             (default: :obj:`4`)
