@@ -1,4 +1,11 @@
 """Simulated physics systems and trajectory datasets."""
+from .graph_families import (
+    BarabasiAlbertGraph,
+    ErdosRenyiGraph,
+    GraphFamily,
+    StochasticBlockGraph,
+    WattsStrogatzGraph,
+)
 from .graph_isomorphism import (
     MAX_NUM_NODES,
     IsomorphismLeakage,
@@ -75,6 +82,11 @@ __all__ = [
     'UniformCountPairs',
     'UniformCountCharges',
     'RandomSignCharges',
+    'GraphFamily',
+    'ErdosRenyiGraph',
+    'BarabasiAlbertGraph',
+    'WattsStrogatzGraph',
+    'StochasticBlockGraph',
     'canonical_form',
     'isomorphism_classes',
     'class_histogram',

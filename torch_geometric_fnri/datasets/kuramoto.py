@@ -12,7 +12,8 @@ indexed ``[receiver, sender]``:
 does not act, as :math:`\sin 0 = 0`). The constants of
 :class:`KuramotoSystem` are those of that generator: :math:`\omega_i \sim
 U[1, 10)`, :math:`\phi_i(0) \sim U[0, 2\pi)`, every unordered pair coupled
-with probability :math:`0.5` by :math:`k_{ij} = k_{ji} = 1` (0 otherwise),
+with probability :math:`0.5` (or drawn from a graph family, see
+:meth:`KuramotoSystem.on_graph`) by :math:`k_{ij} = k_{ji} = 1` (0 otherwise),
 time step :math:`0.01` and a frame every 10 steps, the first frame being
 the initial state.
 
@@ -48,11 +49,12 @@ Deliberate differences from the reference generator:
   feature's minimum and maximum on the training split, which
   :class:`~torch_geometric_fnri.datasets.KuramotoDataset` does in one step.
 """
-from dataclasses import dataclass
-from typing import List, NamedTuple, Tuple, Union
+from dataclasses import dataclass, fields, replace
+from typing import List, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
+from .graph_families import GraphFamily
 from .graph_sampling import BernoulliPairs
 from .simulation import _check_positive_int
 
@@ -80,12 +82,18 @@ class KuramotoSystem:
         coupling_strength (float, optional): :math:`k_{ij}` of a coupled
             pair (non-zero). (default: :obj:`1.0`)
         dt (float, optional): The time step. (default: :obj:`0.01`)
+        graph (GraphFamily, optional): Draws the coupled pairs from a
+            family of graphs instead of each pair with
+            :obj:`coupling_probability`, then unused (see
+            :meth:`on_graph`).
+            (default: :obj:`None`)
     """
     name: str = 'kuramoto'
     frequency_range: Tuple[float, float] = (1.0, 10.0)
     coupling_probability: float = 0.5
     coupling_strength: float = 1.0
     dt: float = DT
+    graph: Optional[GraphFamily] = None
 
     def __post_init__(self):
         bounds = tuple(float(f) for f in self.frequency_range)
@@ -105,6 +113,32 @@ class KuramotoSystem:
         if not (np.isfinite(self.dt) and self.dt > 0):
             raise ValueError(f"'dt' must be a positive finite number "
                              f"(got {self.dt!r})")
+        if self.graph is not None and not isinstance(self.graph,
+                                                     GraphFamily):
+            raise TypeError(f"'graph' must be a GraphFamily such as "
+                            f"BarabasiAlbertGraph() "
+                            f"(got {type(self.graph).__name__})")
+
+    def __repr__(self) -> str:
+        # Part of the cache key: without a graph family it is the repr the
+        # system had before it could have one.
+        shown = [f'{field.name}={getattr(self, field.name)!r}'
+                 for field in fields(self)
+                 if field.name != 'graph' or self.graph is not None]
+        return f'{self.__class__.__name__}({", ".join(shown)})'
+
+    def on_graph(self, graph: GraphFamily) -> 'KuramotoSystem':
+        r"""Returns the system with its coupled pairs drawn from a family
+        of graphs (every coupled pair with :obj:`coupling_strength`), named
+        ``'<name>_<family name>'``, e.g.
+        :obj:`KuramotoSystem().on_graph(WattsStrogatzGraph())` is
+        ``'kuramoto_watts_strogatz'``.
+
+        Args:
+            graph (GraphFamily): The family, e.g.
+                :class:`~torch_geometric_fnri.datasets.ErdosRenyiGraph`.
+        """
+        return replace(self, name=f'{self.name}_{graph.name}', graph=graph)
 
     @property
     def interaction_names(self) -> List[str]:
@@ -126,15 +160,18 @@ class KuramotoSystem:
         num_simulations: int,
         num_oscillators: int,
     ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-        r"""Draws couplings, then intrinsic frequencies, then initial
-        phases from :obj:`rng`.
+        r"""Draws couplings (from :obj:`graph`, or each pair with
+        :obj:`coupling_probability`), then intrinsic frequencies, then
+        initial phases from :obj:`rng`.
 
         Shapes:
             - **output:** couplings :math:`(S, N, N)` (symmetric, zero
               diagonal), phases and frequencies :math:`(S, N)`, float64
         """
-        couplings = self.coupling_strength * BernoulliPairs(
-            self.coupling_probability)(rng, num_simulations, num_oscillators)
+        sampler = (BernoulliPairs(self.coupling_probability)
+                   if self.graph is None else self.graph)
+        couplings = self.coupling_strength * sampler(rng, num_simulations,
+                                                     num_oscillators)
         shape = (num_simulations, num_oscillators)
         frequencies = rng.uniform(*self.frequency_range, size=shape)
         phases = rng.uniform(0.0, 2 * np.pi, size=shape)

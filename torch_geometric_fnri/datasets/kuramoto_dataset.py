@@ -3,6 +3,7 @@ from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from .graph_families import GraphFamily
 from .kuramoto import (
     FEATURE_NAMES,
     SAMPLE_FREQ,
@@ -79,6 +80,11 @@ class KuramotoDataset(PhysicsSystemDataset):
             (default: :obj:`False`)
         log (bool, optional): Print progress while processing.
             (default: :obj:`True`)
+        graph (GraphFamily, optional): Draw the coupling graphs from a
+            random-graph family, e.g. :obj:`WattsStrogatzGraph()` (see
+            :meth:`KuramotoSystem.on_graph`; part of the cache key).
+            (default: :obj:`None`: each pair coupled with the system's
+            :obj:`coupling_probability`)
     """
     #: Every feature has its own minimum and maximum (NRI's loader).
     normalization_groups = ()
@@ -100,11 +106,12 @@ class KuramotoDataset(PhysicsSystemDataset):
         pre_transform: Optional[Callable] = None,
         force_reload: bool = False,
         log: bool = True,
+        graph: Optional[GraphFamily] = None,
     ):
         super().__init__(root, system, split, num_simulations,
                          num_particles, num_frames, sample_freq, seed,
                          observation_noise, transform, pre_transform,
-                         force_reload, num_workers=1, log=log)
+                         force_reload, num_workers=1, log=log, graph=graph)
 
     @property
     def feature_names(self) -> Tuple[str, ...]:

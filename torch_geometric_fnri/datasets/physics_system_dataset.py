@@ -22,6 +22,7 @@ from ..utils.atomic_files import (
     write_json_atomic,
 )
 from ..utils.int_checks import check_int, is_int
+from .graph_families import GraphFamily
 from .graph_isomorphism import CanonicalKey, isomorphism_classes
 from .simulation import (
     DEFAULT_CHUNK_SIZE,
@@ -135,6 +136,13 @@ class PhysicsSystemDataset(InMemoryDataset):
             change the data. (default: :obj:`1`)
         log (bool, optional): Print progress while processing.
             (default: :obj:`True`)
+        graph (GraphFamily, optional): Draw the graphs of the system's
+            spring layers from a random-graph family, e.g.
+            :obj:`BarabasiAlbertGraph(m=2)` (see
+            :meth:`~torch_geometric_fnri.datasets.PhysicsSystem.on_graph`;
+            the family and its parameters are part of the cache key and the
+            cache folder is named after ``'<system>_<family>'``).
+            (default: :obj:`None`: the system's own graphs)
     """
     #: Features that share one minimum and maximum in :attr:`stats`.
     normalization_groups = POSITION_VELOCITY_GROUPS
@@ -158,8 +166,11 @@ class PhysicsSystemDataset(InMemoryDataset):
         force_reload: bool = False,
         num_workers: int = 1,
         log: bool = True,
+        graph: Optional[GraphFamily] = None,
     ):
         self.system = self._get_system(system)
+        if graph is not None:
+            self.system = self.system.on_graph(graph)
         if split not in SPLITS:
             raise ValueError(f"'split' must be one of {list(SPLITS)} "
                              f"(got {split!r})")

@@ -48,12 +48,19 @@ the layer is ``directed``: its coupling :math:`c_{ij}` acts on the
 receiver :math:`i` only, and the edge :math:`j \to i` is labelled from
 :math:`c_{ij}` independently of :math:`i \to j`
 (:attr:`PhysicsSystem.directed` tells whether a system has such a layer).
+
+The spring layers of a system can instead draw their graphs from a
+random-graph family (Erdős–Rényi, Barabási–Albert, Watts–Strogatz,
+stochastic block model; see
+:mod:`~torch_geometric_fnri.datasets.graph_families`) with
+:meth:`PhysicsSystem.on_graph`.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .graph_families import GraphFamily
 from .graph_sampling import (
     BernoulliPairs,
     CategoricalPairs,
@@ -191,6 +198,43 @@ class PhysicsSystem:
         r"""Whether any layer is directed: the label of an edge
         :math:`j \to i` may then differ from that of :math:`i \to j`."""
         return any(layer.directed for layer in self.layers)
+
+    def on_graph(self, graph: GraphFamily) -> 'PhysicsSystem':
+        r"""Returns the system with the couplings of every spring layer (all
+        layers but the charges) drawn from a family of graphs, e.g.
+        :obj:`get_system('springs').on_graph(BarabasiAlbertGraph(m=2))`.
+        Every spring layer draws its own graphs; charges keep coupling
+        every pair of charged particles. The new system is named
+        ``'<name>_<family name>'`` (e.g. ``'springs_barabasi_albert'``) and
+        its :func:`repr`, part of the dataset cache key, holds the family
+        and its parameters.
+
+        Args:
+            graph (GraphFamily): The family, e.g.
+                :class:`~torch_geometric_fnri.datasets.ErdosRenyiGraph`.
+        """
+        if not isinstance(graph, GraphFamily):
+            raise TypeError(f"'graph' must be a GraphFamily such as "
+                            f"BarabasiAlbertGraph() "
+                            f"(got {type(graph).__name__})")
+        springs = [not isinstance(layer.interaction, Coulomb)
+                   for layer in self.layers]
+        if not any(springs):
+            raise ValueError(f"System '{self.name}' has no spring layer to "
+                             f"draw from a graph family (charges couple "
+                             f"every pair of charged particles)")
+        for layer, spring in zip(self.layers, springs):
+            if spring and (layer.directed or layer.class_values is not None
+                           or layer.on_value != 1.0):
+                raise ValueError(
+                    f"A graph family draws undirected 0/1 couplings; the "
+                    f"layer '{layer.interaction.name}' of system "
+                    f"'{self.name}' is directed or has other coupling "
+                    f"values")
+        layers = tuple(
+            replace(layer, sampler=graph) if spring else layer
+            for layer, spring in zip(self.layers, springs))
+        return replace(self, name=f'{self.name}_{graph.name}', layers=layers)
 
     def sample_couplings(self, rng: np.random.Generator,
                          num_simulations: int,
