@@ -46,6 +46,11 @@ from .systems import (
     PhysicsSystem,
     get_system,
 )
+from .structinfer import (
+    ADJACENCY_ORIENTATIONS,
+    from_structinfer_arrays,
+    load_structinfer_files,
+)
 from .trajectory_dataset import (
     TrajectoryDataset,
     from_arrays,
@@ -58,6 +63,9 @@ __all__ = [
     'TrajectoryDataset',
     'from_arrays',
     'load_reference_files',
+    'from_structinfer_arrays',
+    'load_structinfer_files',
+    'ADJACENCY_ORIENTATIONS',
     'simulate',
     'simulate_system',
     'sample_initial_state',
