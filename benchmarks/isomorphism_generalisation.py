@@ -69,7 +69,7 @@ from torch_geometric_fnri.metrics import (
     EdgeAccuracy,
     constant_prediction_accuracy,
 )
-from torch_geometric_fnri.nn import VARIANTS
+from torch_geometric_fnri.nn import MODEL_FAMILIES
 from torch_geometric_fnri.training import (
     LOADABLE_SYSTEMS,
     RECIPES,
@@ -91,7 +91,7 @@ from time_to_accuracy import (
     position_velocity_settings,
 )
 
-#: The model variant left out of the output's name.
+#: The model family left out of the output's name.
 DEFAULT_MODEL = 'fnri'
 
 #: The sets of the protocol, in the order of the output.
@@ -106,7 +106,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         description=__doc__.split('\n\n')[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--recipe', choices=sorted(RECIPES), default='fast')
-    parser.add_argument('--model', choices=VARIANTS, default=DEFAULT_MODEL)
+    parser.add_argument('--model', choices=MODEL_FAMILIES,
+                        default=DEFAULT_MODEL, help='the model family')
     parser.add_argument('--system', choices=LOADABLE_SYSTEMS, default='I+C')
     parser.add_argument('--mode', choices=MODES, default=MODES[0],
                         help='learned (encoder and decoder, no labels) or '

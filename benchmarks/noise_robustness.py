@@ -98,7 +98,7 @@ def main(argv=None) -> int:
     name = osp.basename(osp.normpath(args.run_dir))
     result = {
         'benchmark': 'noise_robustness', 'run': name,
-        'model': run.model.variant,
+        'model': run.model.family.name,
         'recipe': config.get('arguments', {}).get('recipe'),
         'system': data_arguments['system'], 'epochs_trained': run.epoch,
         'num_test': len(test), 'noise_seed': args.seed,

@@ -41,9 +41,9 @@ def main():
     result = {}
     print(f'{"model":<8}{"system":<8}{"encoder":>10}{"decoder":>10}'
           f'  paper (encoder / decoder)')
-    for name, variant in MODELS.items():
+    for name, family in MODELS.items():
         for system, layers in SYSTEMS.items():
-            model = build_model(variant, layers)
+            model = build_model(family, layers)
             enc, dec = count(model.encoder), count(model.decoder)
             key = f'{name} {system}'
             result[key] = {'encoder': enc, 'decoder': dec}

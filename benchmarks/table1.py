@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import List, Optional, Sequence, Tuple
 
-from torch_geometric_fnri.model_family import VARIANTS
+from torch_geometric_fnri.model_family import MODEL_FAMILIES
 
 from benchmarks import time_to_accuracy
 from benchmarks.reproduce.cpu_table1 import (
@@ -176,7 +176,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         description=__doc__.split('\n\n')[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--systems', nargs='+', choices=PAPER_SYSTEMS)
-    parser.add_argument('--models', nargs='+', choices=VARIANTS)
+    parser.add_argument('--models', nargs='+', choices=MODEL_FAMILIES,
+                        help='model families')
     parser.add_argument('--modes', nargs='+', choices=TABLE1_MODES)
     parser.add_argument('--seeds', nargs='+', type=int,
                         help="only these of each row's seeds")

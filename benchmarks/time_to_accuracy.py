@@ -33,7 +33,7 @@ seed the minutes and updates to reach 40/50/.../90 % validation combined
 accuracy (null if not reached), the final test accuracy, the AUROC of
 edge presence per layer-graph and the 10-step MSE (null in the supervised
 mode); and the medians over seeds per recipe (and
-mode, and variant, when there are several).
+mode, and model family, when there are several).
 
 Kuramoto (``--system kuramoto``, one binary layer-graph): NRI as in its
 paper, encoder and decoder on frames 0-48 (``--set routine=nri``; the test
@@ -80,7 +80,7 @@ from torch_geometric_fnri.metrics import (
     EdgeAccuracy,
     constant_prediction_accuracy,
 )
-from torch_geometric_fnri.nn import VARIANTS
+from torch_geometric_fnri.nn import MODEL_FAMILIES
 from torch_geometric_fnri.training import (
     LOADABLE_SYSTEMS,
     RECIPES,
@@ -110,10 +110,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--recipe', nargs='+', choices=sorted(RECIPES),
                         default=['fast', 'paper'])
-    parser.add_argument('--model', nargs='+', choices=VARIANTS,
-                        default=['fnri'], help='one or more variants, run '
-                        'one after another (with --report-only: combine '
-                        'their logs into one summary and plot)')
+    parser.add_argument('--model', nargs='+', choices=MODEL_FAMILIES,
+                        default=['fnri'], help='one or more model '
+                        'families, run one after another (with '
+                        '--report-only: combine their logs into one '
+                        'summary and plot)')
     parser.add_argument('--system', choices=LOADABLE_SYSTEMS,
                         default='I+C')
     parser.add_argument('--mode', nargs='+', choices=MODES,
@@ -320,24 +321,24 @@ def mode_in_name(mode: str) -> List[str]:
     return [] if mode == MODES[0] else [mode]
 
 
-def run_name(variant: str, recipe: str, mode: str,
+def run_name(family: str, recipe: str, mode: str,
              tag: Optional[str]) -> str:
-    r"""The name of the runs of one variant, recipe, mode and tag:
+    r"""The name of the runs of one model family, recipe, mode and tag:
     ``<model>-<recipe>[-<mode>][-<tag>]`` (see :func:`mode_in_name`); the
     log of seed :obj:`k` is ``<name>-seed<k>.jsonl``."""
-    return summary_stem([variant], [recipe], [mode], tag)
+    return summary_stem([family], [recipe], [mode], tag)
 
 
-def summary_stem(variants: List[str], recipes: List[str], modes: List[str],
+def summary_stem(families: List[str], recipes: List[str], modes: List[str],
                  tag: Optional[str]) -> str:
-    r"""The stem of the summary and plot of the runs of :obj:`variants`,
+    r"""The stem of the summary and plot of the runs of :obj:`families`,
     :obj:`recipes` and :obj:`modes` under :obj:`tag`:
     ``<models>-<recipes>[-<modes>][-<tag>]``, the modes named unless they
-    are the first of :data:`MODES` alone (so the stem of one variant,
+    are the first of :data:`MODES` alone (so the stem of one family,
     recipe and mode is its :func:`run_name`); the summary is
     ``<stem>-summary.json``."""
     named = [] if list(modes) == [MODES[0]] else list(modes)
-    return '-'.join(list(variants) + list(recipes) + named +
+    return '-'.join(list(families) + list(recipes) + named +
                     ([tag] if tag else []))
 
 
@@ -357,10 +358,10 @@ def is_finished(rows: List[Dict]) -> bool:
     return bool(rows) and bool(rows[-1].get('final'))
 
 
-def run_one(args, variant: str, recipe_name: str, mode: str, seed: int,
+def run_one(args, family: str, recipe_name: str, mode: str, seed: int,
             splits, path: str) -> None:
-    r"""Trains one variant, recipe, mode and seed for the budget and writes
-    its log to :obj:`path`."""
+    r"""Trains one model family, recipe, mode and seed for the budget and
+    writes its log to :obj:`path`."""
     train, valid, test = splits
     recipe = get_recipe(recipe_name, args.system)
     num_frames = train[0].x.size(1)
@@ -369,7 +370,7 @@ def run_one(args, variant: str, recipe_name: str, mode: str, seed: int,
                               'device': args.device, 'progress': False,
                               'tensorboard': False})
     torch.manual_seed(seed)
-    model = recipe.build_model(variant, mode, train.num_edge_types,
+    model = recipe.build_model(family, mode, train.num_edge_types,
                                num_frames, frame_split=config.frame_split,
                                **args.overrides['model'])
     trainer = Trainer(model, config, train, valid, test, run_dir=None)
@@ -385,7 +386,7 @@ def run_one(args, variant: str, recipe_name: str, mode: str, seed: int,
         log.write(json.dumps(row) + '\n')
         log.flush()
 
-    write({'recipe': recipe_name, 'tag': args.tag, 'model': variant,
+    write({'recipe': recipe_name, 'tag': args.tag, 'model': family,
            'mode': mode, 'seed': seed, 'system': args.system,
            'config': config.to_dict(),
            'model_args': {**recipe.model, **args.overrides['model']},
@@ -473,8 +474,8 @@ def median_layers(values) -> Optional[List[float]]:
 
 
 def medians(runs: List[Dict]) -> Dict:
-    r"""Per group of runs (the recipe, with the variant when the runs hold
-    several variants and the mode when it is not learned): median test
+    r"""Per group of runs (the recipe, with the family when the runs hold
+    several families and the mode when it is not learned): median test
     accuracy and 10-step MSE (null for supervised runs); the median
     minutes and updates to each threshold (null when fewer than half of
     the seeds reached it: an unreached threshold counts as infinite)."""
@@ -572,12 +573,12 @@ def main(argv=None) -> int:
     # One system: one list of layer names (none in logs written before
     # the final line held them).
     layer_names = None
-    for variant, recipe, mode, seed in itertools.product(
+    for family, recipe, mode, seed in itertools.product(
             args.model, args.recipe, args.mode, args.seeds):
-        name = run_name(variant, recipe, mode, args.tag)
+        name = run_name(family, recipe, mode, args.tag)
         path = osp.join(args.out, f'{name}-seed{seed}.jsonl')
         if not args.report_only:
-            run_one(args, variant, recipe, mode, seed, splits, path)
+            run_one(args, family, recipe, mode, seed, splits, path)
         rows = read_log(path)
         if not rows:
             raise FileNotFoundError(f'no log {path}')
@@ -593,12 +594,12 @@ def main(argv=None) -> int:
                        if 'valid_combined' in row and 'final' not in row]
         summary = summarise(recipe, seed, evaluations, rows[-1])
         summary['tag'] = args.tag
-        summary['model'] = variant
+        summary['model'] = family
         summary['mode'] = mode
-        # Medians are per recipe, with the variant when there are several
+        # Medians are per recipe, with the family when there are several
         # and the mode when it is not learned.
         summary['group'] = '-'.join(
-            ([variant] if len(args.model) > 1 else []) + [recipe] +
+            ([family] if len(args.model) > 1 else []) + [recipe] +
             mode_in_name(mode))
         runs.append(summary)
         logs[f'{name} seed {seed}'] = evaluations

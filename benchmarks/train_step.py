@@ -25,7 +25,11 @@ import torch
 import torch.nn.functional as F
 
 from torch_geometric_fnri.losses import gaussian_nll, kl_categorical
-from torch_geometric_fnri.nn import VARIANTS, build_model, get_model_family
+from torch_geometric_fnri.nn import (
+    MODEL_FAMILIES,
+    build_model,
+    get_model_family,
+)
 from torch_geometric_fnri.utils import fully_connected_edge_index
 
 SYSTEMS = {'I+C': [2, 2], 'I+C+F': [2, 2, 2]}
@@ -278,7 +282,7 @@ def sweep(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--model', default='fnri',
-                        choices=VARIANTS)
+                        choices=MODEL_FAMILIES, help='the model family')
     parser.add_argument('--system', default='I+C', choices=list(SYSTEMS))
     parser.add_argument('--batch-size', type=int, default=128)
     parser.add_argument('--hidden', type=int, default=256)

@@ -29,7 +29,7 @@ import time
 
 import torch
 
-from torch_geometric_fnri.nn import VARIANTS
+from torch_geometric_fnri.nn import MODEL_FAMILIES
 from torch_geometric_fnri.training import (
     LOADABLE_SYSTEMS,
     RECIPES,
@@ -53,7 +53,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--model', choices=VARIANTS, default='fnri')
+    parser.add_argument('--model', choices=MODEL_FAMILIES, default='fnri',
+                        help='the model family')
     parser.add_argument('--recipe', choices=sorted(RECIPES), default='fast')
     parser.add_argument('--system', choices=LOADABLE_SYSTEMS, default='I+C',
                         help="particles ('I+C', 'I+C+F', 'springs', "

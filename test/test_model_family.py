@@ -1,20 +1,20 @@
 import pytest
 
 from torch_geometric_fnri.nn import (
-    VARIANTS,
+    MODEL_FAMILIES,
     ModelFamily,
     build_model,
     get_model_family,
 )
 
 
-def test_variants_and_lookup():
-    assert VARIANTS == ('nri', 'fnri', 'sfnri')
-    for name in VARIANTS:
+def test_names_and_lookup():
+    assert MODEL_FAMILIES == ('nri', 'fnri', 'sfnri')
+    for name in MODEL_FAMILIES:
         family = get_model_family(name)
         assert isinstance(family, ModelFamily) and family.name == name
         assert family.accuracy_family == name
-    with pytest.raises(ValueError, match=r"'variant' must be one of "
+    with pytest.raises(ValueError, match=r"'family' must be one of "
                        r"\['nri', 'fnri', 'sfnri'\] \(got 'gnn'\)"):
         get_model_family('gnn')
 
@@ -32,13 +32,13 @@ def test_edge_types_heads_and_predicted_classes(name, layers, edge_types,
     assert family.encoder_heads(layers) == heads
     assert family.pred_num_classes(layers) == pred
     model = build_model(name, layers, num_timesteps=6, hidden_channels=8)
-    assert model.family is family and model.variant == name
+    assert model.family is family
     assert model.model_edge_types == edge_types
     assert model.pred_num_classes == pred
 
 
 def test_loss_terms_sampler_and_options():
-    nri, fnri, sfnri = (get_model_family(name) for name in VARIANTS)
+    nri, fnri, sfnri = (get_model_family(name) for name in MODEL_FAMILIES)
     assert [f.has_kl for f in (nri, fnri, sfnri)] == [True, True, False]
     assert [f.sampler_mode for f in (nri, fnri, sfnri)] == [
         'gumbel', 'gumbel', 'sigmoid']

@@ -51,7 +51,7 @@ def test_medians_count_unreached_thresholds_as_infinite():
     # One of three reached: the median is unreached.
     runs[2]['reach']['50'] = None
     assert tta.medians(runs)['fast']['reach']['50'] is None
-    # Runs of several variants: medians per variant and recipe.
+    # Runs of several families: medians per family and recipe.
     for item, group in zip(runs, ['fnri-fast', 'nri-fast', 'fnri-fast']):
         item['group'] = group
     grouped = tta.medians(runs)
@@ -158,7 +158,7 @@ def test_run_and_summary_names(tmp_path):
     assert tta.run_name('fnri', 'fast', 'learned', None) == 'fnri-fast'
     assert tta.run_name('nri', 'fast', 'supervised', 'table1') == \
         'nri-fast-supervised-table1'
-    # One variant, recipe and mode: the summary is named as its runs.
+    # One family, recipe and mode: the summary is named as its runs.
     assert tta.summary_stem(['nri'], ['fast'], ['supervised'], 'table1') \
         == 'nri-fast-supervised-table1'
     assert tta.summary_stem(['fnri'], ['fast', 'paper'], ['learned'],

@@ -21,7 +21,7 @@ class ModelFamily:
       label layer, no KL term and no non-edge type.
 
     Args:
-        name (str): The family name, one of :data:`VARIANTS`.
+        name (str): The family name, one of :data:`MODEL_FAMILIES`.
         joint (bool): One layer-graph over the combined label classes.
         sigmoid (bool): One sigmoid factor per binary label layer.
     """
@@ -134,16 +134,17 @@ SFNRI = ModelFamily('sfnri', joint=False, sigmoid=True)
 _FAMILIES = {family.name: family for family in (NRI, FNRI, SFNRI)}
 
 #: The model family names, in the papers' order.
-VARIANTS = tuple(_FAMILIES)
+MODEL_FAMILIES = tuple(_FAMILIES)
 
 
 def get_model_family(name: str) -> ModelFamily:
-    r"""The model family called :obj:`name` (one of :data:`VARIANTS`).
+    r"""The model family called :obj:`name` (one of
+    :data:`MODEL_FAMILIES`).
 
     Args:
         name (str): :obj:`'nri'`, :obj:`'fnri'` or :obj:`'sfnri'`.
     """
-    if name not in VARIANTS:
-        raise ValueError(f"'variant' must be one of {list(VARIANTS)} "
+    if name not in MODEL_FAMILIES:
+        raise ValueError(f"'family' must be one of {list(MODEL_FAMILIES)} "
                          f"(got {name!r})")
     return _FAMILIES[name]

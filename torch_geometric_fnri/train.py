@@ -37,7 +37,7 @@ from typing import List
 
 import torch
 
-from torch_geometric_fnri.nn import VARIANTS, CNNEncoder
+from torch_geometric_fnri.nn import MODEL_FAMILIES, CNNEncoder
 from torch_geometric_fnri.training import (
     LOADABLE_SYSTEMS,
     MODES,
@@ -131,7 +131,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='Train NRI / fNRI / sfNRI on simulated particles or '
         'Kuramoto oscillators.',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--model', choices=VARIANTS, default='fnri')
+    parser.add_argument('--model', choices=MODEL_FAMILIES, default='fnri',
+                        help='the model family')
     parser.add_argument('--recipe', choices=sorted(RECIPES), default='fast',
                         help="training recipe: 'fast' (minutes on a CPU) or "
                         "'paper' (the fNRI paper's routine); the flags "

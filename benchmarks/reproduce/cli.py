@@ -7,7 +7,7 @@ import time
 from dataclasses import asdict, replace
 from typing import List, Optional
 
-from torch_geometric_fnri.model_family import VARIANTS
+from torch_geometric_fnri.model_family import MODEL_FAMILIES
 from torch_geometric_fnri.training.training_mode import MODES
 from torch_geometric_fnri.utils.atomic_files import write_json_atomic
 
@@ -26,7 +26,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--protocol', choices=list(PROTOCOLS),
                         default='cpu')
     parser.add_argument('--systems', nargs='+', choices=PAPER_SYSTEMS)
-    parser.add_argument('--models', nargs='+', choices=VARIANTS)
+    parser.add_argument('--models', nargs='+', choices=MODEL_FAMILIES,
+                        help='model families')
     parser.add_argument('--modes', nargs='+', choices=MODES)
     parser.add_argument('--seeds', nargs='+', type=int)
     parser.add_argument('--epochs', type=int)

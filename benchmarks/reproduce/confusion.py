@@ -6,7 +6,7 @@ import torch
 
 from torch_geometric_fnri.metrics import mapping_table
 from torch_geometric_fnri.model_family import (
-    VARIANTS,
+    MODEL_FAMILIES,
     get_model_family,
 )
 
@@ -25,7 +25,7 @@ def confusion_report(out: str, system: str, seed: int, epochs: int) -> str:
     combos = [''.join(str(d) for d in digits) for digits in
               itertools.product((0, 1), repeat=len(layers))]
     parts = []
-    for model in VARIANTS:
+    for model in MODEL_FAMILIES:
         metrics = read_json(osp.join(run_dir(out, system, model, 'learned',
                                              seed), 'metrics.json'))
         if not finished(metrics, 'learned', epochs) or \

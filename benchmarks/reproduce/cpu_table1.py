@@ -15,7 +15,7 @@ import textwrap
 from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
-from torch_geometric_fnri.model_family import VARIANTS
+from torch_geometric_fnri.model_family import MODEL_FAMILIES
 
 from .. import time_to_accuracy
 from .paper_tables import PAPER_ACCURACY
@@ -37,7 +37,7 @@ class Table1Row:
 
     Args:
         system (str): One of :data:`~.protocols.PAPER_SYSTEMS`.
-        model (str): One of ``VARIANTS`` (``nri``, ``fnri``, ``sfnri``).
+        model (str): One of ``MODEL_FAMILIES`` (``nri``, ``fnri``, ``sfnri``).
         mode (str): ``learned`` or ``supervised``.
         recipe (str): The training recipe (``--recipe``).
         minutes (float, optional): Training minutes per run
@@ -87,7 +87,7 @@ TABLE1_MODES = time_to_accuracy.MODES
 CPU_TABLE1: Tuple[Table1Row, ...] = tuple(
     replace(Table1Row(system, model, mode),
             **ROW_CHANGES.get((system, model, mode), {}))
-    for system in PAPER_SYSTEMS for model in VARIANTS
+    for system in PAPER_SYSTEMS for model in MODEL_FAMILIES
     for mode in TABLE1_MODES)
 
 

@@ -5,7 +5,7 @@ import json
 import os.path as osp
 from typing import List, Tuple
 
-from torch_geometric_fnri.model_family import VARIANTS
+from torch_geometric_fnri.model_family import MODEL_FAMILIES
 
 from .protocols import layer_names
 from .run_files import ROOT, read_log, run_dir
@@ -76,7 +76,7 @@ def models_curve_report(out: str, system: str, seed: int) -> str:
     matched epochs (the fNRI >= NRI claim where the encoders learn); empty
     unless at least two models have a log."""
     logs = {m: read_log(osp.join(run_dir(out, system, m, 'learned', seed),
-                                 'log.csv')) for m in VARIANTS}
+                                 'log.csv')) for m in MODEL_FAMILIES}
     logs = {m: rows for m, rows in logs.items() if rows}
     if len(logs) < 2:
         return ''

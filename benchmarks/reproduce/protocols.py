@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
 from torch_geometric_fnri.datasets import SYSTEM_NAMES, get_system
-from torch_geometric_fnri.model_family import VARIANTS
+from torch_geometric_fnri.model_family import MODEL_FAMILIES
 from torch_geometric_fnri.training import TrainConfig
 from torch_geometric_fnri.training.training_mode import MODES, STATIC_MODE
 
@@ -52,9 +52,9 @@ PROTOCOLS: Dict[str, Protocol] = {
     # Every row of the paper's tables with two seeds, on less data, a
     # smaller model, fewer epochs and a larger learning rate: measured at
     # about 3 hours on 2 CPU cores (I+C 87 min, I+C+F 97 min).
-    'cpu': Protocol(systems=PAPER_SYSTEMS, models=VARIANTS, modes=MODES,
-                    seeds=(0, 1), num_simulations=(4000, 1000, 1000),
-                    hidden=64, epochs=25, batch_size=64, lr=1e-3),
+    'cpu': Protocol(systems=PAPER_SYSTEMS, models=MODEL_FAMILIES,
+                    modes=MODES, seeds=(0, 1),
+                    num_simulations=(4000, 1000, 1000), hidden=64, epochs=25, batch_size=64, lr=1e-3),
     # The reference code's CPU learning curve (curves.REFERENCE_CURVE_FILE):
     # fNRI on I+C, 10k/2k/2k, hidden 256, batch 128, lr 5e-4, seed 1,
     # 15 epochs, to compare epoch by epoch and minute by minute.
@@ -64,9 +64,9 @@ PROTOCOLS: Dict[str, Protocol] = {
                                 hidden=256, epochs=15),
     # The paper: 50k/10k/10k simulations, hidden 256, 500 epochs, its L2
     # penalty on sfNRI for I+C.
-    'paper': Protocol(systems=PAPER_SYSTEMS, models=VARIANTS, modes=MODES,
-                      seeds=(0, 1, 2), num_simulations=(50000, 10000, 10000),
-                      hidden=256, epochs=500, sfnri_ic_weight_decay=True),
+    'paper': Protocol(systems=PAPER_SYSTEMS, models=MODEL_FAMILIES,
+                      modes=MODES, seeds=(0, 1, 2),
+                      num_simulations=(50000, 10000, 10000), hidden=256, epochs=500, sfnri_ic_weight_decay=True),
 }
 
 

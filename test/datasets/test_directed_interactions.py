@@ -312,15 +312,15 @@ def test_isomorphism_classes_of_directed_labels():
         canonical_form(out_star)
 
 
-@pytest.mark.parametrize('variant', ['fnri', 'nri'])
-def test_one_epoch_on_directed_data(tmp_path, variant):
+@pytest.mark.parametrize('family', ['fnri', 'nri'])
+def test_one_epoch_on_directed_data(tmp_path, family):
     kwargs = dict(system='one_way_springs_charges',
                   num_simulations=(16, 8, 8), num_particles=3,
                   num_frames=13, sample_freq=10, seed=0, log=False)
     splits = [PhysicsSystemDataset(None, split=split, **kwargs)
               for split in ('train', 'valid', 'test')]
     torch.manual_seed(0)
-    model = build_model(variant, [2, 2], num_timesteps=6, hidden_channels=8)
+    model = build_model(family, [2, 2], num_timesteps=6, hidden_channels=8)
     config = TrainConfig(epochs=1, batch_size=8, prediction_steps=3,
                          accuracy_batch_size=4, progress=False, seed=1)
     result = Trainer(model, config, *splits, run_dir=str(tmp_path)).fit()

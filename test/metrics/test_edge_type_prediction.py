@@ -34,9 +34,9 @@ def test_scores_a_model_of_ones_own_with_edge_accuracy():
     assert metric.compute()['combined'] == 1.0
 
 
-@pytest.mark.parametrize('variant', ['nri', 'fnri'])
-def test_relational_inference_predicts_with_it(variant):
-    model = build_model(variant, [2, 3], num_timesteps=6,
+@pytest.mark.parametrize('family', ['nri', 'fnri'])
+def test_relational_inference_predicts_with_it(family):
+    model = build_model(family, [2, 3], num_timesteps=6,
                         hidden_channels=8)
     logits = torch.randn(12, model.sampler.width)
     assert torch.equal(model.predict_edge_types(logits),

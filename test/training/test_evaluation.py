@@ -16,7 +16,7 @@ JOINT = {'family': 'nri', 'allow_label_permutation': True}
 LAYER_ORDER = {'family': 'fnri', 'allow_label_permutation': False}
 
 
-@pytest.mark.parametrize('variant,layers,decoder,skip_first,expected', [
+@pytest.mark.parametrize('family,layers,decoder,skip_first,expected', [
     ('nri', [2, 2], 'mlp', True, JOINT),
     ('nri', [2, 2], 'mlp', False, JOINT),
     ('fnri', [2, 2], 'mlp', True, LAYER_ORDER),
@@ -27,9 +27,9 @@ LAYER_ORDER = {'family': 'fnri', 'allow_label_permutation': False}
     ('sfnri', [2, 2], 'mlp', True,
      {'family': 'sfnri', 'allow_label_permutation': False}),
 ])
-def test_reference_batch_search(variant, layers, decoder, skip_first,
+def test_reference_batch_search(family, layers, decoder, skip_first,
                                 expected):
-    model = build_model(variant, layers, num_timesteps=6, hidden_channels=8,
+    model = build_model(family, layers, num_timesteps=6, hidden_channels=8,
                         decoder=decoder, skip_first=skip_first)
     assert reference_batch_search(model) == expected
 

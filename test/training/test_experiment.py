@@ -84,24 +84,24 @@ def same_model(first, second):
         torch.equal(first_state[k], second_state[k]) for k in first_state)
 
 
-@pytest.mark.parametrize('variant', ['nri', 'fnri', 'sfnri'])
+@pytest.mark.parametrize('family', ['nri', 'fnri', 'sfnri'])
 @pytest.mark.parametrize('mode, dropout, decoder', [
     ('learned', 0.0, 'mlp'),
     ('supervised', 0.5, 'mlp'),
     ('true_graph', 0.0, 'mlp'),
     ('static', 0.0, 'static'),
 ])
-def test_make_model_equals_the_documented_build(variant, mode, dropout,
+def test_make_model_equals_the_documented_build(family, mode, dropout,
                                                 decoder):
     torch.manual_seed(0)
-    model = make_model(variant, mode, (2, 2), num_frames=13,
+    model = make_model(family, mode, (2, 2), num_frames=13,
                        hidden_channels=8)
     torch.manual_seed(0)
-    expected = build_model(variant, [2, 2], num_timesteps=6,
+    expected = build_model(family, [2, 2], num_timesteps=6,
                            hidden_channels=8, decoder=decoder,
                            encoder_dropout=dropout)
     assert model.config == expected.config
-    assert model.variant == variant
+    assert model.family.name == family
     assert same_model(model, expected)
     assert isinstance(model.decoder, StaticDecoder) == (mode == 'static')
 
@@ -119,7 +119,7 @@ def test_make_model_options():
     assert isinstance(model.decoder, RNNDecoder)
     static = make_model('nri', 'static', [2, 2], 13, 8, decoder='static')
     assert isinstance(static.decoder, StaticDecoder)
-    with pytest.raises(ValueError, match="'variant' must be one of"):
+    with pytest.raises(ValueError, match="'family' must be one of"):
         make_model('gnn', 'learned', [2, 2], 13, 8)
 
 

@@ -34,11 +34,11 @@ def _norm(grads):
                          if g is not None))
 
 
-@pytest.mark.parametrize('variant', ['nri', 'fnri', 'sfnri'])
+@pytest.mark.parametrize('family', ['nri', 'fnri', 'sfnri'])
 def test_encoder_learns_through_the_decoder(tiny_splits, first_batch,
-                                            variant):
+                                            family):
     torch.manual_seed(0)
-    model = build_model(variant, [2, 2], num_timesteps=6, hidden_channels=8)
+    model = build_model(family, [2, 2], num_timesteps=6, hidden_channels=8)
     config = TrainConfig(beta=0.0, prediction_steps=2)
     batch = first_batch(tiny_splits[0])
     if model.family.has_kl:
@@ -53,13 +53,13 @@ def test_encoder_learns_through_the_decoder(tiny_splits, first_batch,
     assert _norm(loss) > 0
 
 
-@pytest.mark.parametrize('variant', ['nri', 'fnri', 'sfnri'])
+@pytest.mark.parametrize('family', ['nri', 'fnri', 'sfnri'])
 def test_detached_edges_give_the_encoder_no_gradient(
-        tiny_splits, first_batch, monkeypatch, variant):
+        tiny_splits, first_batch, monkeypatch, family):
     # The control of the test above: the same check fails when the sampled
     # edges are cut from the encoder.
     torch.manual_seed(0)
-    model = build_model(variant, [2, 2], num_timesteps=6, hidden_channels=8)
+    model = build_model(family, [2, 2], num_timesteps=6, hidden_channels=8)
     sample = model.sample
     monkeypatch.setattr(
         model, 'sample',

@@ -9,9 +9,9 @@ from torch_geometric_fnri.training import TrainConfig, TrainingObjective
 ENC, DEC = slice(0, 6), slice(7, 13)
 
 
-def tiny_model(variant):
+def tiny_model(family):
     torch.manual_seed(0)
-    return build_model(variant, [2, 2], num_timesteps=6, hidden_channels=8)
+    return build_model(family, [2, 2], num_timesteps=6, hidden_channels=8)
 
 
 def learned_oracle(model, batch, config):
@@ -26,10 +26,10 @@ def learned_oracle(model, batch, config):
     return logits, pred, x_dec[:, 1:]
 
 
-@pytest.mark.parametrize('variant', ['nri', 'fnri'])
+@pytest.mark.parametrize('family', ['nri', 'fnri'])
 def test_learned_loss_is_nll_plus_beta_kl(tiny_splits, first_batch,
-                                          variant):
-    model = tiny_model(variant)
+                                          family):
+    model = tiny_model(family)
     config = TrainConfig(prediction_steps=2, beta=0.3, variance=1e-3)
     objective = TrainingObjective(model, config, ENC, DEC)
     batch = first_batch(tiny_splits[0])
@@ -65,10 +65,10 @@ def test_sfnri_loss_choice(tiny_splits, first_batch, sfnri_loss):
     assert out['loss'].requires_grad
 
 
-@pytest.mark.parametrize('variant', ['nri', 'fnri', 'sfnri'])
+@pytest.mark.parametrize('family', ['nri', 'fnri', 'sfnri'])
 def test_supervised_loss_is_the_models_loss(tiny_splits, first_batch,
-                                            variant):
-    model = tiny_model(variant)
+                                            family):
+    model = tiny_model(family)
     objective = TrainingObjective(model, TrainConfig(mode='supervised'),
                                   ENC, DEC)
     batch = first_batch(tiny_splits[0])

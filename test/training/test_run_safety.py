@@ -274,8 +274,8 @@ def test_a_newer_trainer_in_the_same_process_takes_the_directory_over(
     (dict(tau=0.9), "['sampler.arguments.tau']"),
     (dict(hard=True, skip_first=False),
      "['decoder.arguments.skip_first', 'sampler.arguments.hard']"),
-    (dict(variant='nri'), "['decoder.arguments.num_edge_types', "
-     "'sampler.arguments.num_edge_types', 'variant']"),
+    (dict(family='nri'), "['decoder.arguments.num_edge_types', "
+     "'family', 'sampler.arguments.num_edge_types']"),
     # Weights of other shapes.
     (dict(hidden_channels=16), "['decoder.arguments.hidden_channels', "
      "'encoder.arguments.hidden_channels']"),
@@ -287,7 +287,7 @@ def test_resume_with_another_model_is_refused(tmp_path, tiny_splits,
     before = _mtimes(run)
     arguments = dict(num_timesteps=6, hidden_channels=8)
     arguments.update(changes)
-    model = build_model(arguments.pop('variant', 'fnri'), [2, 2],
+    model = build_model(arguments.pop('family', 'fnri'), [2, 2],
                         **arguments)
     with pytest.raises(ValueError, match=re.escape(
             f"the model differs in {differ}") + ".*--overwrite"):

@@ -177,11 +177,36 @@ def test_a_run_written_before_models_carried_their_config_loads(
     # The global random state moves by the one model built, not by the
     # models the two stored arguments build to be compared.
     torch.set_rng_state(rng)
-    build_model(**arguments)
+    arguments = dict(arguments)
+    build_model(arguments.pop('variant'), **arguments)
     expected = torch.get_rng_state()
     torch.set_rng_state(rng)
     load_trained(str(copy))
     assert torch.equal(torch.get_rng_state(), expected)
+
+
+def test_a_run_that_names_the_family_variant_loads(trained, tmp_path):
+    # Runs written before the model family had one name stored it as the
+    # model config's 'variant'.
+    run_dir, trainer, _ = trained
+    copy = _copy(run_dir, tmp_path)
+
+    def renamed(model_config):
+        model_config = dict(model_config)
+        model_config['variant'] = model_config.pop('family')
+        return model_config
+
+    with open(copy / 'config.json') as f:
+        config = json.load(f)
+    config['run']['model'] = renamed(config['run']['model'])
+    with open(copy / 'config.json', 'w') as f:
+        json.dump(config, f)
+    best = copy / 'checkpoints' / 'best.pt'
+    state = torch.load(best, weights_only=True)
+    state['run']['model'] = renamed(state['run']['model'])
+    torch.save(state, best)
+    run = load_trained(str(copy))
+    assert run.model.config == trainer.model.config
 
 
 def test_inference_equals_the_trainers_evaluation(trained, tiny_splits):

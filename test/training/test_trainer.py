@@ -18,9 +18,9 @@ from torch_geometric_fnri.training import (
 ENC_FRAMES = 6  # 13 frames: encoder 0..5, decoder 7..12.
 
 
-def _model(variant='fnri', decoder='mlp', seed=0):
+def _model(family='fnri', decoder='mlp', seed=0):
     torch.manual_seed(seed)
-    return build_model(variant, [2, 2], num_timesteps=ENC_FRAMES,
+    return build_model(family, [2, 2], num_timesteps=ENC_FRAMES,
                        hidden_channels=8, decoder=decoder)
 
 
@@ -31,7 +31,7 @@ def _config(**kwargs):
     return TrainConfig(**defaults)
 
 
-@pytest.mark.parametrize('mode,variant', [
+@pytest.mark.parametrize('mode,family', [
     ('learned', 'fnri'),
     ('learned', 'nri'),
     ('learned', 'sfnri'),
@@ -39,8 +39,8 @@ def _config(**kwargs):
     ('true_graph', 'nri'),
     ('static', 'fnri'),
 ])
-def test_modes_end_to_end(tmp_path, tiny_splits, mode, variant):
-    model = _model(variant, 'static' if mode == 'static' else 'mlp')
+def test_modes_end_to_end(tmp_path, tiny_splits, mode, family):
+    model = _model(family, 'static' if mode == 'static' else 'mlp')
     trainer = Trainer(model, _config(mode=mode), *tiny_splits,
                       run_dir=str(tmp_path))
     result = trainer.fit()

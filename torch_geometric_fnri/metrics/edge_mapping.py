@@ -53,10 +53,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from torch_geometric_fnri.model_family import (
-    VARIANTS,
-    get_model_family,
-)
+from torch_geometric_fnri.model_family import get_model_family
 from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
 from .linear_assignment import lexicographic_max_assignment
@@ -85,17 +82,15 @@ def _digits(num_classes: List[int]) -> np.ndarray:
 
 def check_family(family: str) -> str:
     r"""Validates a model family name (one of
-    :data:`~torch_geometric_fnri.nn.VARIANTS`)."""
-    if family not in VARIANTS:
-        raise ValueError(f"'family' must be one of {list(VARIANTS)} "
-                         f"(got {family!r})")
-    return family
+    :data:`~torch_geometric_fnri.nn.MODEL_FAMILIES`; see
+    :func:`~torch_geometric_fnri.nn.get_model_family`)."""
+    return get_model_family(family).name
 
 
 def is_joint_family(family: str) -> bool:
     r"""Whether the mappings of :obj:`family` are joint (a bijection of
     the combined classes, NRI) rather than factorised."""
-    return get_model_family(check_family(family)).joint
+    return get_model_family(family).joint
 
 
 def _check_confusion(confusion, num_pred: int, num_target: int) -> np.ndarray:

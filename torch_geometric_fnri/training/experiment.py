@@ -1,4 +1,4 @@
-r"""One experiment of the fNRI paper: a simulated system, a model variant
+r"""One experiment of the fNRI paper: a simulated system, a model family
 and a training mode, wired together the same way by
 ``examples/springs_charges.py`` and ``benchmarks/reproduce``."""
 from typing import Tuple
@@ -71,7 +71,7 @@ def load_splits(
     return splits if splits is not None else load()
 
 
-def make_model(variant: str, mode: str, num_edge_types, num_frames: int,
+def make_model(family: str, mode: str, num_edge_types, num_frames: int,
                hidden_channels: int, frame_split: FrameSplit = FrameSplit(),
                **kwargs) -> RelationalInference:
     r"""Builds the model of one row of the paper's Tables 1 and 2: the
@@ -81,7 +81,8 @@ def make_model(variant: str, mode: str, num_edge_types, num_frames: int,
     :class:`~torch_geometric_fnri.nn.StaticDecoder`.
 
     Args:
-        variant (str): :obj:`'nri'`, :obj:`'fnri'` or :obj:`'sfnri'`.
+        family (str): The model family, :obj:`'nri'`, :obj:`'fnri'` or
+            :obj:`'sfnri'`.
         mode (str): :obj:`'learned'`, :obj:`'supervised'`,
             :obj:`'true_graph'` or :obj:`'static'`.
         num_edge_types (List[int]): The data's label layers.
@@ -99,7 +100,7 @@ def make_model(variant: str, mode: str, num_edge_types, num_frames: int,
     kwargs.setdefault('encoder_dropout',
                       SUPERVISED_DROPOUT if supervised else 0.0)
     decoder = decoder_for_mode(mode, kwargs.pop('decoder', 'mlp'))
-    return build_model(variant, list(num_edge_types),
+    return build_model(family, list(num_edge_types),
                        num_timesteps=frame_split.num_encoder_frames(
                            num_frames),
                        hidden_channels=hidden_channels, decoder=decoder,

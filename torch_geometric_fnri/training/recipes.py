@@ -1,6 +1,6 @@
 r"""Named training recipes: the paper's routine and a fast one.
 
-A recipe is everything about a run except the data and the model variant:
+A recipe is everything about a run except the data and the model family:
 the model's sizes and options (:func:`~torch_geometric_fnri.nn.build_model`
 arguments) and the :class:`TrainConfig` fields. ``'paper'`` is the fNRI
 paper's routine; ``'fast'`` is tuned to recover the interaction graph in
@@ -27,7 +27,7 @@ class Recipe:
         description (str): One line on what it is for.
         model (dict): Arguments of
             :func:`~torch_geometric_fnri.training.make_model` beyond the
-            variant, mode, edge types and frame count (at least
+            family, mode, edge types and frame count (at least
             :obj:`'hidden_channels'`).
         train (dict): :class:`TrainConfig` fields that differ from the
             defaults (the paper's).
@@ -70,7 +70,7 @@ class Recipe:
         (*e.g.* :obj:`epochs`, :obj:`seed`, :obj:`device`) on top."""
         return TrainConfig(**{**dict(self.train), **overrides})
 
-    def build_model(self, variant: str, mode: str, num_edge_types,
+    def build_model(self, family: str, mode: str, num_edge_types,
                     num_frames: int, **overrides):
         r"""The recipe's model (see
         :func:`~torch_geometric_fnri.training.make_model`), with
@@ -78,7 +78,7 @@ class Recipe:
         :obj:`frame_split=config.frame_split`)."""
         kwargs: Dict[str, Any] = {**dict(self.model), **overrides}
         hidden = kwargs.pop('hidden_channels')
-        return make_model(variant, mode, num_edge_types, num_frames, hidden,
+        return make_model(family, mode, num_edge_types, num_frames, hidden,
                           **kwargs)
 
 

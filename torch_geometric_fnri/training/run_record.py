@@ -27,21 +27,34 @@ def read_run_record(record: Optional[Dict[str, Any]]
     :obj:`'num_features'`: the model they build gives its config (the
     global random state is left as it was). Arguments of :obj:`None` (a
     model that :func:`build_model` did not make) give no config and no
-    feature count.
+    feature count. Records written before the model family had one name
+    call it :obj:`'variant'` (in the config or the arguments).
 
     Args:
         record (dict, optional): The record as stored.
     """
-    if record is None or 'model_arguments' not in record:
-        return record
+    if record is None:
+        return None
     record = dict(record)
-    arguments = record.pop('model_arguments')
-    record['model'] = None
-    if arguments is not None:
-        with torch.random.fork_rng(devices=[]):
-            record['model'] = build_model(**arguments).config
-        record['num_features'] = arguments['in_channels']
+    if 'model_arguments' in record:
+        arguments = record.pop('model_arguments')
+        record['model'] = None
+        if arguments is not None:
+            with torch.random.fork_rng(devices=[]):
+                record['model'] = build_model(
+                    **_family_named(arguments)).config
+            record['num_features'] = arguments['in_channels']
+    elif record.get('model') is not None:
+        record['model'] = _family_named(record['model'])
     return record
+
+
+def _family_named(values: Dict[str, Any]) -> Dict[str, Any]:
+    # The model family under its name, 'family', not its former 'variant'.
+    values = dict(values)
+    if 'variant' in values:
+        values['family'] = values.pop('variant')
+    return values
 
 
 def refuse_other_model(first: Optional[Dict[str, Any]],

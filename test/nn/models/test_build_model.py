@@ -4,7 +4,7 @@ import torch
 from torch_geometric_fnri.nn import build_model
 from torch_geometric_fnri.utils import fully_connected_edge_index
 
-TABLE_3 = {  # (variant, label layers): (encoder, decoder)
+TABLE_3 = {  # (family, label layers): (encoder, decoder)
     ('nri', (2, 2)): (710660, 406020),
     ('fnri', (2, 2)): (710660, 406020),
     ('fnri', (2, 2, 2)): (711174, 542212),
@@ -20,8 +20,8 @@ def _count(module):
 
 @pytest.mark.parametrize('key', list(TABLE_3))
 def test_parameter_counts_match_paper(key):
-    variant, layers = key
-    model = build_model(variant, list(layers))
+    family, layers = key
+    model = build_model(family, list(layers))
     assert (_count(model.encoder), _count(model.decoder)) == TABLE_3[key]
 
 
@@ -48,7 +48,7 @@ def test_split_point_heads():
 
 
 def test_build_model_errors():
-    with pytest.raises(ValueError, match="'variant'"):
+    with pytest.raises(ValueError, match="'family'"):
         build_model('vae', [2, 2])
     with pytest.raises(ValueError, match="'encoder'"):
         build_model('fnri', [2, 2], encoder='gru')

@@ -47,7 +47,7 @@ def _assert_same_outputs(model, other, batch):
             assert torch.equal(out, expected)
 
 
-@pytest.mark.parametrize('variant,kwargs', [
+@pytest.mark.parametrize('family,kwargs', [
     ('fnri', {}),
     ('nri', dict(decoder='rnn', tau=0.7, hard=True)),
     ('sfnri', dict(split_point=1, sharpness=2.0, symmetric=True)),
@@ -55,10 +55,10 @@ def _assert_same_outputs(model, other, batch):
                   central_forces=True, encoder_dropout=0.1)),
     ('fnri', dict(decoder='static', skip_first=False)),
 ])
-def test_config_builds_the_model_of_build_model(batch_factory, variant,
+def test_config_builds_the_model_of_build_model(batch_factory, family,
                                                 kwargs):
     torch.manual_seed(0)
-    model = build_model(variant, [2, 2], num_timesteps=14,
+    model = build_model(family, [2, 2], num_timesteps=14,
                         hidden_channels=8, **kwargs)
     rebuilt = _rebuilt(model)
     assert rebuilt.config == model.config
@@ -79,7 +79,7 @@ def test_config_builds_a_model_composed_by_hand(batch_factory):
         in_channels=4, hidden_channels=8, out_channels=[2, 3], dropout=0.0,
         factor=True, split_point=1)}
     assert config['decoder']['arguments']['reference_average'] is True
-    assert (config['variant'], config['num_edge_types'],
+    assert (config['family'], config['num_edge_types'],
             config['symmetric']) == ('fnri', [2, 3], False)
     _assert_same_outputs(model, _rebuilt(model),
                          batch_factory([3, 3], num_frames=14))
@@ -103,11 +103,11 @@ def test_a_part_of_ones_own_is_named_and_not_built():
 def test_from_config_refuses_what_is_no_config():
     config = build_model('fnri', [2, 2], hidden_channels=8).config
     with pytest.raises(ValueError, match=r"'config' must be a dict of "
-                       r"\['decoder', 'encoder', 'num_edge_types', "
-                       r"'sampler', 'symmetric', 'variant'\]"):
+                       r"\['decoder', 'encoder', 'family', "
+                       r"'num_edge_types', 'sampler', 'symmetric'\]"):
         RelationalInference.from_config({**config, 'extra': 1})
     with pytest.raises(ValueError, match="'config' must be a dict"):
         RelationalInference.from_config([config])
     del config['symmetric']
-    with pytest.raises(ValueError, match="got .*'variant'\\]"):
+    with pytest.raises(ValueError, match="got .*'sampler'\\]"):
         RelationalInference.from_config(config)

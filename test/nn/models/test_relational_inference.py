@@ -15,8 +15,8 @@ from torch_geometric_fnri.nn import (
 LABELS = torch.tensor([[0, 0], [0, 1], [1, 0], [1, 1]])
 
 
-def _small(variant, layers=(2, 2), **kwargs):
-    return build_model(variant, list(layers), num_timesteps=6,
+def _small(family, layers=(2, 2), **kwargs):
+    return build_model(family, list(layers), num_timesteps=6,
                        hidden_channels=8, **kwargs)
 
 
@@ -78,8 +78,8 @@ def test_losses_of_the_wrapper():
 
 def test_forward_modes(batch_factory):
     batch = batch_factory([5, 3], num_frames=6)
-    for variant in ('nri', 'fnri', 'sfnri'):
-        model = _small(variant)
+    for family in ('nri', 'fnri', 'sfnri'):
+        model = _small(family)
         pred, logits, z = model(batch.x, batch.edge_index, pred_steps=2)
         assert pred.shape == (8, 5, 4)
         assert logits.shape == z.shape == (26, model.sampler.width)
@@ -180,20 +180,20 @@ def test_compiled_training_step_with_dynamic_batch_sizes(
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
-@pytest.mark.parametrize('variant,encoder,decoder', [
+@pytest.mark.parametrize('family,encoder,decoder', [
     ('nri', 'mlp', 'mlp'),
     ('fnri', 'mlp', 'mlp'),
     ('fnri', 'cnn', 'rnn'),
     ('sfnri', 'mlp', 'mlp'),
 ])
-def test_cuda_matches_cpu(batch_factory, variant, encoder, decoder):
+def test_cuda_matches_cpu(batch_factory, family, encoder, decoder):
     # The same weights and input on a CUDA device give the CPU's
     # predictions, logits, edge weights and gradients (TF32 off: exact
     # float32 products on both).
     frames = 16 if encoder == 'cnn' else 6  # The CNN needs 14 or more.
     batch = batch_factory([5, 3], num_frames=frames)
     torch.manual_seed(0)
-    model = build_model(variant, [2, 2], num_timesteps=frames,
+    model = build_model(family, [2, 2], num_timesteps=frames,
                         hidden_channels=8, encoder=encoder, decoder=decoder)
     results = []
     matmul_tf32 = torch.backends.cuda.matmul.allow_tf32
@@ -248,12 +248,12 @@ def _trained_step(model, batch):
     optimizer.step()
 
 
-@pytest.mark.parametrize('variant', ['nri', 'fnri', 'sfnri'])
+@pytest.mark.parametrize('family', ['nri', 'fnri', 'sfnri'])
 @pytest.mark.parametrize('decoder', ['mlp', 'rnn'])
-def test_reset_parameters_after_training(batch_factory, variant, decoder):
+def test_reset_parameters_after_training(batch_factory, family, decoder):
     batch = batch_factory([4, 4], num_frames=6)
     torch.manual_seed(0)
-    model = _small(variant, decoder=decoder)
+    model = _small(family, decoder=decoder)
     fresh = _parameters(model)
     _trained_step(model, batch)
     trained = _parameters(model)
@@ -274,7 +274,7 @@ def test_reset_parameters_after_training(batch_factory, variant, decoder):
     # the same seed gives the parameters of another fresh model reset.
     torch.manual_seed(2)
     model.reset_parameters()
-    other = _small(variant, decoder=decoder)
+    other = _small(family, decoder=decoder)
     torch.manual_seed(2)
     other.reset_parameters()
     reset = _parameters(model)

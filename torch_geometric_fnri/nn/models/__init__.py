@@ -7,7 +7,7 @@ from .mlp_decoder import MLPDecoder
 from .rnn_decoder import RNNDecoder
 from .static_decoder import StaticDecoder
 from torch_geometric_fnri.model_family import (
-    VARIANTS,
+    MODEL_FAMILIES,
     ModelFamily,
     get_model_family,
 )
@@ -23,7 +23,7 @@ __all__ = [
     'RNNDecoder',
     'StaticDecoder',
     'ModelFamily',
-    'VARIANTS',
+    'MODEL_FAMILIES',
     'get_model_family',
     'RelationalInference',
     'build_model',

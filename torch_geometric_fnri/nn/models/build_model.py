@@ -16,7 +16,7 @@ from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 from torch_geometric_fnri.utils.int_checks import is_int
 
 
-def build_model(variant: str, num_edge_types: List[int],
+def build_model(family: str, num_edge_types: List[int],
                 num_timesteps: int = 49, in_channels: int = 4,
                 hidden_channels: int = 256, encoder: str = 'mlp',
                 decoder: str = 'mlp', skip_first: bool = True,
@@ -31,7 +31,8 @@ def build_model(variant: str, num_edge_types: List[int],
     :class:`RelationalInference` model.
 
     Args:
-        variant (str): :obj:`'nri'`, :obj:`'fnri'` or :obj:`'sfnri'`.
+        family (str): The model family, :obj:`'nri'`, :obj:`'fnri'` or
+            :obj:`'sfnri'` (see :class:`ModelFamily`).
         num_edge_types (List[int]): The data's label layers :math:`[K_l]`
             (*e.g.* :obj:`[2, 2]` for springs + charges). NRI uses
             :math:`\prod_l K_l` types, fNRI one layer-graph per entry, sfNRI
@@ -86,7 +87,7 @@ def build_model(variant: str, num_edge_types: List[int],
     again (:meth:`RelationalInference.from_config`; trained runs store it,
     see :func:`~torch_geometric_fnri.training.load_trained`).
     """
-    family = get_model_family(variant)
+    model_family = get_model_family(family)
     layers = as_edge_type_counts(num_edge_types)
     if any(k < 2 for k in layers):
         raise ValueError(f"every layer-graph needs at least 2 edge types "
@@ -97,14 +98,14 @@ def build_model(variant: str, num_edge_types: List[int],
         if not is_int(value) or value < 1:
             raise ValueError(f"'{name}' must be a positive int "
                              f"(got {value!r})")
-    model_types = family.model_edge_types(layers)
-    skip_first = skip_first and family.has_non_edge
+    model_types = model_family.model_edge_types(layers)
+    skip_first = skip_first and model_family.has_non_edge
     width = sum(model_types)
-    if split_point != 0 and not family.has_split_heads:
+    if split_point != 0 and not model_family.has_split_heads:
         raise ValueError(f"'split_point={split_point}' needs fNRI or sfNRI; "
                          f"NRI has a single layer-graph")
 
-    heads = family.encoder_heads(layers)
+    heads = model_family.encoder_heads(layers)
     out_channels = heads if split_point else width
     if encoder == 'mlp':
         enc = MLPEncoder(num_timesteps * in_channels, hidden_channels,
@@ -139,7 +140,7 @@ def build_model(variant: str, num_edge_types: List[int],
                              f"(got decoder={decoder!r})")
 
     sampler = MultiplexEdgeSampler(model_types, tau=tau, hard=hard,
-                                   mode=family.sampler_mode,
+                                   mode=model_family.sampler_mode,
                                    sharpness=sharpness)
-    return RelationalInference(enc, dec, sampler, variant, layers,
+    return RelationalInference(enc, dec, sampler, family, layers,
                                symmetric=symmetric)

@@ -73,7 +73,8 @@ class RelationalInference(torch.nn.Module):
         decoder (torch.nn.Module): Maps :obj:`(x, edge_index, edge_weight,
             pred_steps)` to predictions :obj:`[N, T - 1, D]`.
         sampler (MultiplexEdgeSampler): The edge sampler (width :math:`W`).
-        variant (str): :obj:`'nri'`, :obj:`'fnri'` or :obj:`'sfnri'`.
+        family (str): The name of the model's :attr:`family`,
+            :obj:`'nri'`, :obj:`'fnri'` or :obj:`'sfnri'`.
         num_edge_types (List[int]): The data's label layers
             :math:`[K_1, \ldots, K_L]`.
         symmetric (bool, optional): If set to :obj:`True`, :meth:`encode`
@@ -84,11 +85,11 @@ class RelationalInference(torch.nn.Module):
             (default: :obj:`False`)
     """
     def __init__(self, encoder: torch.nn.Module, decoder: torch.nn.Module,
-                 sampler: MultiplexEdgeSampler, variant: str,
+                 sampler: MultiplexEdgeSampler, family: str,
                  num_edge_types: List[int], symmetric: bool = False):
         super().__init__()
         self.symmetric = symmetric
-        self.family = get_model_family(variant)
+        self.family = get_model_family(family)
         self.encoder = encoder
         self.decoder = decoder
         self.sampler = sampler
@@ -99,16 +100,11 @@ class RelationalInference(torch.nn.Module):
         if sampler.width != sum(self.model_edge_types):
             raise ValueError(
                 f"'sampler' must have width {sum(self.model_edge_types)} "
-                f"for variant {variant!r} and num_edge_types="
+                f"for family {family!r} and num_edge_types="
                 f"{self.num_edge_types} (got {sampler.width})")
         if sampler.mode != self.family.sampler_mode:
             raise ValueError(f"'sampler' mode must be 'sigmoid' exactly for "
                              f"'sfnri' (got {sampler.mode!r})")
-
-    @property
-    def variant(self) -> str:
-        r"""The name of the model's :attr:`family`."""
-        return self.family.name
 
     @property
     def pred_num_classes(self) -> List[int]:
@@ -124,15 +120,15 @@ class RelationalInference(torch.nn.Module):
 
     @property
     def config(self) -> Dict[str, Any]:
-        r"""What builds this model again, as plain (JSON) data: its
-        :obj:`variant`, :obj:`num_edge_types` and :obj:`symmetric`, and for
-        every part (:data:`PARTS`) a dict of its :obj:`'class'` and
+        r"""What builds this model again, as plain (JSON) data: the name
+        of its :obj:`family`, :obj:`num_edge_types` and :obj:`symmetric`,
+        and for every part (:data:`PARTS`) a dict of its :obj:`'class'` and
         :obj:`'arguments'`: the class name and constructor arguments of one
         of the package's layers (:data:`LAYERS`), or the module-qualified
         class name and :obj:`None` for a module of another kind, which
         :meth:`from_config` cannot build."""
         return {
-            'variant': self.variant,
+            'family': self.family.name,
             'num_edge_types': list(self.num_edge_types),
             'symmetric': bool(self.symmetric),
             **{part: _part_config(getattr(self, part)) for part in PARTS},
@@ -150,7 +146,7 @@ class RelationalInference(torch.nn.Module):
         Args:
             config (dict): A model's :attr:`config`.
         """
-        keys = {'variant', 'num_edge_types', 'symmetric', *PARTS}
+        keys = {'family', 'num_edge_types', 'symmetric', *PARTS}
         if not isinstance(config, dict) or set(config) != keys:
             found = sorted(config) if isinstance(config, dict) else config
             raise ValueError(f"'config' must be a dict of {sorted(keys)}, "
@@ -158,7 +154,7 @@ class RelationalInference(torch.nn.Module):
                              f"{found!r})")
         parts = {part: _build_part(part, config[part]) for part in PARTS}
         return cls(parts['encoder'], parts['decoder'], parts['sampler'],
-                   config['variant'], config['num_edge_types'],
+                   config['family'], config['num_edge_types'],
                    symmetric=config['symmetric'])
 
     def reset_parameters(self):
@@ -332,7 +328,7 @@ class RelationalInference(torch.nn.Module):
                                        self.num_edge_types)
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(variant={self.variant!r}, '
+        return (f'{self.__class__.__name__}(family={self.family.name!r}, '
                 f'num_edge_types={self.num_edge_types}, '
                 f'symmetric={self.symmetric},\n'
                 f'  encoder={self.encoder},\n  decoder={self.decoder},\n'
