@@ -24,13 +24,14 @@ from .experiment import (
     make_model,
 )
 from .loaders import TensorBatchLoader, make_loader
+from .non_finite_loss import NonFiniteLossError
 from .objective import TrainingObjective
 from .progress_line import progress_printer
 from .recipes import RECIPES, Recipe, get_recipe
 from .results_table import NOT_LEARNT_MARGIN, results_table
 from .run_directory import RunDirectory, RunDirectoryInUseError
 from .trained_run import TrainedRun, load_trained
-from .trainer import NonFiniteLossError, Trainer
+from .trainer import Trainer
 from .training_mode import MODES, TrainingMode, get_training_mode
 
 __all__ = [

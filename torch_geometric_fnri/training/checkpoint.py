@@ -3,7 +3,6 @@ the checkpoints of a training run (:class:`RunCheckpoints`: claiming a run
 directory, saving, resuming, reloading the best epoch)."""
 import copy
 import os
-import pickle
 import os.path as osp
 import random
 from typing import Any, Dict, Optional
@@ -279,11 +278,12 @@ class RunCheckpoints:
             earlier = self.run_dir.run_files()
             if earlier:
                 names = [osp.relpath(p, self.run_dir.path) for p in earlier]
+                last = osp.relpath(path, self.run_dir.path)
                 raise FileNotFoundError(
                     f"cannot resume: '{self.run_dir.path}' holds a run "
-                    f"({names}) but no '{osp.relpath(path, self.run_dir.path)}'"
-                    f" to continue from; restore it, or start the run again "
-                    f"with overwrite=True (--overwrite)")
+                    f"({names}) but no '{last}' to continue from; restore "
+                    f"it, or start the run again with overwrite=True "
+                    f"(--overwrite)")
             return None
         self.run_dir.read_log()  # Raises on a damaged log, before training.
         try:

@@ -7,6 +7,7 @@ from torch import Tensor
 from torch_geometric_fnri.losses import cauchy_nll, gaussian_nll
 
 from .config import TrainConfig
+from .distributed import DistributedInfo
 
 
 class TrainingObjective(torch.nn.Module):
@@ -136,3 +137,26 @@ class TrainingObjective(torch.nn.Module):
                                       prior=self.prior)
             out['loss'] = out['nll'] + config.beta * out['kl']
         return out
+
+
+def training_step_module(objective: TrainingObjective,
+                         dist: DistributedInfo) -> torch.nn.Module:
+    r"""The module a training step calls: :obj:`objective`, in a
+    distributed run wrapped in
+    :class:`~torch.nn.parallel.DistributedDataParallel` (which synchronises
+    the gradients of what runs through it), and compiled by
+    :func:`torch.compile` (static shapes) under :obj:`config.compile`.
+
+    Args:
+        objective (TrainingObjective): The loss of a batch.
+        dist (DistributedInfo): This process's rank, world size and device.
+    """
+    module: torch.nn.Module = objective
+    if dist.enabled:
+        device = dist.device
+        module = torch.nn.parallel.DistributedDataParallel(
+            module, find_unused_parameters=True,
+            device_ids=[device.index] if device.type == 'cuda' else None)
+    if objective.config.compile:
+        module = torch.compile(module, dynamic=False)
+    return module

@@ -18,6 +18,35 @@ from torch_geometric_fnri.nn import build_model
 RESUMABLE_MODEL_SETTINGS = ('decoder.arguments.checkpoint', )
 
 
+def make_run_record(model: torch.nn.Module, reference: Sequence,
+                    encoder_frames: slice,
+                    layer_names: Sequence[str]) -> Dict[str, Any]:
+    r"""The run record of a run that trains :obj:`model` on data like
+    :obj:`reference`.
+
+    Args:
+        model (torch.nn.Module): A
+            :class:`~torch_geometric_fnri.nn.RelationalInference` model.
+        reference (Sequence[Data]): A split of the run: its first graph
+            gives the frame and feature counts, its :obj:`stats` (a
+            :class:`~torch_geometric_fnri.transforms.TrajectoryNormalizer`,
+            if it has one) the normalizer.
+        encoder_frames (slice): The frames the encoder reads.
+        layer_names (Sequence[str]): The names of the label layers.
+    """
+    num_frames, num_features = reference[0].x.shape[1:]
+    stats = getattr(reference, 'stats', None)
+    return {
+        'model': model.config,
+        'num_frames': num_frames,
+        'num_features': num_features,
+        'encoder_frames': [encoder_frames.start, encoder_frames.stop],
+        'normalizer': (stats.to_dict() if hasattr(stats, 'to_dict')
+                       else None),
+        'layer_names': list(layer_names),
+    }
+
+
 def read_run_record(record: Optional[Dict[str, Any]]
                     ) -> Optional[Dict[str, Any]]:
     r"""A run record as stored, in the current layout. Records written
