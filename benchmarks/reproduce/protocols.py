@@ -54,7 +54,8 @@ PROTOCOLS: Dict[str, Protocol] = {
     # about 3 hours on 2 CPU cores (I+C 87 min, I+C+F 97 min).
     'cpu': Protocol(systems=PAPER_SYSTEMS, models=MODEL_FAMILIES,
                     modes=MODES, seeds=(0, 1),
-                    num_simulations=(4000, 1000, 1000), hidden=64, epochs=25, batch_size=64, lr=1e-3),
+                    num_simulations=(4000, 1000, 1000), hidden=64,
+                    epochs=25, batch_size=64, lr=1e-3),
     # The reference code's CPU learning curve (curves.REFERENCE_CURVE_FILE):
     # fNRI on I+C, 10k/2k/2k, hidden 256, batch 128, lr 5e-4, seed 1,
     # 15 epochs, to compare epoch by epoch and minute by minute.
@@ -66,7 +67,8 @@ PROTOCOLS: Dict[str, Protocol] = {
     # penalty on sfNRI for I+C.
     'paper': Protocol(systems=PAPER_SYSTEMS, models=MODEL_FAMILIES,
                       modes=MODES, seeds=(0, 1, 2),
-                      num_simulations=(50000, 10000, 10000), hidden=256, epochs=500, sfnri_ic_weight_decay=True),
+                      num_simulations=(50000, 10000, 10000), hidden=256,
+                      epochs=500, sfnri_ic_weight_decay=True),
 }
 
 
