@@ -46,6 +46,8 @@ def test_round_trip_and_errors():
     assert '"mode": "true_graph"' in config.to_json()
     with pytest.raises(ValueError, match="unknown TrainConfig fields"):
         TrainConfig.from_dict({'lr': 1e-3, 'learning_rate': 1})
+    with pytest.raises(TypeError, match='positional'):  # Keyword-only.
+        TrainConfig('true_graph')
     with pytest.raises(ValueError, match="'mode' must be one of"):
         TrainConfig(mode='unsupervised')
     with pytest.raises(TypeError, match="'epochs' must be an int"):

@@ -17,11 +17,21 @@ ROUTINES = {'fnri': False, 'nri': True}
 SFNRI_LOSSES = ('mse', 'nll')
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TrainConfig:
     r"""Everything that defines a training run; defaults are the paper's
     (Section 7 of `"Factorised Neural Relational Inference for
     Multi-Interaction Systems" <https://arxiv.org/abs/1905.08721>`_).
+
+    The fields are keyword-only and come in groups, by job: the objective
+    (:obj:`mode` to :obj:`cauchy_scale`), the frames and the decoder
+    rollouts (:obj:`routine` to :obj:`layer_graph_schedule`), optimisation
+    (:obj:`lr` to :obj:`compile`), the data and its batches
+    (:obj:`batch_size` to :obj:`data_on_device`), the run's length
+    (:obj:`epochs`, :obj:`max_epochs`, :obj:`patience`), evaluation
+    (:obj:`stochastic_eval`, :obj:`accuracy_batch_size`) and the run
+    itself (:obj:`seed`, :obj:`device`, :obj:`progress`,
+    :obj:`tensorboard`).
 
     The configuration is saved to ``config.json`` in the run directory and
     inside every checkpoint; :meth:`to_dict` / :meth:`from_dict` round-trip
@@ -34,6 +44,25 @@ class TrainConfig:
             :obj:`'true_graph'` (decoder only, fed the ground-truth edges)
             or :obj:`'static'` (no training; evaluation of a
             :class:`StaticDecoder` model). (default: :obj:`'learned'`)
+        variance (float, optional): :math:`\sigma^2` of the Gaussian
+            likelihood. (default: :obj:`5e-5`)
+        beta (float, optional): Weight of the KL term. (default: :obj:`1.0`)
+        non_edge_prior (float, optional): If set, the KL term is taken to a
+            sparsity prior with this probability on the non-edge type of
+            every layer-graph (see :obj:`sparsity_prior` of
+            :class:`~torch_geometric_fnri.nn.RelationalInference`; NRI/fNRI
+            only) instead of the uniform prior. (default: :obj:`None`)
+        sfnri_loss (str, optional): sfNRI training loss in the
+            :obj:`'learned'` mode: :obj:`'mse'` (the reference: mean squared
+            error over all elements, no KL) or :obj:`'nll'` (Gaussian NLL).
+            (default: :obj:`'mse'`)
+        cauchy_scale (float, optional): If set, the reconstruction term of
+            the learned and true-graph modes (and sfNRI's :obj:`'nll'`) is
+            the robust :func:`~torch_geometric_fnri.losses.cauchy_nll` of
+            this scale instead of the Gaussian NLL, and the best checkpoint
+            is selected by its validation value (:obj:`valid_cauchy_nll_m`).
+            The Gaussian :obj:`nll_*` metrics are reported either way.
+            (default: :obj:`None`)
         routine (str, optional): The frames of training and validation,
             named after the paper whose routine it is (any model trains with
             either): :obj:`'fnri'` (the encoder sees the first frames, the
@@ -61,33 +90,24 @@ class TrainConfig:
             of this many consecutive decoder frames per batch (at least 2)
             instead of all of them: cheaper updates. Validation and test
             use all decoder frames. (default: :obj:`None`)
+        burn_in_steps (int, optional): Train an RNN decoder with ground-truth
+            inputs for the first :obj:`burn_in_steps` steps of the decoder
+            frames and its own predictions afterwards (NRI's burn-in)
+            instead of :math:`M`-step re-anchored rollouts. Evaluation keeps
+            the :math:`M`-step rollouts. (default: :obj:`None`)
         layer_graph_schedule (Sequence[int], optional): A curriculum over
             the layer-graphs (fNRI, sfNRI): the update counts, in
             increasing order, at which the second, third, ... layer-graph
             join the training rollouts, one entry per layer-graph after the
             first. Until its entry is reached a layer-graph's samples are
             replaced by the non-edge in training (see
-            :meth:`~torch_geometric_fnri.nn.MultiplexEdgeSampler.keep_layer_graphs`
-            and :meth:`active_layer_graphs_at`), so the decoder first fits
+            :obj:`keep_layer_graphs` of
+            :class:`~torch_geometric_fnri.nn.MultiplexEdgeSampler` and
+            :meth:`active_layer_graphs_at`), so the decoder first fits
             the interaction that the first layer-graph finds (the
             strongest) and each later layer-graph starts on what is left
             unexplained. Validation and test use every layer-graph.
             (default: :obj:`None`)
-        box_symmetry_augmentation (bool, optional): Give every training
-            graph of every batch one of the eight symmetries of the square
-            box (:class:`~torch_geometric_fnri.transforms.RandomBoxSymmetry`,
-            drawn from the global torch generator; the features must be
-            (x, y, vx, vy), normalised as the datasets of this library do
-            or in physical units). Validation and test see the data as it
-            is. (default: :obj:`False`)
-        epochs (int, optional): Total number of epochs. (default:
-            :obj:`500`)
-        max_epochs (int, optional): Stop this invocation once this many
-            epochs are done in total (to split a run across jobs; resume
-            continues it). :obj:`None` runs to :obj:`epochs`.
-            (default: :obj:`None`)
-        batch_size (int, optional): Global batch size (divided among the
-            processes of a distributed run). (default: :obj:`128`)
         lr (float, optional): Adam learning rate. (default: :obj:`5e-4`)
         weight_decay (float, optional): Adam L2 penalty (the paper used
             5e-8 / 2e-5 for sfNRI on I+C). (default: :obj:`0.0`)
@@ -100,31 +120,6 @@ class TrainConfig:
             scheduler is stepped after each epoch and the rate halves at
             200, 400; :obj:`True` reproduces the reference.
             (default: :obj:`False`)
-        variance (float, optional): :math:`\sigma^2` of the Gaussian
-            likelihood. (default: :obj:`5e-5`)
-        beta (float, optional): Weight of the KL term. (default: :obj:`1.0`)
-        non_edge_prior (float, optional): If set, the KL term is taken to a
-            sparsity prior with this probability on the non-edge type of
-            every layer-graph (see
-            :meth:`~torch_geometric_fnri.nn.RelationalInference.sparsity_prior`;
-            NRI/fNRI only) instead of the uniform prior. (default:
-            :obj:`None`)
-        burn_in_steps (int, optional): Train an RNN decoder with ground-truth
-            inputs for the first :obj:`burn_in_steps` steps of the decoder
-            frames and its own predictions afterwards (NRI's burn-in)
-            instead of :math:`M`-step re-anchored rollouts. Evaluation keeps
-            the :math:`M`-step rollouts. (default: :obj:`None`)
-        cauchy_scale (float, optional): If set, the reconstruction term of
-            the learned and true-graph modes (and sfNRI's :obj:`'nll'`) is
-            the robust :func:`~torch_geometric_fnri.losses.cauchy_nll` of
-            this scale instead of the Gaussian NLL, and the best checkpoint
-            is selected by its validation value (:obj:`valid_cauchy_nll_m`).
-            The Gaussian :obj:`nll_*` metrics are reported either way.
-            (default: :obj:`None`)
-        sfnri_loss (str, optional): sfNRI training loss in the
-            :obj:`'learned'` mode: :obj:`'mse'` (the reference: mean squared
-            error over all elements, no KL) or :obj:`'nll'` (Gaussian NLL).
-            (default: :obj:`'mse'`)
         grad_clip (float, optional): Clip the gradient norm to this value.
             (default: :obj:`None`)
         compile (bool, optional): Run the training step (the loss of a
@@ -135,6 +130,27 @@ class TrainConfig:
             first steps, and the first after each change of shape, wait for
             the compiler (on a CPU it needs a C++ compiler). Evaluation
             stays eager. (default: :obj:`False`)
+        batch_size (int, optional): Global batch size (divided among the
+            processes of a distributed run). (default: :obj:`128`)
+        box_symmetry_augmentation (bool, optional): Give every training
+            graph of every batch one of the eight symmetries of the square
+            box (:class:`~torch_geometric_fnri.transforms.RandomBoxSymmetry`,
+            drawn from the global torch generator; the features must be
+            (x, y, vx, vy), normalised as the datasets of this library do
+            or in physical units). Validation and test see the data as it
+            is. (default: :obj:`False`)
+        data_on_device (bool, optional): Keep each split as a few stacked
+            tensors on the device and slice batches from them (needs all
+            graphs of a split to have the same number of nodes); otherwise
+            batches come from :class:`torch_geometric.loader.DataLoader`.
+            Both draw the same shuffled order from the seeded generator.
+            (default: :obj:`True`)
+        epochs (int, optional): Total number of epochs. (default:
+            :obj:`500`)
+        max_epochs (int, optional): Stop this invocation once this many
+            epochs are done in total (to split a run across jobs; resume
+            continues it). :obj:`None` runs to :obj:`epochs`.
+            (default: :obj:`None`)
         patience (int, optional): Stop when the selection metric has not
             improved for this many epochs. (default: :obj:`None`)
         stochastic_eval (bool, optional): Evaluate with sampled (soft
@@ -147,48 +163,49 @@ class TrainConfig:
             generator. (default: :obj:`42`)
         device (str, optional): :obj:`'cpu'`, :obj:`'cuda'`, ... or
             :obj:`'auto'`. (default: :obj:`'auto'`)
-        data_on_device (bool, optional): Keep each split as a few stacked
-            tensors on the device and slice batches from them (needs all
-            graphs of a split to have the same number of nodes); otherwise
-            batches come from :class:`torch_geometric.loader.DataLoader`.
-            Both draw the same shuffled order from the seeded generator.
-            (default: :obj:`True`)
         progress (bool, optional): Show progress bars; :obj:`None` shows them
             only when stdout and stderr are terminals. (default: :obj:`None`)
         tensorboard (bool, optional): Also log to TensorBoard when it is
             installed. (default: :obj:`True`)
     """
+    # The objective: what is trained, and its loss.
     mode: str = 'learned'
+    variance: float = 5e-5
+    beta: float = 1.0
+    non_edge_prior: Optional[float] = None
+    sfnri_loss: str = 'mse'
+    cauchy_scale: Optional[float] = None
+    # The frames and the decoder rollouts.
     routine: str = 'fnri'
     encoder_frames: Optional[int] = None
     decoder_start: Optional[int] = None
     prediction_steps: int = 10
     prediction_steps_schedule: Optional[Sequence[Tuple[int, int]]] = None
     decoder_window: Optional[int] = None
+    burn_in_steps: Optional[int] = None
     layer_graph_schedule: Optional[Sequence[int]] = None
-    box_symmetry_augmentation: bool = False
-    epochs: int = 500
-    max_epochs: Optional[int] = None
-    batch_size: int = 128
+    # Optimisation.
     lr: float = 5e-4
     weight_decay: float = 0.0
     lr_decay_epochs: int = 200
     lr_gamma: float = 0.5
     reference_lr_schedule: bool = False
-    variance: float = 5e-5
-    beta: float = 1.0
-    non_edge_prior: Optional[float] = None
-    burn_in_steps: Optional[int] = None
-    cauchy_scale: Optional[float] = None
-    sfnri_loss: str = 'mse'
     grad_clip: Optional[float] = None
     compile: bool = False
+    # The data and its batches.
+    batch_size: int = 128
+    box_symmetry_augmentation: bool = False
+    data_on_device: bool = True
+    # How long the run trains, and early stopping.
+    epochs: int = 500
+    max_epochs: Optional[int] = None
     patience: Optional[int] = None
+    # Evaluation.
     stochastic_eval: bool = False
     accuracy_batch_size: int = 128
+    # The run: random seed, device and output.
     seed: int = 42
     device: str = 'auto'
-    data_on_device: bool = True
     progress: Optional[bool] = None
     tensorboard: bool = True
 
