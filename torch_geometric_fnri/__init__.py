@@ -1,5 +1,6 @@
 """Neural relational inference (NRI, fNRI, sfNRI) for PyTorch Geometric."""
 from . import (
+    baselines,
     datasets,
     losses,
     metrics,
@@ -13,6 +14,7 @@ from . import (
 __version__ = '0.1.0'
 
 __all__ = [
+    'baselines',
     'datasets',
     'losses',
     'metrics',
