@@ -33,6 +33,8 @@ from .kuramoto import (
 )
 from .kuramoto_dataset import KuramotoDataset
 from .physics_system_dataset import PhysicsSystemDataset
+from .power_grids import GRID_CASES, PowerGrid, load_power_grid
+from .real_networks import REAL_NETWORKS, RealNetwork
 from .simulation import (
     Trajectories,
     sample_initial_state,
@@ -51,6 +53,13 @@ from .structinfer import (
     from_structinfer_arrays,
     load_structinfer_files,
 )
+from .swing import (
+    SwingSystem,
+    SwingTrajectories,
+    simulate_swing,
+    swing_features,
+)
+from .swing_dataset import PowerGridDataset
 from .trajectory_dataset import (
     TrajectoryDataset,
     from_arrays,
@@ -60,6 +69,7 @@ from .trajectory_dataset import (
 __all__ = [
     'PhysicsSystemDataset',
     'KuramotoDataset',
+    'PowerGridDataset',
     'TrajectoryDataset',
     'from_arrays',
     'load_reference_files',
@@ -75,6 +85,13 @@ __all__ = [
     'simulate_kuramoto',
     'kuramoto_rates',
     'kuramoto_features',
+    'SwingSystem',
+    'SwingTrajectories',
+    'simulate_swing',
+    'swing_features',
+    'PowerGrid',
+    'load_power_grid',
+    'GRID_CASES',
     'PhysicsSystem',
     'InteractionLayer',
     'SYSTEMS',
@@ -95,6 +112,8 @@ __all__ = [
     'BarabasiAlbertGraph',
     'WattsStrogatzGraph',
     'StochasticBlockGraph',
+    'RealNetwork',
+    'REAL_NETWORKS',
     'canonical_form',
     'isomorphism_classes',
     'class_histogram',

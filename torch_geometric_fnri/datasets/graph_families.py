@@ -51,6 +51,19 @@ def _either(first: Tuple[str, tuple], second: Tuple[str, tuple]) -> bool:
     return first_given
 
 
+def random_relabelling(rng: np.random.Generator, num_simulations: int,
+                       num_particles: int) -> np.ndarray:
+    r"""Draws one uniformly random permutation :math:`\pi` of the particles
+    per simulation from :obj:`rng`: row :math:`s` holds the particle
+    :math:`\pi_s(u)` that node :math:`u` of a graph becomes.
+
+    Shapes:
+        - **output:** :math:`(S, N)` int64
+    """
+    return rng.permuted(np.tile(np.arange(num_particles),
+                                (num_simulations, 1)), axis=1)
+
+
 class GraphFamily:
     r"""Base class of the random-graph families: draws one graph per
     simulation with :meth:`graph` and returns the adjacency matrices of the
@@ -76,8 +89,7 @@ class GraphFamily:
     def __call__(self, rng: np.random.Generator, num_simulations: int,
                  num_particles: int) -> np.ndarray:
         seeds = rng.integers(2**63, size=num_simulations, dtype=np.int64)
-        relabel = rng.permuted(np.tile(np.arange(num_particles),
-                                       (num_simulations, 1)), axis=1)
+        relabel = random_relabelling(rng, num_simulations, num_particles)
         out = np.zeros((num_simulations, num_particles, num_particles))
         for index, seed in enumerate(seeds.tolist()):
             edges = np.asarray(list(self.graph(num_particles, seed).edges()),
