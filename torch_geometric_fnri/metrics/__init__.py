@@ -1,7 +1,8 @@
-r"""Evaluation metrics: permutation-invariant edge accuracy and trajectory
-errors."""
+r"""Evaluation metrics: permutation-invariant edge accuracy (over all pairs,
+those a candidate graph leaves out included) and trajectory errors."""
 from .linear_assignment import lexicographic_max_assignment
 from .mixed_radix import decode_mixed_radix, encode_mixed_radix
+from .missed_pairs import MISSED_PRESENCE, MissedPairs, presence_histogram
 from .confusion_matrix import confusion_matrix
 from .constant_prediction import constant_prediction_accuracy
 from .edge_mapping import fit_edge_mapping, mapped_accuracy, mapping_table
@@ -26,6 +27,9 @@ __all__ = [
     'lexicographic_max_assignment',
     'encode_mixed_radix',
     'decode_mixed_radix',
+    'MissedPairs',
+    'MISSED_PRESENCE',
+    'presence_histogram',
     'confusion_matrix',
     'constant_prediction_accuracy',
     'fit_edge_mapping',

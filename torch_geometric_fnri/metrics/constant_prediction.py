@@ -1,24 +1,34 @@
 r"""The accuracy of predicting one class for every edge: the level an
 encoder has to beat to have learnt anything."""
-from typing import Dict, List, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from torch import Tensor
 
+from .missed_pairs import MissedPairs
 from .mixed_radix import encode_mixed_radix
 
 
 def constant_prediction_accuracy(
-        edge_type: Tensor,
-        num_edge_types: Sequence[int]) -> Dict[str, Union[float, List]]:
+        edge_type: Tensor, num_edge_types: Sequence[int],
+        missed: Optional[MissedPairs] = None
+) -> Dict[str, Union[float, List]]:
     r"""Returns the accuracy of the best constant prediction: the most
     frequent label combination for :obj:`'combined'` and each layer's most
     frequent label for :obj:`'per_layer'` (the best any permutation-invariant
     accuracy gives a model that predicts one class for every edge).
 
+    The pairs outside a candidate graph (:obj:`missed`) count with their
+    labels: 0 where they do not interact, and 1 where they do in a layer of
+    two types. The missed record does not say which type an interacting
+    pair has in a layer of more types, so those pairs count towards no
+    label there (the level is then a lower bound).
+
     Args:
         edge_type (torch.Tensor): Labels :obj:`[E, L]` (integer).
         num_edge_types (Sequence[int]): The class counts :math:`K_l`.
+        missed (MissedPairs, optional): The pairs outside the candidate
+            graphs. (default: :obj:`None`)
 
     Examples:
         >>> labels = torch.tensor([[0, 0], [0, 1], [1, 1], [0, 1]])
@@ -33,8 +43,31 @@ def constant_prediction_accuracy(
         raise ValueError("'edge_type' must hold at least one edge")
     total = edge_type.size(0)
     combined = torch.bincount(encode_mixed_radix(edge_type, num_edge_types))
+    per_layer = [torch.bincount(edge_type[:, layer])
+                 for layer in range(edge_type.size(1))]
+    if missed is not None:
+        total += missed.pairs
+        binary = torch.tensor([k == 2 for k in num_edge_types])
+        # The patterns whose every interacting layer has two types are
+        # label combinations (presence is the label).
+        known = (missed.patterns.bool() <= binary).all(-1)
+        codes = encode_mixed_radix(missed.patterns[known], num_edge_types)
+        combined = _added(combined, codes, missed.counts[known])
+        for layer, interacting in enumerate(missed.interactions):
+            counts = [missed.pairs - interacting] + (
+                [interacting] if num_edge_types[layer] == 2 else [])
+            per_layer[layer] = _added(per_layer[layer],
+                                      torch.arange(len(counts)),
+                                      torch.tensor(counts))
     return {
         'combined': float(combined.max()) / total,
-        'per_layer': [float(torch.bincount(edge_type[:, layer]).max()) / total
-                      for layer in range(edge_type.size(1))],
+        'per_layer': [float(counts.max()) / total for counts in per_layer],
     }
+
+
+def _added(counts: Tensor, index: Tensor, values: Tensor) -> Tensor:
+    # counts (a bincount) with values added at index, grown as needed.
+    size = max(counts.numel(), int(index.max()) + 1 if index.numel() else 0)
+    out = torch.zeros(size, dtype=torch.long)
+    out[:counts.numel()] = counts
+    return out.index_add_(0, index, values.long())

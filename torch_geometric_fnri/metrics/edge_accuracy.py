@@ -1,5 +1,5 @@
 r"""Permutation-invariant edge accuracy for NRI, fNRI and sfNRI."""
-from typing import Dict, Iterable, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -15,6 +15,7 @@ from .edge_mapping import (
     mapped_accuracy,
     mapping_table,
 )
+from .missed_pairs import MissedPairs
 from .mixed_radix import decode_mixed_radix, encode_mixed_radix
 
 
@@ -47,6 +48,13 @@ class EdgeAccuracy:
     With :obj:`allow_label_permutation=False` labels keep their identity
     (factorised: only the factor order is searched, like the reference's
     skip-first and sigmoid accuracies; joint: the identity mapping).
+
+    The pairs that a candidate graph leaves out (:obj:`missed` of
+    :meth:`update`, see :class:`~torch_geometric_fnri.metrics.MissedPairs`)
+    count as predicted "no interaction" (label 0 in every layer) under
+    every mapping: they add the same number of right pairs to every
+    mapping, so the fitted mapping is that of the candidate edges alone,
+    and the accuracies are over all pairs.
 
     Args:
         pred_num_classes (Sequence[int]): Class counts of the :math:`P`
@@ -109,25 +117,37 @@ class EdgeAccuracy:
         return torch.zeros(num_pred, num_target, dtype=torch.long)
 
     def reset(self) -> None:
-        r"""Clears the accumulated confusion matrix."""
+        r"""Clears the accumulated confusion matrix and missed pairs."""
         self.confusion = self._empty()
+        self.missed: Optional[MissedPairs] = None
 
     @torch.no_grad()
-    def update(self, pred: Tensor, target: Tensor) -> None:
+    def update(self, pred: Tensor, target: Tensor,
+               missed: Optional[MissedPairs] = None) -> None:
         r"""Adds a batch of predictions and labels.
 
         Args:
             pred (torch.Tensor): Predicted classes :math:`(E, P)`.
             target (torch.Tensor): Labels :math:`(E, L)`.
+            missed (MissedPairs, optional): The pairs of the batch's graphs
+                outside their candidate graphs. (default: :obj:`None`)
         """
         counts = confusion_matrix(pred, target, self.pred_num_classes,
                                   self.num_edge_types)
         self.confusion = self.confusion + counts.cpu()
+        self.missed = MissedPairs.total((self.missed, missed))
 
     @property
     def num_edges(self) -> int:
         r"""The number of edges accumulated so far."""
         return int(self.confusion.sum())
+
+    @property
+    def num_pairs(self) -> int:
+        r"""The number of pairs scored so far: the edges and the missed
+        pairs."""
+        return self.num_edges + (0 if self.missed is None else
+                                 self.missed.pairs)
 
     def fit(self) -> Dict:
         r"""Returns the mapping with the best combined accuracy on the
@@ -157,7 +177,7 @@ class EdgeAccuracy:
         else:
             self._check_mapping_family(mapping)
         out = mapped_accuracy(self.confusion, mapping, self.pred_num_classes,
-                              self.num_edge_types)
+                              self.num_edge_types, self.missed)
         out['mapping'] = mapping
         return out
 
@@ -200,7 +220,7 @@ class EdgeAccuracy:
 
 
 def per_batch_optimal_accuracy(
-    batches: Iterable[Tuple[Tensor, Tensor]],
+    batches: Iterable[tuple],
     pred_num_classes: Sequence[int],
     num_edge_types: Sequence[int],
     family: str = 'fnri',
@@ -223,8 +243,10 @@ def per_batch_optimal_accuracy(
     permissive than the reference for such models.
 
     Args:
-        batches (Iterable[Tuple[torch.Tensor, torch.Tensor]]): Pairs
-            ``(pred [E, P], target [E, L])``, one per batch.
+        batches (Iterable[tuple]): Pairs ``(pred [E, P], target [E, L])``,
+            one per batch, or triples with the batch's
+            :class:`~torch_geometric_fnri.metrics.MissedPairs` (or
+            :obj:`None`) third.
         pred_num_classes (Sequence[int]): Class counts of the predicted
             factors.
         num_edge_types (Sequence[int]): Class counts of the label layers.
@@ -233,9 +255,10 @@ def per_batch_optimal_accuracy(
         allow_label_permutation (bool, optional): See
             :class:`EdgeAccuracy`. (default: :obj:`True`)
         weighted (bool, optional): If set to :obj:`True`, batches are
-            weighted by their number of edges; the reference uses the plain
-            mean over batches (:obj:`False`), which over-weights a smaller
-            last batch. (default: :obj:`False`)
+            weighted by their number of pairs (edges and missed pairs); the
+            reference uses the plain mean over batches (:obj:`False`),
+            which over-weights a smaller last batch.
+            (default: :obj:`False`)
 
     Returns:
         ``{'combined': float, 'per_layer': [float] * L, 'num_batches':
@@ -246,15 +269,15 @@ def per_batch_optimal_accuracy(
     metric = EdgeAccuracy(pred_num_classes, num_edge_types, family,
                           allow_label_permutation)
     combined, per_layer, weights = [], [], []
-    for pred, target in batches:
+    for batch in batches:
         metric.reset()
-        metric.update(pred, target)
+        metric.update(*batch)
         if metric.num_edges == 0:
             continue
         out = metric.compute()
         combined.append(out['combined'])
         per_layer.append(out['per_layer'])
-        weights.append(metric.num_edges if weighted else 1)
+        weights.append(metric.num_pairs if weighted else 1)
     if len(combined) == 0:
         raise ValueError("'batches' must contain at least one non-empty "
                          "batch")

@@ -47,7 +47,7 @@ first maximum:
   :obj:`-1`.
 """
 import itertools
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -57,6 +57,7 @@ from torch_geometric_fnri.model_family import get_model_family
 from torch_geometric_fnri.utils.edge_type_counts import as_edge_type_counts
 
 from .linear_assignment import lexicographic_max_assignment
+from .missed_pairs import MissedPairs
 from .mixed_radix import decode_mixed_radix
 
 _CHUNK = 4096
@@ -306,6 +307,7 @@ def mapped_accuracy(
     mapping: Dict,
     pred_num_classes: Sequence[int],
     num_edge_types: Sequence[int],
+    missed: Optional[MissedPairs] = None,
 ) -> Dict:
     r"""Combined and per-layer accuracy of a fixed mapping.
 
@@ -316,16 +318,26 @@ def mapped_accuracy(
         pred_num_classes (Sequence[int]): Class counts of the predicted
             factors.
         num_edge_types (Sequence[int]): Class counts of the label layers.
+        missed (MissedPairs, optional): The pairs outside the candidate
+            graph, scored as predicted "no interaction" (label 0 in every
+            layer): right in a layer where they do not interact, and in
+            every layer when they interact nowhere. (default: :obj:`None`)
 
     Returns:
         ``{'combined': float, 'per_layer': [float] * L}``: the fraction of
-        edges right in every layer, and in each layer.
+        edges (and missed pairs) right in every layer, and in each layer.
     """
     table = mapping_table(mapping, pred_num_classes, num_edge_types)
     num_edge_types = as_edge_type_counts(num_edge_types, allow_int=False)
     confusion = _check_confusion(confusion, len(table),
                                  _prod(num_edge_types))
-    total = int(confusion.sum())
+    if missed is None:
+        missed = MissedPairs(torch.zeros(2**len(num_edge_types),
+                                         dtype=torch.long))
+    elif missed.num_layers != len(num_edge_types):
+        raise ValueError(f"'missed' counts {missed.num_layers} layer(s), "
+                         f"the labels have {len(num_edge_types)}")
+    total = int(confusion.sum()) + missed.pairs
     if total == 0:
         raise ValueError("'confusion' is empty (no edges were counted)")
     target_digits = _digits(num_edge_types)
@@ -334,5 +346,7 @@ def mapped_accuracy(
     correct = pred_digits[:, None, :] == target_digits[None, :, :]
     per_layer = (confusion[:, :, None] * correct).sum(axis=(0, 1))
     combined = (confusion * correct.all(axis=-1)).sum()
-    return {'combined': int(combined) / total,
-            'per_layer': [int(v) / total for v in per_layer]}
+    missed_right = [missed.pairs - n for n in missed.interactions]
+    return {'combined': (int(combined) + missed.non_edges) / total,
+            'per_layer': [(int(v) + right) / total
+                          for v, right in zip(per_layer, missed_right)]}

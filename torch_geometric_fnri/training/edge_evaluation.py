@@ -1,5 +1,7 @@
 r"""The encoder's edge metrics on one split: accuracy under one mapping,
-the reference's per-batch optimum, and edge presence per layer."""
+the reference's per-batch optimum, and edge presence per layer, over all
+pairs (those outside a candidate graph count as predicted "no
+interaction")."""
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -7,6 +9,7 @@ from torch import Tensor
 
 from torch_geometric_fnri.metrics import (
     EdgeAccuracy,
+    MissedPairs,
     edge_presence_metrics,
     per_batch_optimal_accuracy,
 )
@@ -40,13 +43,23 @@ def reference_batch_search(model: torch.nn.Module) -> Dict[str, object]:
                                                model.skip_first)
 
 
+def all_reduce_accuracy(accuracy: EdgeAccuracy) -> None:
+    r"""Sums the confusion matrix and the missed pairs of
+    :obj:`accuracy` over the processes of a distributed run (in place)."""
+    accuracy.confusion = all_reduce_sum(accuracy.confusion)
+    if accuracy.missed is not None:
+        accuracy.missed = MissedPairs(all_reduce_sum(accuracy.missed.counts))
+
+
 class EdgeEvaluation:
     r"""Accumulates the encoder metrics of :func:`evaluate` over the
     batches of a split (see there for the keys): the joint confusion
     matrix of the predicted classes and the labels, the reference's
     per-batch optimal accuracy over groups of
     :obj:`accuracy_batch_size` simulations, and the encoder's
-    probabilities for edge presence.
+    probabilities for edge presence; with graphs that record the pairs
+    their candidate graph leaves out (see
+    :class:`~torch_geometric_fnri.metrics.MissedPairs`), those pairs too.
 
     Args:
         model (torch.nn.Module): A :class:`RelationalInference` model.
@@ -66,7 +79,7 @@ class EdgeEvaluation:
                                      family=model.family.accuracy_family)
         self.search = reference_batch_search(model)
         self.sums: Dict[str, Tensor] = {}
-        # (factor probabilities, labels) per batch.
+        # (factor probabilities, labels, missed pairs) per batch.
         self.presence_inputs: List = []
 
     def _add(self, key: str, value: float) -> None:
@@ -83,22 +96,27 @@ class EdgeEvaluation:
             pred (torch.Tensor): Predicted classes :obj:`[E, P]`.
             edge_type (torch.Tensor): Labels :obj:`[E, L]`.
             batch (Batch): The batch (:obj:`batch` and :obj:`edge_index`
-                give every edge's simulation).
+                give every edge's simulation; a record of missed pairs
+                the pairs outside its candidate graphs).
         """
         model = self.model
-        self.accuracy.update(pred, edge_type)
+        missed = MissedPairs.read(batch)
+        self.accuracy.update(pred, edge_type, missed)
         self.presence_inputs.append((
             [p.detach().cpu() for p in model.factor_probabilities(logits)],
-            edge_type.detach().cpu()))
+            edge_type.detach().cpu(), missed))
         # Re-chooses the mapping for every group of accuracy_batch_size
         # graphs (the reference's per-batch optimum with its search).
         edge_batch = batch.batch[batch.edge_index[1]]
         group = edge_batch // self.accuracy_batch_size
+        graph_group = torch.arange(batch.num_graphs, device=group.device
+                                   ) // self.accuracy_batch_size
         for g in torch.unique(group).tolist():
             mask = group == g
             result = per_batch_optimal_accuracy(
-                [(pred[mask], edge_type[mask])], model.pred_num_classes,
-                model.num_edge_types, **self.search)
+                [(pred[mask], edge_type[mask],
+                  MissedPairs.read(batch, graph_group == g))],
+                model.pred_num_classes, model.num_edge_types, **self.search)
             self._add('acc_batches', 1.0)
             self._add('acc_opt_combined', result['combined'])
             for name, value in zip(self.layer_names, result['per_layer']):
@@ -121,7 +139,7 @@ class EdgeEvaluation:
         totals = dict(zip(keys, all_reduce_sum(
             torch.stack([self.sums[k] for k in keys]))))
         accuracy, names = self.accuracy, self.layer_names
-        accuracy.confusion = all_reduce_sum(accuracy.confusion)
+        all_reduce_accuracy(accuracy)
         result = accuracy.compute(mapping)
         out: Dict = {'acc_combined': result['combined']}
         for name, value in zip(names, result['per_layer']):
@@ -140,13 +158,14 @@ class EdgeEvaluation:
 
     def _edge_presence(self, mapping: Dict) -> Dict[str, float]:
         # AUROC, precision, recall and F1 of every layer over the whole
-        # split (the batches of every process).
+        # split (the batches of every process), and the share of the
+        # interactions the candidate graphs miss.
         inputs = [item for part in all_gather_objects(self.presence_inputs)
                   for item in part]
         probabilities = [torch.cat(parts) for parts in
-                         zip(*(probs for probs, _ in inputs))]
-        target = torch.cat([labels for _, labels in inputs])
-        return edge_presence_metrics(probabilities, target, mapping,
-                                     self.model.pred_num_classes,
-                                     self.model.num_edge_types,
-                                     self.layer_names)
+                         zip(*(probs for probs, _, _ in inputs))]
+        target = torch.cat([labels for _, labels, _ in inputs])
+        return edge_presence_metrics(
+            probabilities, target, mapping, self.model.pred_num_classes,
+            self.model.num_edge_types, self.layer_names,
+            MissedPairs.total(missed for _, _, missed in inputs))

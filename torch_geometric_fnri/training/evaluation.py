@@ -65,6 +65,12 @@ def evaluate(
       per layer under the same mapping, the AUROC from the encoder's
       probabilities (see
       :func:`~torch_geometric_fnri.metrics.edge_presence_metrics`).
+      On candidate graphs (graphs that record the pairs they leave out,
+      see :class:`~torch_geometric_fnri.transforms.CandidateGraph`) these
+      are over all pairs, those left out predicted "no interaction" (score
+      0), so sparse and dense runs are scored on the same pairs; then also
+      :obj:`missed_share_<layer>`, the share of the layer's interacting
+      pairs that the candidate graphs leave out.
       :obj:`acc_batch_optimal_combined`,
       :obj:`acc_batch_optimal_<layer>`: the reference's optimistic figure,
       the mapping re-chosen with the labels for every batch of
@@ -75,7 +81,8 @@ def evaluate(
       :math:`(\prod_p C_p, \prod_l K_l)`: rows the predicted class
       combinations (factor 0 most significant), columns the label
       combinations (layer 0 most significant), to see which label
-      combinations the encoder merges or splits.
+      combinations the encoder merges or splits (the candidate edges
+      only).
     * with :obj:`full=True`, for every :math:`s` in (1, 10, 20):
       :obj:`mse_block_<s>` (fNRI definition: the MSE over all predicted
       decoder frames of a rollout re-anchored on ground truth every

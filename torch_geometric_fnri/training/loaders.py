@@ -13,6 +13,8 @@ from torch.utils.data import (
 from torch_geometric.data import Batch, Data
 from torch_geometric.loader import DataLoader
 
+from torch_geometric_fnri.metrics import MISSED_PRESENCE
+
 
 class TensorBatchLoader:
     r"""Serves mini-batches of a split held as a few stacked tensors on
@@ -29,7 +31,10 @@ class TensorBatchLoader:
 
     Args:
         dataset (Sequence[Data]): The split; every graph needs the same
-            number of nodes and the same :obj:`edge_index`.
+            number of nodes and the same :obj:`edge_index`, and no record
+            of the pairs outside a candidate graph
+            (:class:`~torch_geometric_fnri.metrics.MissedPairs`, which the
+            batches would not carry).
         batch_size (int): Graphs per batch.
         sampler (Sampler): Yields dataset indices (e.g.
             :class:`RandomSampler` with a seeded generator,
@@ -45,6 +50,11 @@ class TensorBatchLoader:
             raise ValueError(f"'batch_size' must be a positive int "
                              f"(got {batch_size!r})")
         data = Batch.from_data_list([dataset[i] for i in range(len(dataset))])
+        if data.get(MISSED_PRESENCE) is not None:
+            raise ValueError(
+                "TensorBatchLoader does not carry the pairs that candidate "
+                "graphs leave out; use torch_geometric.loader.DataLoader "
+                "(data_on_device=False)")
         sizes = data.ptr.diff()
         num_nodes = int(sizes[0])
         num_edges = data.edge_index.size(1) // len(dataset)

@@ -5,7 +5,10 @@ from typing import Any, Dict, List, Sequence
 
 import torch
 
-from torch_geometric_fnri.metrics import constant_prediction_accuracy
+from torch_geometric_fnri.metrics import (
+    MissedPairs,
+    constant_prediction_accuracy,
+)
 
 #: A layer-graph whose test accuracy is less than this above its
 #: constant-prediction level is reported as not learnt.
@@ -19,7 +22,9 @@ def results_table(results: Dict[str, Any], layer_names: Sequence[str],
     with an encoder, the test edge accuracy (valid-fitted mapping,
     per-batch optimum, constant level) combined and per layer-graph, the
     layer-graphs within :data:`NOT_LEARNT_MARGIN` of their constant level,
-    and the AUROC, precision, recall and F1 of edge presence; for modes
+    and the AUROC, precision, recall and F1 of edge presence (on a
+    candidate graph over all pairs, beside the share of the interactions
+    the candidate graph misses); for modes
     with a decoder, the trajectory MSE (both definitions, 1/10/20 steps)
     beside the static baseline's.
 
@@ -28,7 +33,8 @@ def results_table(results: Dict[str, Any], layer_names: Sequence[str],
         layer_names (Sequence[str]): The label layers'
             (:attr:`Trainer.layer_names`).
         test_dataset (Sequence[Data]): The test split, whose labels
-            :obj:`edge_type` :obj:`[E, L]` give the constant level.
+            :obj:`edge_type` :obj:`[E, L]` (and record of the pairs outside
+            its candidate graphs) give the constant level.
         label (str): What ran, *e.g.* :obj:`'FNRI on I+C (learned)'`.
         seconds (float): The run's duration.
     """
@@ -46,10 +52,11 @@ def results_table(results: Dict[str, Any], layer_names: Sequence[str],
 def _edge_tables(results: Dict[str, Any], names: List[str],
                  test_dataset) -> List[str]:
     test = results['test']
+    graphs = [test_dataset[i] for i in range(len(test_dataset))]
     level = constant_prediction_accuracy(
-        torch.cat([test_dataset[i].edge_type
-                   for i in range(len(test_dataset))]),
-        test_dataset.num_edge_types)
+        torch.cat([data.edge_type for data in graphs]),
+        test_dataset.num_edge_types,
+        MissedPairs.total(MissedPairs.read(data) for data in graphs))
     constant = [level['combined']] + level['per_layer']
     lines = [f"\n{'edge accuracy':<24}{'valid-fitted':>14}"
              f"{'per-batch optimum':>20}{'constant level':>17}"]
@@ -68,12 +75,20 @@ def _edge_tables(results: Dict[str, Any], names: List[str],
             f"{', '.join(weak)}\n  weak interactions need more updates (on "
             f"I+C the charges: about 25,000, e.g. --num-train 10000 "
             f"--epochs 100; docs/time-to-accuracy.md)")
-    lines.append(f"\n{'edge presence':<24}{'AUROC':>8}{'precision':>11}"
-                 f"{'recall':>8}{'F1':>8}")
+    columns = [('auroc', 'AUROC', 8), ('precision', 'precision', 11),
+               ('recall', 'recall', 8), ('f1', 'F1', 8)]
+    if f'missed_share_{names[0]}' in test:
+        columns.append(('missed_share', 'missed', 8))
+    lines.append(f"\n{'edge presence':<24}" + ''.join(
+        f'{title:>{width}}' for _, title, width in columns))
     for name in names:
         lines.append(f'  {name:<22}' + ''.join(
-            f'{test[f"{key}_{name}"]:>{width}.3f}' for key, width in
-            (('auroc', 8), ('precision', 11), ('recall', 8), ('f1', 8))))
+            f'{test[f"{key}_{name}"]:>{width}.3f}'
+            for key, _, width in columns))
+    if len(columns) > 4:
+        lines.append('  (over all pairs, those outside the candidate graph '
+                     'predicted absent; missed: the share of the '
+                     'interactions outside it)')
     return lines
 
 

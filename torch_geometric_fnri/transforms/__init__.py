@@ -6,7 +6,10 @@ from .box_symmetry import (
     apply_box_symmetry,
 )
 from .carry_edge_type import CarryEdgeType, carry_edge_type
+from .candidate_graph import CandidateGraph
 from .knn_candidate_graph import KNNCandidateGraph
+from .radius_candidate_graph import RadiusCandidateGraph
+from .correlation_candidate_graph import CorrelationCandidateGraph
 from .trajectory_normalizer import (
     POSITION_VELOCITY_FEATURES,
     POSITION_VELOCITY_GROUPS,
@@ -14,7 +17,10 @@ from .trajectory_normalizer import (
 )
 
 __all__ = [
+    'CandidateGraph',
     'KNNCandidateGraph',
+    'RadiusCandidateGraph',
+    'CorrelationCandidateGraph',
     'CarryEdgeType',
     'carry_edge_type',
     'RandomBoxSymmetry',
