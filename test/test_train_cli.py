@@ -146,6 +146,22 @@ def test_train_module_static_baseline(tmp_path, capsys):
     (['--device', 'cpu:7'], "--device: device 'cpu:7': there is one CPU"),
     (['--resume', '--overwrite'], '--resume continues the run in --out and '
      '--overwrite replaces it'),
+    (['--graph', 'grid'], 'invalid choice'),
+    (['--candidates', 'delaunay'], 'invalid choice'),
+    (['--system', 'charged', '--graph', 'ba'], "--graph draws the springs, "
+     "but the 'charged' system has none"),
+    (['--system', 'kuramoto', '--candidates', 'knn'], '--candidates knn '
+     'needs positions, which Kuramoto oscillators lack'),
+    (['--candidates', 'radius'], '--candidates radius needs '
+     '--candidate-radius'),
+    (['--candidate-k', '3'], '--candidate-k is for --candidates knn and '
+     'correlation, not full'),
+    (['--candidates', 'knn', '--candidate-radius', '0.5'],
+     '--candidate-radius is for --candidates radius, not knn'),
+    (['--candidates', 'knn', '--candidate-k', '0'],
+     'expected an integer >= 1, got 0'),
+    (['--candidates', 'radius', '--candidate-radius', '-1'],
+     'expected a finite number > 0'),
 ])
 def test_train_module_bad_arguments(tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as exit:
@@ -153,6 +169,43 @@ def test_train_module_bad_arguments(tmp_path, capsys, args, message):
     assert exit.value.code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / 'data').exists()
+
+
+@pytest.mark.parametrize('args,system,candidates', [
+    (['--graph', 'ba', '--candidates', 'knn', '--candidate-k', '2'],
+     'I+C', {'class': 'KNNCandidateGraph', 'arguments': {
+         'k': 2, 'frames': [0, 12, None], 'symmetric': True,
+         'position_features': [0, 1]}}),
+    (['--graph', 'sbm', '--system', 'springs', '--candidates', 'radius',
+      '--candidate-radius', '0.4'], 'springs',
+     {'class': 'RadiusCandidateGraph', 'arguments': {
+         'radius': 0.4, 'frames': [0, 12, None],
+         'position_features': [0, 1]}}),
+    (['--graph', 'ws', '--system', 'kuramoto', '--num-frames', '29',
+      '--candidates', 'correlation'], 'kuramoto',
+     {'class': 'CorrelationCandidateGraph', 'arguments': {
+         'k': 4, 'frames': [0, 14, None], 'features': [0, 1],
+         'increments': False, 'symmetric': True}}),
+])
+def test_train_module_graph_families_and_candidate_graphs(
+        tmp_path, capsys, args, system, candidates):
+    out = tmp_path / 'run'
+    assert train_cli.main(_tiny(tmp_path, out) + ['--num-particles', '6',
+                                                  '--no-plots'] + args) == 0
+    stdout = capsys.readouterr().out
+    with open(out / 'config.json') as f:
+        config = json.load(f)
+    assert config['run']['candidate_graph'] == candidates
+    with open(out / 'metrics.json') as f:
+        metrics = json.load(f)
+    for name in metrics['layer_names']:
+        assert 0 <= metrics['test'][f'missed_share_{name}'] <= 1
+    assert 'missed: the share of the interactions outside it' in stdout
+    # The springs (or couplings) of the graph family, in the cache key.
+    family = {'ba': 'barabasi_albert', 'sbm': 'stochastic_block',
+              'ws': 'watts_strogatz'}[args[1]]
+    cached = [p.name for p in (tmp_path / 'data').glob('*/*')]
+    assert any(family in name for name in cached), cached
 
 
 # Rejected by the library when the model and trainer are built, before the

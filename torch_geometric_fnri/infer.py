@@ -17,25 +17,33 @@ torch_geometric_fnri.train``). ``DATA`` is either
   the split).
 
 The trajectories are normalised with the run's training statistics and the
-encoder reads the run's encoder frames; a warning names the features that
-then lie far outside the run's training data (other units, another system,
-constant trajectories). Bad input ends with status 2 and one message.
-Writes to ``--out``:
+encoder reads the run's encoder frames; a run trained on a candidate graph
+(:class:`~torch_geometric_fnri.transforms.CandidateGraph`, stored in its
+run record) puts every simulation on it, and the pairs it leaves out are
+predicted "no interaction". A warning names the features that then lie far
+outside the run's training data (other units, another system, constant
+trajectories). Bad input ends with status 2 and one message. Writes to
+``--out``:
 
 * ``graphs.npz``: ``edge_index`` ``[2, E]`` (sender, receiver) of one
   simulation, ``probabilities_<p>`` ``[S, E, C_p]`` per predicted factor,
   ``predicted`` ``[S, E, P]`` (the model's classes), ``edge_type``
   ``[S, E, L]`` (predicted labels in the data's layers, through the mapping
   fitted on the run's validation split, stored in its ``metrics.json``;
-  without it, a note says what is left out);
+  without it, a note says what is left out); for a run on a candidate
+  graph the edges of every simulation one after the other, as
+  :meth:`~torch_geometric_fnri.training.TrainedRun.infer_graphs` returns
+  them (``edge_index`` ``[2, E_0 + E_1 + ...]``, ``edge_ptr`` ``[S + 1]``,
+  ``probabilities_<p>`` ``[E_0 + E_1 + ..., C_p]``, ...);
 * ``graphs.json``: the same per simulation and edge, readable;
 * ``graphml/system_<i>.graphml``: the predicted multiplex graph of the first
   ``--max-systems`` simulations as :mod:`networkx` GraphML;
 * ``plots/system_<i>.png``: their pictures (beside the ground truth when the
   data has labels; needs matplotlib; ``--no-plots`` skips them);
-* ``summary.json``: the run, the data, and when the data has labels the
-  edge accuracy and the AUROC, precision, recall and F1 of edge presence
-  per layer.
+* ``summary.json``: the run, its candidate graph, the data, and when the
+  data has labels the edge accuracy and the AUROC, precision, recall and
+  F1 of edge presence per layer over all pairs (on a candidate graph also
+  the share of the interactions it misses, per layer).
 
 Every file is written atomically (a failed write leaves the previous file
 or none). An ``--out`` that already holds results is refused unless
@@ -55,8 +63,16 @@ import torch
 
 from torch_geometric_fnri.datasets import from_arrays, load_reference_files
 from torch_geometric_fnri.datasets.trajectory_dataset import read_numpy_file
-from torch_geometric_fnri.metrics import EdgeAccuracy, edge_presence_metrics
-from torch_geometric_fnri.training import TrainedRun, load_trained
+from torch_geometric_fnri.metrics import (
+    EdgeAccuracy,
+    MissedPairs,
+    edge_presence_metrics,
+)
+from torch_geometric_fnri.training import (
+    TrainedRun,
+    load_trained,
+    simulation_graph,
+)
 from torch_geometric_fnri.training.distributed import resolve_device
 from torch_geometric_fnri.utils.atomic_files import (
     atomic_file,
@@ -123,23 +139,30 @@ def edge_accuracy(run: TrainedRun, result: Dict[str, Any],
                   dataset) -> Optional[Dict[str, float]]:
     r"""The edge accuracy (combined and per layer), and the AUROC,
     precision, recall and F1 of edge presence per layer, of the inferred
-    graphs under the run's mapping, when the data has labels."""
+    graphs under the run's mapping, when the data (on the run's candidate
+    graph: :meth:`TrainedRun.on_candidate_graph
+    <torch_geometric_fnri.training.TrainedRun.on_candidate_graph>`) has
+    labels; over all pairs, those outside the candidate graph predicted "no
+    interaction"."""
     if run.edge_mapping is None or getattr(dataset[0], 'edge_type',
                                            None) is None:
         return None
-    labels = torch.cat([dataset[i].edge_type for i in range(len(dataset))])
+    graphs = [dataset[i] for i in range(len(dataset))]
+    labels = torch.cat([data.edge_type for data in graphs])
+    missed = MissedPairs.total(MissedPairs.read(data) for data in graphs)
     model = run.model
     metric = EdgeAccuracy(model.pred_num_classes, model.num_edge_types,
                           family=model.family.accuracy_family)
-    metric.update(result['predicted'].flatten(0, 1), labels)
+    predicted = result['predicted']
+    metric.update(predicted.reshape(-1, predicted.size(-1)), labels, missed)
     accuracy = metric.compute(run.edge_mapping)
     out = {'combined': float(accuracy['combined'])}
     for name, value in zip(run.layer_names, accuracy['per_layer']):
         out[name] = float(value)
     presence = edge_presence_metrics(
-        [p.flatten(0, 1) for p in result['probabilities']], labels,
-        run.edge_mapping, model.pred_num_classes, model.num_edge_types,
-        run.layer_names)
+        [p.reshape(-1, p.size(-1)) for p in result['probabilities']],
+        labels, run.edge_mapping, model.pred_num_classes,
+        model.num_edge_types, run.layer_names, missed)
     out.update(presence)
     return out
 
@@ -149,30 +172,30 @@ def write_outputs(out: str, run: TrainedRun, result: Dict[str, Any],
     r"""Writes the files listed in the module docstring; returns their
     paths."""
     os.makedirs(out, exist_ok=True)
-    arrays = {'edge_index': result['edge_index'].numpy(),
-              'predicted': result['predicted'].numpy()}
+    arrays = {key: result[key].numpy()
+              for key in ('edge_index', 'edge_ptr', 'predicted', 'edge_type')
+              if result.get(key) is not None}
     for p, probs in enumerate(result['probabilities']):
         arrays[f'probabilities_{p}'] = probs.numpy()
-    if result['edge_type'] is not None:
-        arrays['edge_type'] = result['edge_type'].numpy()
     paths = [osp.join(out, 'graphs.npz')]
     with atomic_file(paths[0]) as tmp:
         with open(tmp, 'wb') as f:
             np.savez(f, **arrays)
 
-    sender, receiver = result['edge_index'].tolist()
+    graphs = [simulation_graph(result, s) for s in range(len(dataset))]
     systems = []
-    for s in range(result['predicted'].size(0)):
+    for s, graph in enumerate(graphs):
         edges = []
+        sender, receiver = graph['edge_index'].tolist()
         for e in range(len(sender)):
             edge = {'sender': sender[e], 'receiver': receiver[e],
                     'probabilities': [
-                        [round(v, 6) for v in probs[s, e].tolist()]
-                        for probs in result['probabilities']],
-                    'predicted': result['predicted'][s, e].tolist()}
-            if result['edge_type'] is not None:
+                        [round(v, 6) for v in probs[e].tolist()]
+                        for probs in graph['probabilities']],
+                    'predicted': graph['predicted'][e].tolist()}
+            if graph['edge_type'] is not None:
                 edge['edge_type'] = dict(zip(
-                    result['layer_names'], result['edge_type'][s, e].tolist()))
+                    result['layer_names'], graph['edge_type'][e].tolist()))
             edges.append(edge)
         systems.append({'system': s, 'edges': edges})
     paths.append(osp.join(out, 'graphs.json'))
@@ -182,15 +205,15 @@ def write_outputs(out: str, run: TrainedRun, result: Dict[str, Any],
 
     if result['edge_type'] is None:
         return paths
-    num_nodes = dataset[0].x.size(0)
     os.makedirs(osp.join(out, 'graphml'), exist_ok=True)
-    for s in range(min(max_systems, result['edge_type'].size(0))):
-        graph = to_networkx_multiplex(
-            result['edge_index'], result['edge_type'][s].clamp(min=0),
+    for s, graph in enumerate(graphs[:max_systems]):
+        num_nodes = dataset[s].x.size(0)
+        multiplex = to_networkx_multiplex(
+            graph['edge_index'], graph['edge_type'].clamp(min=0),
             num_nodes, result['layer_names'])
         paths.append(osp.join(out, 'graphml', f'system_{s}.graphml'))
         with atomic_file(paths[-1]) as tmp:
-            nx.write_graphml(graph, tmp)
+            nx.write_graphml(multiplex, tmp)
         if plots:
             try:
                 truth = getattr(dataset[s], 'edge_type', None)
@@ -198,8 +221,8 @@ def write_outputs(out: str, run: TrainedRun, result: Dict[str, Any],
                 os.makedirs(osp.dirname(png), exist_ok=True)
                 with atomic_file(png) as tmp:
                     plot_multiplex_graph(
-                        tmp, result['edge_index'],
-                        result['edge_type'][s].clamp(min=0), truth,
+                        tmp, graph['edge_index'],
+                        graph['edge_type'].clamp(min=0), truth,
                         num_nodes, result['layer_names'],
                         title=f'system {s}')
                 paths.append(png)
@@ -265,7 +288,8 @@ def main(argv=None) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
             run = load_trained(args.run_dir, args.checkpoint, args.device)
-            dataset = load_data(args.data, run, args.split)
+            dataset = run.on_candidate_graph(
+                load_data(args.data, run, args.split))
             result = run.infer_graphs(dataset, args.batch_size)
         for warning in caught:
             print(f'warning: {warning.message}', file=sys.stderr)
@@ -284,6 +308,8 @@ def main(argv=None) -> int:
                    'num_particles': int(dataset[0].x.size(0)),
                    'encoder_frames': [run.encoder_frames.start,
                                       run.encoder_frames.stop],
+                   'candidate_graph': (None if run.candidate_graph is None
+                                       else run.candidate_graph.config),
                    'edge_mapping': run.edge_mapping,
                    'edge_accuracy': accuracy}
         write_json_atomic(osp.join(args.out, 'summary.json'), summary,
@@ -305,6 +331,11 @@ def main(argv=None) -> int:
         print('edge AUROC: ' + ', '.join(
             f"{name} {accuracy['auroc_' + name]:.3f}"
             for name in run.layer_names))
+        if run.candidate_graph is not None:
+            print(f'interactions outside the candidate graph '
+                  f'{run.candidate_graph}: ' + ', '.join(
+                      f"{name} {accuracy['missed_share_' + name]:.1%}"
+                      for name in run.layer_names))
     return 0
 
 

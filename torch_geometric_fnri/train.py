@@ -7,6 +7,8 @@ every model, mode, recipe and training option, resumable runs and DDP.
     python -m torch_geometric_fnri.train --mode supervised
     python -m torch_geometric_fnri.train --encoder cnn    # NRI's CNN encoder
     python -m torch_geometric_fnri.train --system kuramoto
+    python -m torch_geometric_fnri.train --graph ba --num-particles 50 \
+        --candidates knn --candidate-k 6  # springs on Barabási-Albert graphs
     python -m torch_geometric_fnri.train --paper          # the paper's setup
     python -m torch_geometric_fnri.train --resume         # continue a run
     python -m torch_geometric_fnri.train --overwrite      # replace a run
@@ -15,7 +17,21 @@ every model, mode, recipe and training option, resumable runs and DDP.
 (installed, also ``fnri-train``). ``--system`` picks the simulated system:
 the particles of the fNRI paper (``I+C``, the default, ``I+C+F``,
 ``springs``, ``charged``) or NRI's Kuramoto oscillators (``kuramoto``, one
-coupling layer-graph). ``--recipe`` picks the training recipe
+coupling layer-graph); ``--graph`` draws the springs (or couplings) from a
+family of random graphs
+(:data:`~torch_geometric_fnri.training.GRAPH_FAMILIES`: Erdős–Rényi,
+Barabási–Albert, Watts–Strogatz, stochastic block model; mean degree about
+4). ``--candidates`` picks the pairs the encoder scores: all of them
+(``full``, the default), or a candidate graph chosen from the encoder's
+frames (``knn``: each particle's ``--candidate-k`` nearest particles;
+``radius``: the pairs that come within ``--candidate-radius``, in
+normalised units; ``correlation``: each particle's ``--candidate-k``
+partners of the most strongly correlated velocities, or phase velocities
+and sines for Kuramoto), made once when the data are cached and stored
+with the run; the pairs left out count as predicted "no interaction" in
+every metric, and the metrics report the share of the interactions they
+miss.
+``--recipe`` picks the training recipe
 (:data:`~torch_geometric_fnri.training.RECIPES`: ``fast``, the default,
 learns the I+C springs in minutes on a CPU; ``paper`` is the fNRI paper's
 routine) and the flags override its settings; ``--paper`` selects the
@@ -33,12 +49,13 @@ import argparse
 import os.path as osp
 import sys
 import time
-from typing import List
+from typing import List, Optional
 
 import torch
 
 from torch_geometric_fnri.nn import MODEL_FAMILIES, CNNEncoder
 from torch_geometric_fnri.training import (
+    GRAPH_FAMILIES,
     LOADABLE_SYSTEMS,
     MODES,
     RECIPES,
@@ -53,7 +70,13 @@ from torch_geometric_fnri.training import (
     shutdown_distributed,
 )
 from torch_geometric_fnri.training.distributed import resolve_device
-from torch_geometric_fnri.transforms import POSITION_VELOCITY_FEATURES
+from torch_geometric_fnri.transforms import (
+    POSITION_VELOCITY_FEATURES,
+    CandidateGraph,
+    CorrelationCandidateGraph,
+    KNNCandidateGraph,
+    RadiusCandidateGraph,
+)
 
 #: Defaults of the fast recipe's run: about 3 minutes of training on two
 #: CPU cores.
@@ -62,6 +85,13 @@ EPOCHS = 20
 #: The paper's sizes and epochs (with the paper's recipe) for --paper.
 PAPER = dict(recipe='paper', num_train=50000, num_valid=10000,
              num_test=10000, epochs=500, num_frames=99)
+#: The choices of --candidates.
+CANDIDATES = ('full', 'knn', 'radius', 'correlation')
+#: Neighbours or partners per particle of --candidates knn and correlation.
+CANDIDATE_K = 4
+#: The Kuramoto features whose correlation --candidates correlation uses
+#: (phase velocity and sine of the phase).
+KURAMOTO_CORRELATED = (0, 1)
 
 
 def _int_at_least(text: str, minimum: int) -> int:
@@ -148,6 +178,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-particles', type=at_least_two_int,
                         default=5, help='particles (or oscillators) per '
                         'simulation')
+    parser.add_argument('--graph', choices=sorted(GRAPH_FAMILIES),
+                        default=None, help='draw the springs (or Kuramoto '
+                        'couplings) from a family of random graphs: '
+                        'Erdős–Rényi, Barabási–Albert, Watts–Strogatz or a '
+                        'stochastic block model (default: every pair '
+                        'independently, as in the papers)')
+    parser.add_argument('--candidates', choices=CANDIDATES, default='full',
+                        help='the pairs the encoder scores: all, or a '
+                        'candidate graph from the encoder\'s frames (k '
+                        'nearest particles, a radius, or the k most '
+                        'correlated); pairs left out count as predicted '
+                        '"no interaction"')
+    parser.add_argument('--candidate-k', type=positive_int, default=None,
+                        help=f'--candidates knn and correlation: partners '
+                        f'per particle (default: {CANDIDATE_K})')
+    parser.add_argument('--candidate-radius', type=positive_float,
+                        default=None, help='--candidates radius: the '
+                        'largest closest approach of a pair, in normalised '
+                        'units (positions in [-1, 1])')
     parser.add_argument('--num-frames', type=positive_int, default=99,
                         help='frames per simulation (encoder: first half)')
     parser.add_argument('--hidden', type=positive_int, default=None,
@@ -220,6 +269,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.resume and args.overwrite:
         parser.error('--resume continues the run in --out and --overwrite '
                      'replaces it: give one of them')
+    check_graph_options(parser, args)
     recipe = get_recipe(args.recipe, args.system)
     if args.hidden is None:
         args.hidden = recipe.model['hidden_channels']
@@ -271,6 +321,49 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def check_graph_options(parser: argparse.ArgumentParser,
+                        args: argparse.Namespace) -> None:
+    r"""Refuses the --graph and --candidates combinations that cannot
+    work, and sets :obj:`args.candidate_k` of the candidate graphs that
+    take one."""
+    if args.graph is not None and args.system == 'charged':
+        parser.error("--graph draws the springs, but the 'charged' system "
+                     "has none (charges couple every pair of charged "
+                     "particles)")
+    if args.candidates in ('knn', 'radius') and args.system == 'kuramoto':
+        parser.error(f'--candidates {args.candidates} needs positions, '
+                     f'which Kuramoto oscillators lack: use --candidates '
+                     f'correlation')
+    takes_k = args.candidates in ('knn', 'correlation')
+    if args.candidate_k is not None and not takes_k:
+        parser.error(f'--candidate-k is for --candidates knn and '
+                     f'correlation, not {args.candidates}')
+    if args.candidate_radius is not None and args.candidates != 'radius':
+        parser.error(f'--candidate-radius is for --candidates radius, not '
+                     f'{args.candidates}')
+    if args.candidates == 'radius' and args.candidate_radius is None:
+        parser.error('--candidates radius needs --candidate-radius')
+    if takes_k and args.candidate_k is None:
+        args.candidate_k = CANDIDATE_K
+
+
+def make_candidate_graph(args: argparse.Namespace,
+                         encoder_frames: slice) -> Optional[CandidateGraph]:
+    r"""The candidate graph of --candidates on the encoder's frames, or
+    :obj:`None` for all pairs."""
+    if args.candidates == 'knn':
+        return KNNCandidateGraph(args.candidate_k, frames=encoder_frames)
+    if args.candidates == 'radius':
+        return RadiusCandidateGraph(args.candidate_radius,
+                                    frames=encoder_frames)
+    if args.candidates == 'correlation':
+        if args.system == 'kuramoto':
+            return CorrelationCandidateGraph(args.candidate_k, encoder_frames,
+                                             features=KURAMOTO_CORRELATED)
+        return CorrelationCandidateGraph(args.candidate_k, encoder_frames)
+    return None
+
+
 def build_trainer(args: argparse.Namespace, rank: int) -> Trainer:
     r"""The recipe's configuration and model with the flags on top, the
     data, and a :class:`Trainer` of them writing to :obj:`args.out`.
@@ -291,7 +384,11 @@ def build_trainer(args: argparse.Namespace, rank: int) -> Trainer:
         num_particles=args.num_particles, num_frames=args.num_frames,
         seed=args.seed, root=args.data_root,
         observation_noise=args.observation_noise)
-    train, valid, test = load_splits(**data, rank=rank)
+    train, valid, test = load_splits(
+        **data, rank=rank,
+        graph=None if args.graph is None else GRAPH_FAMILIES[args.graph](),
+        pre_transform=make_candidate_graph(
+            args, config.frame_split.slices(args.num_frames)[0]))
     torch.manual_seed(args.seed)
     model = recipe.build_model(
         args.model, args.mode, train.num_edge_types, args.num_frames,

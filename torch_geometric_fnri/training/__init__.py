@@ -18,6 +18,7 @@ from .edge_prediction import predict_edges
 from .evaluation import evaluate
 from .frame_split import FrameSplit
 from .experiment import (
+    GRAPH_FAMILIES,
     LOADABLE_SYSTEMS,
     SYSTEM_NAMES,
     load_splits,
@@ -30,7 +31,7 @@ from .progress_line import progress_printer
 from .recipes import RECIPES, Recipe, get_recipe
 from .results_table import NOT_LEARNT_MARGIN, results_table
 from .run_directory import RunDirectory, RunDirectoryInUseError
-from .trained_run import TrainedRun, load_trained
+from .trained_run import TrainedRun, load_trained, simulation_graph
 from .trainer import Trainer
 from .training_mode import MODES, TrainingMode, get_training_mode
 
@@ -60,6 +61,7 @@ __all__ = [
     'shutdown_distributed',
     'SYSTEM_NAMES',
     'LOADABLE_SYSTEMS',
+    'GRAPH_FAMILIES',
     'load_splits',
     'make_model',
     'Recipe',
@@ -67,6 +69,7 @@ __all__ = [
     'get_recipe',
     'TrainedRun',
     'load_trained',
+    'simulation_graph',
     'progress_printer',
     'results_table',
     'NOT_LEARNT_MARGIN',

@@ -1,12 +1,17 @@
 r"""One experiment of the fNRI paper: a simulated system, a model family
 and a training mode, wired together the same way by
 ``examples/springs_charges.py`` and ``benchmarks/reproduce``."""
-from typing import Tuple
+from typing import Callable, Dict, Optional, Tuple, Type
 
 from torch_geometric_fnri.datasets import (
     SYSTEM_NAMES,
+    BarabasiAlbertGraph,
+    ErdosRenyiGraph,
+    GraphFamily,
     KuramotoDataset,
     PhysicsSystemDataset,
+    StochasticBlockGraph,
+    WattsStrogatzGraph,
 )
 from torch_geometric_fnri.nn import RelationalInference, build_model
 
@@ -21,6 +26,14 @@ SUPERVISED_DROPOUT = 0.5
 #: command lines: the keys of :data:`SYSTEM_NAMES` and :obj:`'kuramoto'`.
 LOADABLE_SYSTEMS: Tuple[str, ...] = (*SYSTEM_NAMES, 'kuramoto')
 
+#: The short names of the graph families, for command lines.
+GRAPH_FAMILIES: Dict[str, Type[GraphFamily]] = {
+    'er': ErdosRenyiGraph,
+    'ba': BarabasiAlbertGraph,
+    'ws': WattsStrogatzGraph,
+    'sbm': StochasticBlockGraph,
+}
+
 
 def load_splits(
     system: str,
@@ -31,6 +44,8 @@ def load_splits(
     root: str = 'data',
     rank: int = 0,
     observation_noise: float = 0.0,
+    graph: Optional[GraphFamily] = None,
+    pre_transform: Optional[Callable] = None,
 ) -> Tuple[PhysicsSystemDataset, PhysicsSystemDataset,
            PhysicsSystemDataset]:
     r"""Simulates (or loads from the cache under :obj:`root`) the train,
@@ -53,11 +68,18 @@ def load_splits(
             Gaussian noise on the observed positions and velocities (see
             :class:`~torch_geometric_fnri.datasets.PhysicsSystemDataset`).
             (default: 0)
+        graph (GraphFamily, optional): Draw the spring (or Kuramoto
+            coupling) graphs from a family of random graphs (see
+            :data:`GRAPH_FAMILIES`). (default: :obj:`None`)
+        pre_transform (callable, optional): Applied to every simulation
+            before it is cached, *e.g.* a candidate graph (part of the
+            cache key). (default: :obj:`None`)
     """
     kwargs = dict(system=SYSTEM_NAMES.get(system, system),
                   num_simulations=tuple(num_simulations),
                   num_particles=num_particles, num_frames=num_frames,
-                  seed=seed, observation_noise=observation_noise, log=False)
+                  seed=seed, observation_noise=observation_noise, log=False,
+                  graph=graph, pre_transform=pre_transform)
 
     dataset = KuramotoDataset if system == 'kuramoto' else \
         PhysicsSystemDataset

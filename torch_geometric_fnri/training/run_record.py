@@ -4,12 +4,16 @@ r"""The run record: what rebuilds and uses a trained model, stored by the
 :attr:`~torch_geometric_fnri.nn.RelationalInference.config`
 (:obj:`'model'`), the data's :obj:`'num_frames'` and :obj:`'num_features'`
 per frame, the :obj:`'encoder_frames'` (start and stop), the training
-split's :obj:`'normalizer'` and the :obj:`'layer_names'`."""
+split's :obj:`'normalizer'`, the :obj:`'layer_names'` and the
+:obj:`'candidate_graph'` (its
+:attr:`~torch_geometric_fnri.transforms.CandidateGraph.config`, or
+:obj:`None` for fully connected graphs)."""
 from typing import Any, Dict, Optional, Sequence
 
 import torch
 
 from torch_geometric_fnri.nn import build_model
+from torch_geometric_fnri.transforms import CandidateGraph
 
 #: Settings of a model's
 #: :attr:`~torch_geometric_fnri.nn.RelationalInference.config` that may
@@ -19,8 +23,9 @@ RESUMABLE_MODEL_SETTINGS = ('decoder.arguments.checkpoint', )
 
 
 def make_run_record(model: torch.nn.Module, reference: Sequence,
-                    encoder_frames: slice,
-                    layer_names: Sequence[str]) -> Dict[str, Any]:
+                    encoder_frames: slice, layer_names: Sequence[str],
+                    candidate_graph: Optional[CandidateGraph] = None
+                    ) -> Dict[str, Any]:
     r"""The run record of a run that trains :obj:`model` on data like
     :obj:`reference`.
 
@@ -33,6 +38,8 @@ def make_run_record(model: torch.nn.Module, reference: Sequence,
             if it has one) the normalizer.
         encoder_frames (slice): The frames the encoder reads.
         layer_names (Sequence[str]): The names of the label layers.
+        candidate_graph (CandidateGraph, optional): The run's candidate
+            graph. (default: :obj:`None`)
     """
     num_frames, num_features = reference[0].x.shape[1:]
     stats = getattr(reference, 'stats', None)
@@ -44,6 +51,8 @@ def make_run_record(model: torch.nn.Module, reference: Sequence,
         'normalizer': (stats.to_dict() if hasattr(stats, 'to_dict')
                        else None),
         'layer_names': list(layer_names),
+        'candidate_graph': (None if candidate_graph is None else
+                            candidate_graph.config),
     }
 
 

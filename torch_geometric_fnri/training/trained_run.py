@@ -8,10 +8,14 @@ from typing import Any, Dict, List, Optional, Sequence
 import torch
 from torch import Tensor
 from torch.utils.data import SequentialSampler
+from torch_geometric.loader import DataLoader
 
 from torch_geometric_fnri.metrics import EdgeAccuracy
 from torch_geometric_fnri.nn import RelationalInference
-from torch_geometric_fnri.transforms import TrajectoryNormalizer
+from torch_geometric_fnri.transforms import (
+    CandidateGraph,
+    TrajectoryNormalizer,
+)
 from torch_geometric_fnri.utils.int_checks import is_int
 
 from .checkpoint import load_checkpoint
@@ -19,7 +23,7 @@ from .config import TrainConfig
 from .distributed import resolve_device
 from .edge_prediction import predict_edges
 from .evaluation import check_finite_trajectories
-from .loaders import TensorBatchLoader
+from .loaders import TensorBatchLoader, batch_to
 from .run_directory import RunDirectory
 from .run_record import read_run_record, refuse_other_model
 from .training_mode import get_training_mode
@@ -52,6 +56,9 @@ class TrainedRun:
             (:obj:`None` when the run never reached its evaluation).
         path (str): The run directory.
         epoch (int): Epochs trained at the loaded checkpoint.
+        candidate_graph (CandidateGraph, optional): The candidate graph the
+            run was trained on (:obj:`None`: fully connected graphs).
+            (default: :obj:`None`)
     """
     model: RelationalInference
     normalizer: Optional[TrajectoryNormalizer]
@@ -63,10 +70,45 @@ class TrainedRun:
     edge_mapping: Optional[Dict[str, Any]]
     path: str
     epoch: int
+    candidate_graph: Optional[CandidateGraph] = None
 
     @property
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
+
+    def on_candidate_graph(self, dataset: Sequence) -> Sequence:
+        r"""The simulations of :obj:`dataset` on the run's candidate graph
+        (:obj:`dataset` itself for a run on fully connected graphs): a list
+        of the graphs :attr:`candidate_graph` makes of them, with their
+        labels (when they have some) and the record of the pairs left out.
+        A simulation whose graph is neither fully connected nor already the
+        run's candidate graph (another candidate graph) raises a
+        :class:`ValueError`: give the data fully connected.
+
+        Args:
+            dataset (Sequence[Data]): The simulations.
+        """
+        candidate_graph = self.candidate_graph
+        if candidate_graph is None:
+            return dataset
+        out = []
+        for index in range(len(dataset)):
+            data = dataset[index]
+            edge_index = candidate_graph.edge_index(data.x)
+            num_nodes = data.x.size(0)
+            fully_connected = (data.edge_index.size(1) ==
+                               num_nodes * (num_nodes - 1))
+            if not fully_connected and not torch.equal(
+                    data.edge_index.cpu(), edge_index.cpu()):
+                raise ValueError(
+                    f"simulation {index} has {data.edge_index.size(1)} "
+                    f"edges, neither all {num_nodes * (num_nodes - 1)} "
+                    f"pairs nor the run's candidate graph "
+                    f"({candidate_graph}, {edge_index.size(1)} edges): it "
+                    f"is on another candidate graph; give the data fully "
+                    f"connected and the run puts it on its own")
+            out.append(candidate_graph.with_edges(data, edge_index))
+        return out
 
     @torch.no_grad()
     def infer_graphs(self, dataset: Sequence,
@@ -74,8 +116,10 @@ class TrainedRun:
         r"""Infers the multiplex interaction graph of every simulation of
         :obj:`dataset` (normalised like the training data, for example by
         :func:`~torch_geometric_fnri.datasets.from_arrays` with
-        :obj:`stats=run.normalizer`; all simulations with the same number
-        of particles and the same edges). The encoder reads the run's
+        :obj:`stats=run.normalizer`). A run on fully connected graphs
+        needs all simulations with the same number of particles and the
+        same edges; a run on a candidate graph puts every simulation on it
+        (:meth:`on_candidate_graph`). The encoder reads the run's
         encoder frames. When a feature of those frames lies far outside the
         training split's range (root mean square above :data:`WIDE_RMS`:
         other units, data that were not normalised, another system) or is
@@ -84,7 +128,7 @@ class TrainedRun:
         are then meaningless. Data normalised twice are not recognised (the
         run stores its range, not its spread).
 
-        Returns a :obj:`dict` with
+        Returns a :obj:`dict` with, for a run on fully connected graphs,
 
         * :obj:`edge_index`: :obj:`[2, E]`, the edges of one simulation
           (sender, receiver);
@@ -98,6 +142,17 @@ class TrainedRun:
           predicted class maps to no label), or :obj:`None` without a
           mapping;
         * :obj:`layer_names`.
+
+        For a run on a candidate graph, whose simulations have edges of
+        their own, the edges of all simulations one after the other:
+        :obj:`edge_index` :obj:`[2, E_0 + E_1 + ...]` (the particles of
+        each simulation numbered from 0), :obj:`edge_ptr` :obj:`[S + 1]`
+        (simulation :math:`s` has the edges :obj:`edge_ptr[s]` to
+        :obj:`edge_ptr[s + 1] - 1`), :obj:`probabilities` :obj:`[E_0 + E_1
+        + ..., C_p]`, :obj:`predicted` and :obj:`edge_type` likewise; the
+        pairs outside a simulation's candidate graph are predicted "no
+        interaction". :func:`simulation_graph` reads one simulation of
+        either layout.
 
         Args:
             dataset (Sequence[Data]): The simulations.
@@ -124,63 +179,106 @@ class TrainedRun:
             raise ValueError(f"'x' is {first.dtype} but the model's weights "
                              f"are {weights}: convert the data (x.to("
                              f"{weights}))")
-        try:
-            loader = TensorBatchLoader(dataset, batch_size,
-                                       SequentialSampler(dataset),
-                                       self.device)
-        except ValueError:
-            raise ValueError(
-                "the simulations must all have the same number of particles "
-                "and the same edges (e.g. fully connected): infer the graphs "
-                "of each particle count on its own") from None
+        loader = self._loader(dataset, batch_size)
         model = self.model
         probabilities: List[List[Tensor]] = []
-        predicted, num_graphs = [], 0
-        edge_index = None
+        predicted, edge_index, edges_per_graph = [], [], []
         moments = torch.zeros(2, self.num_features, dtype=torch.float64)
         count = 0
         for batch, logits, classes in predict_edges(
-                model, _checked_batches(loader, self.encoder_frames),
+                model, _checked_batches(loader, self.encoder_frames,
+                                        self.device),
                 self.encoder_frames):
             x = batch.x[:, self.encoder_frames]
             flat = x.reshape(-1, x.size(-1)).double()
             moments += torch.stack([flat.sum(0), flat.pow(2).sum(0)]).cpu()
             count += flat.size(0)
-            num_edges = batch.edge_index.size(1) // batch.num_graphs
-            if edge_index is None:
-                edge_index = batch.edge_index[:, :num_edges].cpu()
-            factors = model.factor_probabilities(logits)
-            probabilities.append([
-                f.reshape(batch.num_graphs, num_edges, -1).cpu()
-                for f in factors
-            ])
-            predicted.append(classes.reshape(
-                batch.num_graphs, num_edges, -1).cpu())
-            num_graphs += batch.num_graphs
+            graph = batch.batch[batch.edge_index[1]]
+            edge_index.append((batch.edge_index -
+                               batch.ptr[graph]).cpu())
+            edges_per_graph.append(torch.bincount(
+                graph, minlength=batch.num_graphs).cpu())
+            probabilities.append(
+                [f.cpu() for f in model.factor_probabilities(logits)])
+            predicted.append(classes.cpu())
         _warn_outside_training_range(moments / count,
                                      getattr(dataset, 'feature_names', None))
-        predicted_classes = torch.cat(predicted)
-        edge_type = None
+        result = {
+            'edge_index': torch.cat(edge_index, dim=1),
+            'probabilities': [torch.cat(parts) for parts in
+                              zip(*probabilities)],
+            'predicted': torch.cat(predicted),
+            'edge_type': None,
+            'layer_names': list(self.layer_names),
+        }
         if self.edge_mapping is not None:
             metric = EdgeAccuracy(model.pred_num_classes,
                                   model.num_edge_types,
                                   family=model.family.accuracy_family)
-            flat = predicted_classes.flatten(0, 1)
-            edge_type = metric.map_predictions(flat, self.edge_mapping)
-            edge_type = edge_type.view(num_graphs, -1, edge_type.size(-1))
-        return {
-            'edge_index': edge_index,
-            'probabilities': [torch.cat(parts) for parts in
-                              zip(*probabilities)],
-            'predicted': predicted_classes,
-            'edge_type': edge_type,
-            'layer_names': list(self.layer_names),
-        }
+            result['edge_type'] = metric.map_predictions(result['predicted'],
+                                                         self.edge_mapping)
+        edges_per_graph = torch.cat(edges_per_graph)
+        if self.candidate_graph is not None:
+            result['edge_ptr'] = torch.cat([
+                edges_per_graph.new_zeros(1), edges_per_graph.cumsum(0)])
+            return result
+        # Every simulation has the same edges: [S, E, ...] tensors.
+        num_graphs, num_edges = edges_per_graph.numel(), int(
+            edges_per_graph[0])
+        result['edge_index'] = result['edge_index'][:, :num_edges]
+        for key in ('predicted', 'edge_type'):
+            if result[key] is not None:
+                result[key] = result[key].view(num_graphs, num_edges, -1)
+        result['probabilities'] = [
+            p.view(num_graphs, num_edges, -1)
+            for p in result['probabilities']]
+        return result
+
+    def _loader(self, dataset: Sequence, batch_size: int):
+        # The batches of the simulations in their order: one stacked
+        # split on fully connected graphs, PyG's loader on candidate graphs.
+        if self.candidate_graph is not None:
+            return DataLoader(self.on_candidate_graph(dataset),
+                              batch_size=batch_size)
+        try:
+            return TensorBatchLoader(dataset, batch_size,
+                                     SequentialSampler(dataset), self.device)
+        except ValueError:
+            raise ValueError(
+                "the simulations must all have the same number of particles "
+                "and the same edges (e.g. fully connected): infer the graphs "
+                "of each particle count on its own") from None
 
 
-def _checked_batches(loader, encoder_frames: slice):
-    # The batches of loader, each checked for non-finite encoder frames.
+def simulation_graph(result: Dict[str, Any], index: int) -> Dict[str, Any]:
+    r"""One simulation of a :meth:`TrainedRun.infer_graphs` result, in
+    either layout: its :obj:`edge_index` :obj:`[2, E]`,
+    :obj:`probabilities` (one :obj:`[E, C_p]` per factor),
+    :obj:`predicted` :obj:`[E, P]` and :obj:`edge_type` :obj:`[E, L]` (or
+    :obj:`None`).
+
+    Args:
+        result (dict): What :meth:`TrainedRun.infer_graphs` returned.
+        index (int): The simulation.
+    """
+    if 'edge_ptr' in result:
+        start, stop = result['edge_ptr'][index:index + 2].tolist()
+        edges, edge_index = slice(start, stop), \
+            result['edge_index'][:, start:stop]
+    else:
+        edges, edge_index = index, result['edge_index']
+    edge_type = result['edge_type']
+    return {'edge_index': edge_index,
+            'probabilities': [p[edges] for p in result['probabilities']],
+            'predicted': result['predicted'][edges],
+            'edge_type': None if edge_type is None else edge_type[edges]}
+
+
+def _checked_batches(loader, encoder_frames: slice, device: torch.device):
+    # The batches of loader on the device, each checked for non-finite
+    # encoder frames.
     for batch in loader:
+        batch = batch_to(batch, device)
         check_finite_trajectories(batch.x[:, encoder_frames])
         yield batch
 
@@ -223,11 +321,12 @@ def load_trained(run_dir: str, checkpoint: str = 'best',
     r"""Loads a run written by :class:`Trainer` for inference: builds its
     model from the :attr:`~torch_geometric_fnri.nn.RelationalInference.config`
     stored with it (or takes :obj:`model`), loads the weights and returns
-    them with the training split's normalisation, the frame split and the
-    label mapping fitted on validation (from ``metrics.json``; :obj:`None`
-    without it). Runs written before models carried their config are built
-    from the :func:`~torch_geometric_fnri.nn.build_model` arguments they
-    stored. A model with a part that is not one of the package's layers
+    them with the training split's normalisation, the frame split, the
+    candidate graph of the run (which :meth:`TrainedRun.infer_graphs`
+    puts new data on) and the label mapping fitted on validation (from
+    ``metrics.json``; :obj:`None` without it). Runs written before models
+    carried their config are built from the
+    :func:`~torch_geometric_fnri.nn.build_model` arguments they stored. A model with a part that is not one of the package's layers
     (a module of your own) is not stored: pass it as :obj:`model`. A
     checkpoint whose model is not the one in the run's ``config.json``
     (copied from another run), a :obj:`model` that is not the run's, an
@@ -307,6 +406,13 @@ def load_trained(run_dir: str, checkpoint: str = 'best',
                          'inferred without the label mapping')
     mapping = ((metrics or {}).get('valid') or {}).get('edge_mapping')
     start, stop = record['encoder_frames']
+    candidate_graph = record.get('candidate_graph')
+    if candidate_graph is not None:
+        try:
+            candidate_graph = CandidateGraph.from_config(candidate_graph)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"cannot build the candidate graph of the run "
+                             f"in '{run_dir}': {error}") from None
     return TrainedRun(model=model, normalizer=normalizer,
                       config=TrainConfig.from_dict(state["config"]),
                       num_frames=int(record['num_frames']),
@@ -314,7 +420,8 @@ def load_trained(run_dir: str, checkpoint: str = 'best',
                       encoder_frames=slice(start, stop),
                       layer_names=list(record['layer_names']),
                       edge_mapping=mapping, path=str(run_dir),
-                      epoch=int(state['epoch']))
+                      epoch=int(state['epoch']),
+                      candidate_graph=candidate_graph)
 
 
 def _build_stored_model(stored: Dict[str, Any],

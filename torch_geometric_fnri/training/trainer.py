@@ -5,16 +5,18 @@ from typing import Any, Callable, Dict, Optional, Sequence
 import torch
 from torch import Tensor
 
-from torch_geometric_fnri.metrics import EdgeAccuracy
+from torch_geometric_fnri.metrics import EdgeAccuracy, MissedPairs
+from torch_geometric_fnri.transforms import CandidateGraph
 from torch_geometric_fnri.utils.progress import ProgressBar, progress_enabled
 
 from .augmentation import training_augmentation
+from .candidate_splits import run_candidate_graph
 from .checkpoint import PROGRESS_KEYS, RunCheckpoints, claim_run_directory
 from .checkpoint_selection import CheckpointSelection
 from .config import TrainConfig
 from .dataset_identity import dataset_identity
-from .distributed import all_reduce_sum, init_distributed
-from .edge_evaluation import identity_mapping
+from .distributed import init_distributed
+from .edge_evaluation import all_reduce_accuracy, identity_mapping
 from .evaluation import evaluate
 from .loaders import make_loader, set_loader_epoch
 from .loss_means import LossMeans
@@ -85,6 +87,19 @@ class Trainer:
         extra_config (dict, optional): Further settings stored in
             ``config.json`` and checkpoints (e.g. the model's
             hyperparameters). (default: :obj:`None`)
+        candidate_graph (CandidateGraph, optional): A candidate graph
+            (*e.g.*
+            :class:`~torch_geometric_fnri.transforms.KNNCandidateGraph`)
+            that the trainer applies to every graph of every split (give
+            the splits fully connected) as it reads it. Without one, a
+            candidate graph that the splits' datasets apply (their
+            :obj:`transform` or :obj:`pre_transform`) is the run's. The
+            run record stores the run's candidate graph, so that
+            :func:`load_trained` and ``python -m
+            torch_geometric_fnri.infer`` put new data on it. The pairs a
+            candidate graph leaves out count as predicted "no interaction"
+            in every edge metric (see :func:`evaluate`). (default:
+            :obj:`None`)
 
     A model, configuration and data that do not fit together are refused
     when the trainer is built (see
@@ -92,7 +107,9 @@ class Trainer:
     Its :attr:`frames` are the encoder's and the decoder's frames of
     training and validation (:meth:`FrameSplit.slices` of
     :attr:`TrainConfig.frame_split`); its :attr:`selection` (a
-    :class:`CheckpointSelection`) follows the best epoch.
+    :class:`CheckpointSelection`) follows the best epoch; its
+    :attr:`candidate_graph` is the run's (:obj:`None`: fully connected
+    graphs), and its splits are the graphs it trains on.
     """
     def __init__(
         self,
@@ -107,11 +124,13 @@ class Trainer:
         layer_names: Optional[Sequence[str]] = None,
         scale: Optional[Tensor] = None,
         extra_config: Optional[Dict[str, Any]] = None,
+        candidate_graph: Optional[CandidateGraph] = None,
     ):
-        splits = {'train_dataset': train_dataset,
-                  'valid_dataset': valid_dataset,
-                  'test_dataset': test_dataset}
-        check_training_inputs(model, config, splits)
+        self.candidate_graph, splits = run_candidate_graph(
+            {'train_dataset': train_dataset, 'valid_dataset': valid_dataset,
+             'test_dataset': test_dataset}, candidate_graph)
+        train_dataset, valid_dataset, test_dataset = splits.values()
+        check_training_inputs(model, config, splits, self.candidate_graph)
         if resume and run_dir is None:
             raise ValueError("'resume=True' needs a 'run_dir'")
         if resume and overwrite:
@@ -144,7 +163,8 @@ class Trainer:
         self.augmentation = training_augmentation(config, stats,
                                                   num_features)
         self.run_record = make_run_record(model, reference, self.frames[0],
-                                          self.layer_names)
+                                          self.layer_names,
+                                          self.candidate_graph)
         self.run_dir = None
         if run_dir is not None:
             self.run_dir = RunDirectory(
@@ -267,7 +287,7 @@ class Trainer:
                 postfix = {'loss': means.loss}
                 if accuracy is not None and edge_type is not None:
                     pred = model.predict_edge_types(out['logits'])
-                    accuracy.update(pred, edge_type)
+                    accuracy.update(pred, edge_type, MissedPairs.read(batch))
                     if self.progress and index % 10 == 0:
                         postfix['acc'] = self._train_accuracy(accuracy)
                 bar.update(1, postfix)
@@ -276,7 +296,7 @@ class Trainer:
         out = {f'train_{key}': value
                for key, value in means.compute(self.device).items()}
         if accuracy is not None and accuracy.num_edges > 0:
-            accuracy.confusion = all_reduce_sum(accuracy.confusion)
+            all_reduce_accuracy(accuracy)
             out['train_acc_combined'] = self._train_accuracy(accuracy)
         return out
 

@@ -19,7 +19,8 @@ from .training_mode import check_decoder_fits_mode
 
 
 def check_training_inputs(model: Any, config: Any,
-                          splits: Dict[str, Optional[Sequence]]) -> None:
+                          splits: Dict[str, Optional[Sequence]],
+                          candidate_graph: Any = None) -> None:
     r"""Raises a :class:`TypeError` or :class:`ValueError` when
     :obj:`model`, :obj:`config` and :obj:`splits` cannot train together:
     a model that is no
@@ -30,8 +31,9 @@ def check_training_inputs(model: Any, config: Any,
     other or other label layers than the model, a directed candidate graph
     or directed interactions for a symmetric model, configuration options
     the model does not support, an MLP encoder built for other frames than
-    :attr:`TrainConfig.frame_split` gives it, and options that need
-    (x, y, vx, vy) features on data that names other features.
+    :attr:`TrainConfig.frame_split` gives it, a candidate graph that reads
+    frames the encoder does not (the decoder's targets), and options that
+    need (x, y, vx, vy) features on data that names other features.
 
     Args:
         model (torch.nn.Module): The model given to the trainer.
@@ -39,6 +41,8 @@ def check_training_inputs(model: Any, config: Any,
         splits (Dict[str, Sequence[Data]]): The splits by the trainer's
             argument names (:obj:`'train_dataset'`, :obj:`'valid_dataset'`,
             :obj:`'test_dataset'`), :obj:`None` where not given.
+        candidate_graph (CandidateGraph, optional): The run's candidate
+            graph. (default: :obj:`None`)
     """
     if not isinstance(model, RelationalInference):
         raise TypeError(
@@ -60,6 +64,8 @@ def check_training_inputs(model: Any, config: Any,
     encoder_frames = config.frame_split.slices(num_frames)[0]
     _check_model_options(model, config, encoder_frames, num_features)
     _check_data_options(model, config, reference)
+    if candidate_graph is not None:
+        _check_candidate_frames(candidate_graph, encoder_frames, num_frames)
 
 
 def reference_split(splits: Dict[str, Optional[Sequence]]) -> Sequence:
@@ -129,6 +135,24 @@ def _check_reverse_edges(graph: Any, name: str) -> None:
             f"symmetric (transforms.KNNCandidateGraph(k, symmetric=True), "
             f"or torch_geometric.transforms.ToUndirected inside "
             f"transforms.CarryEdgeType)") from error
+
+
+def _check_candidate_frames(candidate_graph: Any, encoder_frames: slice,
+                            num_frames: int) -> None:
+    # A candidate graph that reads frames the encoder does not see chooses
+    # the pairs with the decoder's targets.
+    frames = candidate_graph.frames
+    read = range(num_frames)[frames] if isinstance(frames, slice) else \
+        [range(num_frames)[frames]]
+    seen = range(num_frames)[encoder_frames]
+    outside = sorted(set(read) - set(seen))
+    if outside:
+        raise ValueError(
+            f"the candidate graph {candidate_graph} reads frames "
+            f"{outside[0]}..{outside[-1]} but the encoder sees frames "
+            f"{seen.start}..{seen.stop - 1}: choose the pairs from the "
+            f"encoder's frames (frames=slice({seen.start}, {seen.stop})), "
+            f"not from those the decoder predicts")
 
 
 def _check_data_options(model: torch.nn.Module, config: TrainConfig,
