@@ -20,11 +20,13 @@ import json
 import platform
 import statistics
 import sys
-import time
 
 import torch
 
-from torch_geometric_fnri.training import Trainer, get_recipe, load_splits
+from torch_geometric_fnri.training import load_splits
+
+# The folder of this script is on sys.path when it runs as a script.
+from compiled_training import train
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -46,23 +48,9 @@ def ms_per_update(args, splits, batch_size: int) -> float:
     r"""Trains ``args.warmup + args.updates`` updates at
     :obj:`batch_size`; returns the median milliseconds per update after the
     warm-up."""
-    train, valid, test = splits
-    recipe = get_recipe('fast', 'I+C')
-    torch.manual_seed(args.seed)
-    model = recipe.build_model('fnri', 'learned', train.num_edge_types,
-                               train[0].x.size(1))
-    config = recipe.config(seed=args.seed, epochs=10**6, device='cpu',
-                           progress=False, tensorboard=False,
-                           batch_size=batch_size, prediction_steps=10,
-                           prediction_steps_schedule=None)
-    trainer = Trainer(model, config, train, valid, test, run_dir=None)
-    ends = []
-
-    def on_step_end(step):
-        ends.append(time.perf_counter())
-        return step['updates'] >= args.warmup + args.updates
-
-    trainer.fit(on_step_end=on_step_end)
+    _, ends, _ = train(splits, args.seed, args.warmup + args.updates,
+                       batch_size=batch_size, prediction_steps=10,
+                       prediction_steps_schedule=None)
     steps = [b - a for a, b in zip(ends, ends[1:])][args.warmup - 1:]
     return round(1e3 * statistics.median(steps), 2)
 

@@ -37,23 +37,24 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def train(args, splits, compile: bool):
-    r"""Trains one variant; returns its per-update end times and losses."""
+def train(splits, seed: int, updates: int, **overrides):
+    r"""Trains the fast recipe's fNRI for :obj:`updates` updates from
+    :obj:`seed`, with :class:`TrainConfig` :obj:`overrides`; returns the
+    start time, every update's end time and every update's loss."""
     train, valid, test = splits
     recipe = get_recipe('fast', 'I+C')
-    torch.manual_seed(args.seed)
+    torch.manual_seed(seed)
     model = recipe.build_model('fnri', 'learned', train.num_edge_types,
                                train[0].x.size(1))
-    config = recipe.config(seed=args.seed, epochs=10**6, device='cpu',
-                           progress=False, tensorboard=False,
-                           compile=compile)
+    config = recipe.config(seed=seed, epochs=10**6, device='cpu',
+                           progress=False, tensorboard=False, **overrides)
     trainer = Trainer(model, config, train, valid, test, run_dir=None)
     ends, losses = [], []
 
     def on_step_end(step):
         ends.append(time.perf_counter())
         losses.append(step['loss'])
-        return step['updates'] >= args.updates
+        return step['updates'] >= updates
 
     start = time.perf_counter()
     trainer.fit(on_step_end=on_step_end)
@@ -85,7 +86,8 @@ def main(argv=None) -> int:
                          f'at update {switch}')
     results = {}
     for name, compile in (('eager', False), ('compiled', True)):
-        results[name] = figures(args, *train(args, splits, compile), switch)
+        results[name] = figures(args, *train(splits, args.seed, args.updates,
+                                            compile=compile), switch)
         print(f'{name:>9}: {results[name]}', flush=True)
     speedup = (results['eager']['ms_per_update_median'] /
                results['compiled']['ms_per_update_median'])

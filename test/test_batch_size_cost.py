@@ -1,15 +1,19 @@
 import json
+import os.path as osp
 
 import pytest
-from script_loader import load_script
+from script_loader import ROOT, load_script
 
 
-def _module():
+def _module(monkeypatch):
+    # The benchmark imports compiled_training from its own folder.
+    monkeypatch.syspath_prepend(osp.join(ROOT, 'benchmarks'))
     return load_script('benchmarks', 'batch_size_cost.py')
 
 
-def test_one_row_per_round_thread_and_batch_size(tmp_path, capsys):
-    bench = _module()
+def test_one_row_per_round_thread_and_batch_size(tmp_path, capsys,
+                                                 monkeypatch):
+    bench = _module(monkeypatch)
     assert bench.main(['--batch-sizes', '4', '8', '--threads', '1',
                        '--updates', '2', '--warmup', '1', '--rounds', '1',
                        '--num-train', '16',
@@ -21,6 +25,6 @@ def test_one_row_per_round_thread_and_batch_size(tmp_path, capsys):
     assert all(r['ms_per_update'] > 0 for r in figures['rows'])
 
 
-def test_counts_must_be_positive(tmp_path):
+def test_counts_must_be_positive(tmp_path, monkeypatch):
     with pytest.raises(SystemExit, match='positive'):
-        _module().main(['--updates', '0', '--data-root', str(tmp_path)])
+        _module(monkeypatch).main(['--updates', '0', '--data-root', str(tmp_path)])
