@@ -210,7 +210,8 @@ def parse_overrides(items: List[str]) -> Dict[str, Dict]:
 
     from torch_geometric_fnri.training import TrainConfig
     fields = {field.name for field in dataclasses.fields(TrainConfig)}
-    model_keys = {'hidden_channels', 'symmetric', 'tau', 'hard',
+    model_keys = {'hidden_channels', 'encoder_hidden_channels',
+                  'symmetric', 'tau', 'hard',
                   'encoder', 'split_point', 'skip_first',
                   'relative_messages', 'central_forces'}
     out: Dict[str, Dict] = {'train': {}, 'model': {}}

@@ -60,7 +60,8 @@ def test_build_model_errors():
         build_model('fnri', [2, 2], tau=-1.0)
     with pytest.raises(ValueError, match='at least 2 edge types'):
         build_model('fnri', [1, 2])
-    for name in ('num_timesteps', 'in_channels', 'hidden_channels'):
+    for name in ('num_timesteps', 'in_channels', 'hidden_channels',
+                 'encoder_hidden_channels'):
         with pytest.raises(ValueError, match=f"'{name}' must be a positive"):
             build_model('fnri', [2, 2], **{name: 0})
 
@@ -77,3 +78,19 @@ def test_build_model_decoder_geometry(option):
         with pytest.raises(ValueError, match=f"'{option}' needs the "
                            "MLP decoder"):
             build_model('fnri', [2, 2], decoder=decoder, **{option: True})
+
+
+@pytest.mark.parametrize('encoder', ['mlp', 'cnn'])
+def test_encoder_width_apart_from_the_decoder(encoder):
+    model = build_model('fnri', [2, 2], num_timesteps=16, hidden_channels=8,
+                        encoder=encoder, encoder_hidden_channels=16)
+    assert model.encoder.arguments['hidden_channels'] == 16
+    assert model.decoder.arguments['hidden_channels'] == 8
+    same = build_model('fnri', [2, 2], num_timesteps=16, hidden_channels=8,
+                       encoder=encoder)
+    assert same.encoder.arguments['hidden_channels'] == 8
+    assert _count(model.decoder) == _count(same.decoder)
+    assert _count(model.encoder) > _count(same.encoder)
+    x = torch.randn(4, 16, 4)
+    logits = model.encoder(x, fully_connected_edge_index(4))
+    assert logits.shape == (12, 4)

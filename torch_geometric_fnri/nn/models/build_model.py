@@ -1,4 +1,4 @@
-from typing import List
+from typing import List, Optional
 
 from torch_geometric_fnri.nn.models.cnn_encoder import CNNEncoder
 from torch_geometric_fnri.nn.models.mlp_decoder import MLPDecoder
@@ -26,7 +26,9 @@ def build_model(family: str, num_edge_types: List[int],
                 symmetric: bool = False,
                 checkpoint_decoder: bool = False,
                 relative_messages: bool = False,
-                central_forces: bool = False) -> RelationalInference:
+                central_forces: bool = False,
+                encoder_hidden_channels: Optional[int] = None,
+                ) -> RelationalInference:
     r"""Builds NRI, fNRI or sfNRI with the paper's layer sizes as a
     :class:`RelationalInference` model.
 
@@ -46,7 +48,8 @@ def build_model(family: str, num_edge_types: List[int],
             (default: :obj:`49`)
         in_channels (int, optional): Features per frame :math:`D`.
             (default: :obj:`4`)
-        hidden_channels (int, optional): Hidden size of encoder and decoder.
+        hidden_channels (int, optional): Hidden size of the decoder, and of
+            the encoder unless :obj:`encoder_hidden_channels` is given.
             (default: :obj:`256`)
         encoder (str, optional): :obj:`'mlp'` or :obj:`'cnn'`.
             (default: :obj:`'mlp'`)
@@ -82,6 +85,11 @@ def build_model(family: str, num_edge_types: List[int],
             forces to the MLP decoder's velocity step (see
             :class:`MLPDecoder`; not in the papers, and the parameter count
             is then not the paper's). (default: :obj:`False`)
+        encoder_hidden_channels (int, optional): Hidden size of the encoder
+            when it differs from the decoder's (a wide encoder with a
+            narrow decoder; the parameter count is then not the paper's).
+            :obj:`None` gives the encoder :obj:`hidden_channels`.
+            (default: :obj:`None`)
 
     The returned model's :attr:`~RelationalInference.config` builds it
     again (:meth:`RelationalInference.from_config`; trained runs store it,
@@ -92,9 +100,13 @@ def build_model(family: str, num_edge_types: List[int],
     if any(k < 2 for k in layers):
         raise ValueError(f"every layer-graph needs at least 2 edge types "
                          f"(got num_edge_types={layers})")
+    if encoder_hidden_channels is None:
+        encoder_hidden_channels = hidden_channels
     for name, value in (('num_timesteps', num_timesteps),
                         ('in_channels', in_channels),
-                        ('hidden_channels', hidden_channels)):
+                        ('hidden_channels', hidden_channels),
+                        ('encoder_hidden_channels',
+                         encoder_hidden_channels)):
         if not is_int(value) or value < 1:
             raise ValueError(f"'{name}' must be a positive int "
                              f"(got {value!r})")
@@ -108,11 +120,12 @@ def build_model(family: str, num_edge_types: List[int],
     heads = model_family.encoder_heads(layers)
     out_channels = heads if split_point else width
     if encoder == 'mlp':
-        enc = MLPEncoder(num_timesteps * in_channels, hidden_channels,
+        enc = MLPEncoder(num_timesteps * in_channels,
+                         encoder_hidden_channels,
                          out_channels, dropout=encoder_dropout,
                          split_point=split_point)
     elif encoder == 'cnn':
-        enc = CNNEncoder(in_channels, hidden_channels, out_channels,
+        enc = CNNEncoder(in_channels, encoder_hidden_channels, out_channels,
                          dropout=encoder_dropout, split_point=split_point)
     else:
         raise ValueError(f"'encoder' must be 'mlp' or 'cnn' "
