@@ -20,6 +20,7 @@ import platform
 import statistics
 import sys
 import time
+from typing import Dict, Optional
 
 import torch
 
@@ -37,15 +38,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def train(splits, seed: int, updates: int, **overrides):
+def train(splits, seed: int, updates: int,
+          model_overrides: Optional[Dict] = None, **overrides):
     r"""Trains the fast recipe's fNRI for :obj:`updates` updates from
-    :obj:`seed`, with :class:`TrainConfig` :obj:`overrides`; returns the
-    start time, every update's end time and every update's loss."""
+    :obj:`seed`, with :obj:`model_overrides` of its model arguments and
+    :class:`TrainConfig` :obj:`overrides`; returns the start time, every
+    update's end time and every update's loss."""
     train, valid, test = splits
     recipe = get_recipe('fast', 'I+C')
     torch.manual_seed(seed)
     model = recipe.build_model('fnri', 'learned', train.num_edge_types,
-                               train[0].x.size(1))
+                               train[0].x.size(1), **(model_overrides or {}))
     config = recipe.config(seed=seed, epochs=10**6, device='cpu',
                            progress=False, tensorboard=False, **overrides)
     trainer = Trainer(model, config, train, valid, test, run_dir=None)
