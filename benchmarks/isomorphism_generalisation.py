@@ -85,9 +85,10 @@ from torch_geometric_fnri.training.loaders import make_loader
 from time_to_accuracy import (
     MODES,
     TrainingClock,
+    add_run_arguments,
     budget_of,
+    check_run_arguments,
     mode_in_name,
-    parse_overrides,
     position_velocity_settings,
 )
 
@@ -123,41 +124,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--valid-size', type=int, default=1000,
                         help='simulations of the validation subset (the '
                         "trainer's validation and the label mapping)")
-    budget = parser.add_mutually_exclusive_group()
-    budget.add_argument('--minutes', type=float, default=None,
-                        help='training minutes (default 10)')
-    budget.add_argument('--updates', type=int, default=None,
-                        help='optimiser steps')
-    parser.add_argument('--num-train', type=int, default=10000,
-                        help="simulations of load_splits' train split (the "
-                        'pool is all three splits)')
-    parser.add_argument('--num-valid', type=int, default=2000)
-    parser.add_argument('--num-test', type=int, default=2000)
     parser.add_argument('--num-particles', type=int, default=5)
-    parser.add_argument('--data-seed', type=int, default=42,
-                        help='simulation seed')
-    parser.add_argument('--data-root', default='data')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch CPU threads (default: torch decides)')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--set', nargs='+', default=[], metavar='KEY=VALUE',
-                        help='override a recipe setting: a TrainConfig '
-                        'field or a model argument; needs --tag')
-    parser.add_argument('--tag', default=None,
-                        help='names the run [<model>-]<recipe>[-<mode>]-'
-                        '<tag>-seed<k>.json: required with --set')
-    parser.add_argument('--note', default='nothing else of ours running',
-                        help='what else was running on the machine')
+    add_run_arguments(
+        parser, tag_help='names the run [<model>-]<recipe>[-<mode>]-'
+        '<tag>-seed<k>.json: required with --set',
+        num_train_help="simulations of load_splits' train split (the pool "
+        'is all three splits)')
     parser.add_argument('--out', default=None)
     args = parser.parse_args(argv)
-    if args.minutes is None and args.updates is None:
-        args.minutes = 10.0
-    if (args.minutes is not None and not args.minutes > 0) or (
-            args.updates is not None and args.updates < 1):
-        parser.error('the budget must be positive')
-    for name in ('valid_size', 'num_train', 'num_valid', 'num_test'):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be positive")
+    check_run_arguments(parser, args)
+    if args.valid_size < 1:
+        parser.error('--valid-size must be positive')
     if not 2 <= args.num_particles <= MAX_NUM_NODES:
         parser.error(f'--num-particles must be between 2 and '
                      f'{MAX_NUM_NODES} (canonical forms enumerate all '
@@ -166,14 +143,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error('--unseen-fraction must be between 0 and 1')
     if args.out is None:
         args.out = osp.join('results', 'isomorphism', args.system)
-    if args.set and not args.tag:
-        parser.error('--set needs --tag (names the overridden run)')
-    try:
-        args.overrides = parse_overrides(args.set)
-    except ValueError as error:
-        parser.error(f'--set: {error}')
-    if 'mode' in args.overrides['train']:
-        parser.error('--set: give the training mode with --mode')
     used = position_velocity_settings(
         get_recipe(args.recipe, args.system), args.overrides)
     if args.system == 'kuramoto' and used:

@@ -122,35 +122,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'decoder, no labels) and/or supervised (the encoder '
                         'alone on the labels), run one after another')
     parser.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
-    budget = parser.add_mutually_exclusive_group()
-    budget.add_argument('--minutes', type=float, default=None,
-                        help='training minutes per run (default 10)')
-    budget.add_argument('--updates', type=int, default=None,
-                        help='optimiser steps per run')
     parser.add_argument('--eval-every', type=int, default=50,
                         help='updates between validation evaluations')
     parser.add_argument('--eval-size', type=int, default=1000,
                         help='validation simulations evaluated every '
                         '--eval-every updates')
-    parser.add_argument('--num-train', type=int, default=10000)
-    parser.add_argument('--num-valid', type=int, default=2000)
-    parser.add_argument('--num-test', type=int, default=2000)
-    parser.add_argument('--data-seed', type=int, default=42,
-                        help='simulation seed (the same data for every run)')
-    parser.add_argument('--data-root', default='data')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch CPU threads (default: torch decides)')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--set', nargs='+', default=[], metavar='KEY=VALUE',
-                        help='override a recipe setting for an ablation: a '
-                        'TrainConfig field or a model argument (e.g. '
-                        'prediction_steps=10 symmetric=False); needs --tag')
-    parser.add_argument('--tag', default=None,
-                        help='names the runs <model>-<recipe>-<tag>-seed<k>'
-                        '.jsonl: required with --set, also for a budget '
-                        'other than the default (e.g. 60min)')
-    parser.add_argument('--note', default='nothing else of ours running',
-                        help='what else was running on the machine')
+    add_run_arguments(
+        parser, tag_help='names the runs <model>-<recipe>-<tag>-seed<k>'
+        '.jsonl: required with --set, also for a budget other than the '
+        'default (e.g. 60min)')
     parser.add_argument('--out', default=None)
     parser.add_argument('--reference', default=None, metavar='JSON',
                         help='a stored learning curve to draw beside the '
@@ -162,28 +142,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'and the JSON line from the logs already in --out '
                         '(to combine recipes run in separate processes)')
     args = parser.parse_args(argv)
-    if args.minutes is None and args.updates is None:
-        args.minutes = 10.0
-    for name in ('eval_every', 'eval_size', 'num_train', 'num_valid',
-                 'num_test', 'threads'):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
+    check_run_arguments(parser, args)
+    for name in ('eval_every', 'eval_size'):
+        if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be positive")
     if args.eval_size > args.num_valid:
         parser.error(f'--eval-size ({args.eval_size}) must be at most '
                      f'--num-valid ({args.num_valid})')
-    if (args.minutes is not None and not args.minutes > 0) or (
-            args.updates is not None and args.updates < 1):
-        parser.error('the budget must be positive')
     if args.out is None:
         args.out = osp.join('results', 'time_to_accuracy', args.system)
-    if args.set and not args.tag:
-        parser.error('--set needs --tag (names the overridden runs)')
-    try:
-        args.overrides = parse_overrides(args.set)
-    except ValueError as error:
-        parser.error(f'--set: {error}')
-    if 'mode' in args.overrides['train']:
-        parser.error('--set: give the training mode with --mode')
     for name in args.recipe:  # The configurations the runs will train with.
         try:
             get_recipe(name, args.system).config(**args.overrides['train'])
@@ -199,6 +166,58 @@ def parse_args(argv=None) -> argparse.Namespace:
                              f"need (x, y, vx, vy) features but Kuramoto's "
                              f"are {list(KURAMOTO_FEATURES)}")
     return args
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, tag_help: str,
+                      num_train_help: Optional[str] = None) -> None:
+    r"""Adds the options of a training run that this script shares with
+    ``isomorphism_generalisation.py``: the budget, the data, the machine
+    and the recipe overrides (checked by :func:`check_run_arguments`)."""
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument('--minutes', type=float, default=None,
+                        help='training minutes per run (default 10)')
+    budget.add_argument('--updates', type=int, default=None,
+                        help='optimiser steps per run')
+    parser.add_argument('--num-train', type=int, default=10000,
+                        help=num_train_help)
+    parser.add_argument('--num-valid', type=int, default=2000)
+    parser.add_argument('--num-test', type=int, default=2000)
+    parser.add_argument('--data-seed', type=int, default=42,
+                        help='simulation seed (the same data for every run)')
+    parser.add_argument('--data-root', default='data')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch CPU threads (default: torch decides)')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--set', nargs='+', default=[], metavar='KEY=VALUE',
+                        help='override a recipe setting for an ablation: a '
+                        'TrainConfig field or a model argument (e.g. '
+                        'prediction_steps=10 symmetric=False); needs --tag')
+    parser.add_argument('--tag', default=None, help=tag_help)
+    parser.add_argument('--note', default='nothing else of ours running',
+                        help='what else was running on the machine')
+
+
+def check_run_arguments(parser: argparse.ArgumentParser,
+                        args: argparse.Namespace) -> None:
+    r"""Checks the options of :func:`add_run_arguments` (with
+    :obj:`parser.error`), gives the budget its default (10 minutes) and
+    sets :obj:`args.overrides` (see :func:`parse_overrides`)."""
+    if args.minutes is None and args.updates is None:
+        args.minutes = 10.0
+    if (args.minutes is not None and not args.minutes > 0) or (
+            args.updates is not None and args.updates < 1):
+        parser.error('the budget must be positive')
+    for name in ('num_train', 'num_valid', 'num_test', 'threads'):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be positive")
+    if args.set and not args.tag:
+        parser.error('--set needs --tag (names the overridden runs)')
+    try:
+        args.overrides = parse_overrides(args.set)
+    except ValueError as error:
+        parser.error(f'--set: {error}')
+    if 'mode' in args.overrides['train']:
+        parser.error('--set: give the training mode with --mode')
 
 
 def parse_overrides(items: List[str]) -> Dict[str, Dict]:
