@@ -93,6 +93,15 @@ from torch_geometric_fnri.training import (
 from torch_geometric_fnri.training.loaders import make_loader
 from torch_geometric_fnri.utils.atomic_files import write_json_atomic
 
+try:  # as a script: its folder is on sys.path
+    from warm_start import save_training_state, state_path, warm_start
+except ImportError:  # as benchmarks.time_to_accuracy (benchmarks/table1.py)
+    from benchmarks.warm_start import (
+        save_training_state,
+        state_path,
+        warm_start,
+    )
+
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 #: The training modes compared; runs and logs of the first leave the mode
@@ -136,6 +145,18 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='a stored learning curve to draw beside the '
                         'runs, e.g. results/reference/'
                         'fnri-reference-code-I+C-cpu.json')
+    parser.add_argument('--save-state', default=None, metavar='PATTERN',
+                        help='at the end of each run, save its weights, '
+                        'Adam state and progress to PATTERN ({seed} '
+                        'replaced by the seed; e.g. runs/states/'
+                        'fnri-fast-70k-seed{seed}.pt), for --init-from')
+    parser.add_argument('--init-from', default=None, metavar='PATTERN',
+                        help='start each run from a state saved with '
+                        '--save-state ({seed} replaced by the seed): '
+                        'weights, Adam moments and progress continue, the '
+                        'learning rate and every other setting are this '
+                        "run's; the budget counts this run's updates or "
+                        'minutes only')
     parser.add_argument('--no-plot', action='store_true')
     parser.add_argument('--report-only', action='store_true',
                         help='train nothing: rebuild the summary, the plot '
@@ -394,6 +415,15 @@ def run_one(args, family: str, recipe_name: str, mode: str, seed: int,
                                num_frames, frame_split=config.frame_split,
                                **args.overrides['model'])
     trainer = Trainer(model, config, train, valid, test, run_dir=None)
+    header = {'recipe': recipe_name, 'tag': args.tag, 'model': family,
+              'mode': mode, 'seed': seed, 'system': args.system,
+              'config': config.to_dict(),
+              'model_args': {**recipe.model, **args.overrides['model']},
+              'budget': budget_of(args), 'machine': args.machine}
+    if args.init_from is not None:
+        header['init_from'] = warm_start(
+            trainer, state_path(args.init_from, seed), header)
+    start_updates = trainer.updates
     encoder_frames, _ = trainer.frames
     probe = EdgeAccuracyProbe([valid[i] for i in range(args.eval_size)],
                               config.accuracy_batch_size, trainer.device,
@@ -406,11 +436,7 @@ def run_one(args, family: str, recipe_name: str, mode: str, seed: int,
         log.write(json.dumps(row) + '\n')
         log.flush()
 
-    write({'recipe': recipe_name, 'tag': args.tag, 'model': family,
-           'mode': mode, 'seed': seed, 'system': args.system,
-           'config': config.to_dict(),
-           'model_args': {**recipe.model, **args.overrides['model']},
-           'budget': budget_of(args), 'machine': args.machine})
+    write(header)
     clock = TrainingClock(trainer)
 
     def evaluate_now(step):
@@ -429,7 +455,8 @@ def run_one(args, family: str, recipe_name: str, mode: str, seed: int,
 
     def on_step_end(step):
         due = step['updates'] % args.eval_every == 0
-        done = (step['updates'] >= args.updates if args.updates else
+        done = (step['updates'] - start_updates >= args.updates
+                if args.updates else
                 clock.minutes >= args.minutes)
         if due or done:
             evaluate_now(step)
@@ -456,6 +483,9 @@ def run_one(args, family: str, recipe_name: str, mode: str, seed: int,
     }
     write(final)
     log.close()
+    if args.save_state is not None:
+        save_training_state(trainer, state_path(args.save_state, seed),
+                            header)
 
 
 def summarise(recipe: str, seed: int, rows: List[Dict], final: Dict) -> Dict:

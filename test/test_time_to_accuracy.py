@@ -330,8 +330,70 @@ def test_fast_recipe_on_kuramoto_is_the_setting_its_stored_runs_measured():
         # defaults (which do not change what is trained).
         later = {key: value for key, value in config.to_dict().items()
                  if key not in header['config']}
-        assert later == {'compile': False, 'layer_graph_schedule': None}
+        assert later == {'compile': False, 'layer_graph_schedule': None,
+                         'decoder_window_per_graph': False}
         assert TrainConfig.from_dict(header['config']) == config
         assert dict(recipe.model) == header['model_args']
     args = tta.parse_args(['--system', 'kuramoto', '--recipe', 'fast'])
     assert tta.position_velocity_settings(recipe, args.overrides) == []
+
+
+@pytest.mark.slow
+def test_warm_start_continues_a_saved_run_with_its_own_settings(tmp_path,
+                                                               capsys):
+    tta = _module()
+    common = ['--recipe', 'fast', '--eval-every', '2', '--seeds', '1',
+              '--num-train', '16', '--num-valid', '8', '--num-test', '8',
+              '--eval-size', '8', '--data-root', str(tmp_path / 'data'),
+              '--out', str(tmp_path / 'out'), '--no-plot']
+    pattern = str(tmp_path / 'states' / 'tiny-seed{seed}.pt')
+    assert tta.main(common + ['--updates', '4', '--set', 'hidden_channels=8',
+                              '--tag', 'tiny', '--save-state', pattern]) == 0
+    saved = torch.load(tmp_path / 'states' / 'tiny-seed1.pt',
+                       weights_only=True)
+    assert saved['progress']['updates'] == 4
+    assert saved['header']['system'] == 'I+C'
+    assert tta.main(common + ['--updates', '2', '--set', 'hidden_channels=8',
+                              'lr=1e-4', '--tag', 'warm', '--init-from',
+                              pattern]) == 0
+    capsys.readouterr()
+    with open(tmp_path / 'out' / 'fnri-fast-warm-seed1.jsonl') as f:
+        rows = [json.loads(line) for line in f]
+    # The budget counts this run's updates; the log continues the count.
+    assert rows[0]['init_from']['updates'] == 4
+    assert rows[0]['init_from']['tag'] == 'tiny'
+    assert [row['updates'] for row in rows[1:]] == [6, 6]
+    assert rows[-1]['final'] and rows[-1]['examples'] == 16 * 6
+
+    # The trainer gets the saved weights and Adam moments, and its own
+    # learning rate.
+    recipe = get_recipe('fast')
+    splits = load_splits('I+C', (16, 8, 8), seed=42,
+                         root=str(tmp_path / 'data'))
+    config = recipe.config(lr=1e-4, epochs=1)
+    model = recipe.build_model('fnri', 'learned', splits[0].num_edge_types,
+                               splits[0][0].x.size(1), hidden_channels=8)
+    trainer = tta.Trainer(model, config, *splits)
+    header = {'system': 'I+C', 'model': 'fnri', 'mode': 'learned'}
+    info = tta.warm_start(trainer, str(tmp_path / 'states' / 'tiny-seed1.pt'),
+                          header)
+    assert info['updates'] == trainer.updates == 4
+    assert trainer.examples == 64
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, saved['model'][name]), name
+    state = trainer.optimizer.state_dict()['state']
+    assert all(torch.equal(state[k]['exp_avg'],
+                           saved['optimizer']['state'][k]['exp_avg'])
+               for k in state)
+    assert [g['lr'] for g in trainer.optimizer.param_groups] == [1e-4]
+    assert trainer.scheduler.get_last_lr() == [1e-4]
+
+    # Another system or family, or another width, is refused.
+    with pytest.raises(ValueError, match="system 'I\\+C', not 'I\\+C\\+F'"):
+        tta.warm_start(trainer, str(tmp_path / 'states' / 'tiny-seed1.pt'),
+                       {**header, 'system': 'I+C+F'})
+    wide = recipe.build_model('fnri', 'learned', splits[0].num_edge_types,
+                              splits[0][0].x.size(1), hidden_channels=16)
+    with pytest.raises(ValueError, match='do not fit this model'):
+        tta.warm_start(tta.Trainer(wide, config, *splits),
+                       str(tmp_path / 'states' / 'tiny-seed1.pt'), header)

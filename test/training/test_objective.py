@@ -86,6 +86,42 @@ def test_decoder_window_draws_only_valid_windows():
         TrainConfig(decoder_window=1)
 
 
+def test_decoder_window_per_graph_draws_one_start_per_graph():
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    # Frame t of node n holds t + 100 n, so a window shows its frames and
+    # its node.
+    x = (torch.arange(13.).view(1, 13, 1) +
+         100 * torch.arange(6.).view(6, 1, 1)).expand(6, 13, 4).contiguous()
+    batch = torch.tensor([0, 0, 1, 1, 2, 2])
+    config = TrainConfig(decoder_window=4, decoder_window_per_graph=True)
+    objective = TrainingObjective(model, config, ENC, DEC)
+    torch.manual_seed(0)
+    starts = set()
+    for _ in range(200):
+        window = objective.decoder_input(x, batch)
+        assert window.shape == (6, 4, 4)
+        assert torch.equal(window, window[..., :1].expand_as(window))
+        node_start = window[:, :, 0] - 100 * torch.arange(6.).view(6, 1)
+        for node in range(6):  # Consecutive frames 7..12 of the node.
+            assert torch.equal(node_start[node],
+                               node_start[node, 0] + torch.arange(4.))
+            assert 7 <= node_start[node, 0] and node_start[node, -1] <= 12
+        # One start per graph, shared by its nodes.
+        first = node_start[:, 0]
+        assert torch.equal(first[0::2], first[1::2])
+        starts.add(tuple(int(v) for v in first[0::2]))
+    # Graphs draw their starts apart: every valid start, in combinations.
+    assert {s for triple in starts for s in triple} == {7, 8, 9}
+    assert len(starts) > 3
+    # Without a batch vector, the nodes are one graph.
+    single = objective.decoder_input(x)
+    assert torch.equal(single[:, 0, 0] % 100, single[:1, 0, 0].expand(6) % 100)
+    with pytest.raises(ValueError, match="needs a 'decoder_window'"):
+        TrainConfig(decoder_window_per_graph=True)
+    with pytest.raises(TypeError, match="must be a bool"):
+        TrainConfig(decoder_window=4, decoder_window_per_graph=1)
+
+
 @pytest.mark.parametrize('sfnri_loss', ['mse', 'nll'])
 def test_sfnri_loss(tiny_splits, sfnri_loss, first_batch):
     # sfNRI has no KL term: the loss is the decoder's MSE (the reference)

@@ -90,6 +90,9 @@ class TrainConfig:
             of this many consecutive decoder frames per batch (at least 2)
             instead of all of them: cheaper updates. Validation and test
             use all decoder frames. (default: :obj:`None`)
+        decoder_window_per_graph (bool, optional): Draw the start of the
+            :obj:`decoder_window` for every graph (simulation) of the batch
+            rather than once for the whole batch. (default: :obj:`False`)
         burn_in_steps (int, optional): Train an RNN decoder with ground-truth
             inputs for the first :obj:`burn_in_steps` steps of the decoder
             frames and its own predictions afterwards (NRI's burn-in)
@@ -182,6 +185,7 @@ class TrainConfig:
     prediction_steps: int = 10
     prediction_steps_schedule: Optional[Sequence[Tuple[int, int]]] = None
     decoder_window: Optional[int] = None
+    decoder_window_per_graph: bool = False
     burn_in_steps: Optional[int] = None
     layer_graph_schedule: Optional[Sequence[int]] = None
     # Optimisation.
@@ -222,6 +226,12 @@ class TrainConfig:
                 self.prediction_steps_schedule)
         if self.decoder_window is not None:
             _check_int('decoder_window', self.decoder_window, minimum=2)
+        if not isinstance(self.decoder_window_per_graph, bool):
+            raise TypeError(f"'decoder_window_per_graph' must be a bool "
+                            f"(got {self.decoder_window_per_graph!r})")
+        if self.decoder_window_per_graph and self.decoder_window is None:
+            raise ValueError("'decoder_window_per_graph' needs a "
+                             "'decoder_window'")
         if self.layer_graph_schedule is not None:
             self.layer_graph_schedule = _check_update_counts(
                 'layer_graph_schedule', self.layer_graph_schedule)

@@ -65,11 +65,15 @@ class TrainingObjective(torch.nn.Module):
         # follows the module's device.
         self.register_buffer('prior', config.prior(model), persistent=False)
 
-    def decoder_input(self, x: Tensor) -> Tensor:
+    def decoder_input(self, x: Tensor,
+                      batch: Optional[Tensor] = None) -> Tensor:
         r"""The decoder frames of :obj:`x` :obj:`[N, T, D]`: all of
         :attr:`decoder_frames`, or with :obj:`config.decoder_window` a
         window of that many consecutive frames of them, its start drawn
-        uniformly (from the global torch generator) once per batch."""
+        uniformly (from the global torch generator) once per batch, or
+        once per graph of :obj:`batch` :obj:`[N]` with
+        :obj:`config.decoder_window_per_graph` (a missing :obj:`batch` is
+        one graph)."""
         x_dec = x[:, self.decoder_frames]
         window = self.config.decoder_window
         if window is None:
@@ -77,8 +81,17 @@ class TrainingObjective(torch.nn.Module):
         if window > x_dec.size(1):
             raise ValueError(f"'decoder_window' ({window}) must be at most "
                              f"the {x_dec.size(1)} decoder frames")
-        start = int(torch.randint(x_dec.size(1) - window + 1, ()))
-        return x_dec[:, start:start + window]
+        if not self.config.decoder_window_per_graph:
+            start = int(torch.randint(x_dec.size(1) - window + 1, ()))
+            return x_dec[:, start:start + window]
+        if batch is None:
+            batch = x.new_zeros(x.size(0), dtype=torch.long)
+        num_graphs = int(batch.max()) + 1 if batch.numel() > 0 else 0
+        starts = torch.randint(x_dec.size(1) - window + 1, (num_graphs, ))
+        frames = starts.to(x.device)[batch].unsqueeze(1) + torch.arange(
+            window, device=x.device)
+        return x_dec.gather(
+            1, frames.unsqueeze(-1).expand(-1, -1, x_dec.size(-1)))
 
     def forward(self, x: Tensor, edge_index: Tensor,
                 edge_type: Optional[Tensor] = None,
@@ -116,7 +129,7 @@ class TrainingObjective(torch.nn.Module):
                     edge_weight, self.active_layer_graphs)
         else:
             edge_weight = model.edge_weight_from_labels(edge_type)
-        x_dec = self.decoder_input(x)
+        x_dec = self.decoder_input(x, batch)
         pred = model.decode(x_dec, edge_index, edge_weight,
                             pred_steps=self.prediction_steps,
                             burn_in_steps=config.burn_in_steps)

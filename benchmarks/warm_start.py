@@ -1,0 +1,110 @@
+r"""The state of a benchmark's training run at the end of its budget, and a
+warm start of another run from it.
+
+A late-training lever (a longer decoder window, a smaller learning rate, a
+larger batch, another loss) only matters once the curve has flattened, which
+takes most of an hour to reach. With ``time_to_accuracy.py --save-state``
+the run that got there keeps its weights, the Adam moments and its progress;
+``--init-from`` then starts any number of short runs from that point, one
+per lever and one with the settings unchanged as the control, so that each
+lever costs minutes instead of an hour.
+
+The warm-started run keeps the saved weights and Adam moments and continues
+the update, example and epoch counts (its logged ``updates`` go on from the
+saved ones, and the schedules of :class:`TrainConfig` read them), but takes
+its hyperparameters from its own configuration: the learning rate, its step
+decay at the saved epoch and the weight decay.
+"""
+from typing import Any, Dict
+
+import torch
+
+from torch_geometric_fnri.training.checkpoint import (
+    load_checkpoint,
+    save_checkpoint,
+)
+
+#: What a saved state records of its run, and which of it a warm start must
+#: share (the same system and model family; the weights refuse any other
+#: architecture on their own).
+HEADER_KEYS = ('system', 'model', 'recipe', 'mode', 'tag', 'seed')
+MUST_MATCH = ('system', 'model', 'mode')
+
+
+def save_training_state(trainer, path: str, header: Dict[str, Any]) -> None:
+    r"""Writes the weights, the optimiser state and the progress
+    (:obj:`epoch`, :obj:`updates`, :obj:`examples`) of :obj:`trainer`, with
+    the :data:`HEADER_KEYS` of :obj:`header`, to :obj:`path` (atomically).
+
+    Args:
+        trainer (Trainer): A trainer after (or during) :meth:`Trainer.fit`.
+        path (str): The destination file.
+        header (dict): The run's log header (its :data:`HEADER_KEYS`).
+    """
+    save_checkpoint({
+        'header': {key: header[key] for key in HEADER_KEYS},
+        'progress': {'epoch': trainer.epoch, 'updates': trainer.updates,
+                     'examples': trainer.examples},
+        'model': trainer.model.state_dict(),
+        'optimizer': trainer.optimizer.state_dict(),
+    }, path)
+
+
+def warm_start(trainer, path: str, header: Dict[str, Any]) -> Dict[str, Any]:
+    r"""Loads a state written by :func:`save_training_state` into
+    :obj:`trainer` (before :meth:`Trainer.fit`) and returns what the state
+    recorded: its header and progress.
+
+    The learning rate becomes :obj:`config.lr` decayed by the configuration's
+    step schedule at the saved epoch, and the weight decay
+    :obj:`config.weight_decay`; the Adam moments stay.
+
+    Args:
+        trainer (Trainer): A new trainer of the same system, model family
+            and mode.
+        path (str): The saved state.
+        header (dict): The new run's log header (its :data:`MUST_MATCH`
+            keys are checked against the saved ones).
+
+    Raises:
+        ValueError: If the state comes from another system, model family
+            or mode, or does not fit the model.
+    """
+    state = load_checkpoint(path)
+    if not {'header', 'progress', 'model', 'optimizer'} <= set(state):
+        raise ValueError(f"'{path}' is not a state saved by "
+                         f"time_to_accuracy.py --save-state")
+    saved = state['header']
+    for key in MUST_MATCH:
+        if saved[key] != header[key]:
+            raise ValueError(f"'{path}' holds a run with {key} "
+                             f"{saved[key]!r}, not {header[key]!r}")
+    try:
+        trainer.model.load_state_dict(state['model'])
+    except RuntimeError as error:
+        raise ValueError(f"the weights in '{path}' do not fit this model "
+                         f"(another width or setting?): "
+                         f"{str(error).splitlines()[0]}") from None
+    trainer.optimizer.load_state_dict(state['optimizer'])
+    progress = state['progress']
+    config, scheduler = trainer.config, trainer.scheduler
+    epoch = progress['epoch']
+    scheduler.base_lrs = [config.lr] * len(trainer.optimizer.param_groups)
+    scheduler.last_epoch = epoch
+    factor = scheduler.lr_lambdas[0](epoch)
+    for group in trainer.optimizer.param_groups:
+        group['initial_lr'] = config.lr
+        group['lr'] = config.lr * factor
+        group['weight_decay'] = config.weight_decay
+    scheduler._last_lr = [group['lr']
+                          for group in trainer.optimizer.param_groups]
+    trainer.epoch = epoch
+    trainer.updates = progress['updates']
+    trainer.examples = progress['examples']
+    return {'path': path, **saved, **progress}
+
+
+def state_path(pattern: str, seed: int) -> str:
+    r"""The state file of :obj:`seed`: :obj:`pattern` with ``{seed}``
+    replaced (a pattern without it serves every seed)."""
+    return pattern.replace('{seed}', str(seed))
