@@ -17,7 +17,6 @@ decay at the saved epoch and the weight decay.
 """
 from typing import Any, Dict
 
-import torch
 
 from torch_geometric_fnri.training.checkpoint import (
     load_checkpoint,
