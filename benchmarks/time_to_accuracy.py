@@ -61,6 +61,7 @@ prediction_steps_schedule=None`` learns the graph in minutes
 relative messages need (x, y, vx, vy) features and are refused there.
 """
 import argparse
+import inspect
 import itertools
 import json
 import os
@@ -80,7 +81,7 @@ from torch_geometric_fnri.metrics import (
     EdgeAccuracy,
     constant_prediction_accuracy,
 )
-from torch_geometric_fnri.nn import MODEL_FAMILIES
+from torch_geometric_fnri.nn import MODEL_FAMILIES, build_model
 from torch_geometric_fnri.training import (
     LOADABLE_SYSTEMS,
     RECIPES,
@@ -107,6 +108,13 @@ THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 #: The training modes compared; runs and logs of the first leave the mode
 #: out of their names (as before there were modes).
 MODES = ('learned', 'supervised')
+
+#: The model settings ``--set`` takes: the arguments of ``build_model``
+#: beyond those the data and the mode fix.
+MODEL_SETTINGS = tuple(
+    name for name in inspect.signature(build_model).parameters
+    if name not in ('family', 'num_edge_types', 'num_timesteps',
+                    'in_channels', 'decoder', 'encoder_dropout'))
 
 #: Recipe settings that need (x, y, vx, vy) features, refused on Kuramoto.
 POSITION_VELOCITY_SETTINGS = ('box_symmetry_augmentation',
@@ -250,10 +258,7 @@ def parse_overrides(items: List[str]) -> Dict[str, Dict]:
 
     from torch_geometric_fnri.training import TrainConfig
     fields = {field.name for field in dataclasses.fields(TrainConfig)}
-    model_keys = {'hidden_channels', 'encoder_hidden_channels',
-                  'symmetric', 'tau', 'hard',
-                  'encoder', 'split_point', 'skip_first',
-                  'relative_messages', 'central_forces'}
+    model_keys = set(MODEL_SETTINGS)
     out: Dict[str, Dict] = {'train': {}, 'model': {}}
     for item in items:
         key, sep, text = item.partition('=')

@@ -11,10 +11,10 @@ trajectories it predicts from them.
     python examples/springs_charges.py --system kuramoto  # oscillators
 
 The ``fast`` recipe (hidden 64, batch 32, Adam 1e-3, the decoder trained
-with short rollouts on 12-frame windows under a robust loss; see the
-README's Recipes) learns the I+C springs in a few minutes on two CPU cores;
-the charges need about ten times as many updates. ``--recipe paper`` is
-the fNRI paper's routine at these sizes. Every option (training modes,
+with short rollouts on 12-frame windows under a robust loss, with learned
+central forces; see the README's Recipes) learns both I+C layer-graphs, the
+springs and the charges, in about three minutes on two CPU cores.
+``--recipe paper`` is the fNRI paper's routine at these sizes. Every option (training modes,
 model and loss settings, the paper's configuration, ``--resume``,
 torchrun) is in ``python -m torch_geometric_fnri.train``, which trains the
 same model as this example for the same flags.

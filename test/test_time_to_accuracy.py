@@ -185,7 +185,11 @@ def test_position_velocity_settings_of_recipe_and_overrides():
     assert tta.position_velocity_settings(box, {
         'train': {'box_symmetry_augmentation': False},
         'model': {'relative_messages': True}}) == ['relative_messages']
-    assert tta.position_velocity_settings(get_recipe('fast'), none) == []
+    # The fast recipe uses central forces, except on Kuramoto.
+    assert tta.position_velocity_settings(get_recipe('fast'), none) == [
+        'central_forces']
+    assert tta.position_velocity_settings(get_recipe('fast', 'kuramoto'),
+                                          none) == []
 
 
 def test_medians_of_supervised_runs_have_no_mse():
@@ -333,7 +337,13 @@ def test_fast_recipe_on_kuramoto_is_the_setting_its_stored_runs_measured():
         assert later == {'compile': False, 'layer_graph_schedule': None,
                          'decoder_window_per_graph': False}
         assert TrainConfig.from_dict(header['config']) == config
-        assert dict(recipe.model) == header['model_args']
+        # So must model arguments added to the recipe after them (the
+        # bound of the inverse distance does nothing without central
+        # forces or relative messages).
+        later = {key: value for key, value in recipe.model.items()
+                 if key not in header['model_args']}
+        assert later == {'central_forces': False, 'min_distance': 0.05}
+        assert {**header['model_args'], **later} == dict(recipe.model)
     args = tta.parse_args(['--system', 'kuramoto', '--recipe', 'fast'])
     assert tta.position_velocity_settings(recipe, args.overrides) == []
 

@@ -119,6 +119,18 @@ def test_make_model_options():
     assert isinstance(model.decoder, RNNDecoder)
     static = make_model('nri', 'static', [2, 2], 13, 8, decoder='static')
     assert isinstance(static.decoder, StaticDecoder)
+    # The static baseline of a recipe with MLP-decoder options (the fast
+    # one's central forces) has none of them; other modes keep them, and
+    # another decoder refuses them.
+    static = make_model('fnri', 'static', [2, 2], 13, 8,
+                        central_forces=True, relative_messages=True)
+    assert isinstance(static.decoder, StaticDecoder)
+    learned = make_model('fnri', 'true_graph', [2, 2], 13, 8,
+                         central_forces=True)
+    assert learned.decoder.central_forces
+    with pytest.raises(ValueError, match="'central_forces' needs the MLP"):
+        make_model('fnri', 'learned', [2, 2], 13, 8, decoder='rnn',
+                   central_forces=True)
     with pytest.raises(ValueError, match="'family' must be one of"):
         make_model('gnn', 'learned', [2, 2], 13, 8)
 

@@ -32,6 +32,8 @@ def test_fast_recipe_settings_and_overrides():
     assert config.prediction_steps_schedule == ((500, 10),)
     model = fast.build_model('nri', 'learned', [2, 2], 99)
     assert model.symmetric and model.decoder.hidden_channels == 64
+    assert model.decoder.central_forces
+    assert model.decoder.min_distance == 0.05
     wide = fast.build_model('fnri', 'learned', [2, 2], 99,
                             hidden_channels=32, symmetric=False)
     assert wide.decoder.hidden_channels == 32 and not wide.symmetric
@@ -65,7 +67,9 @@ def test_fast_recipe_on_kuramoto_is_the_setting_that_learns_it():
     model = kuramoto.build_model('nri', 'learned', [2], 99)
     assert type(model.encoder).__name__ == 'CNNEncoder'
     assert model.symmetric and model.decoder.hidden_channels == 64
-    assert len(kuramoto.differences) == len(fast.differences) + 1
+    # Phases and frequencies are not positions: no central forces.
+    assert not model.decoder.central_forces
+    assert len(kuramoto.differences) == len(fast.differences) + 2
     assert kuramoto.systems == {}
     # The recipe itself is unchanged, and so are the other systems.
     assert fast.config().prediction_steps_schedule == ((500, 10),)

@@ -22,6 +22,11 @@ from .training_mode import decoder_for_mode, get_training_mode
 #: Encoder dropout of the supervised baselines (the paper's p = 0.5).
 SUPERVISED_DROPOUT = 0.5
 
+#: Options of the MLP decoder that the static baseline, which has no
+#: messages or forces to shape, leaves out of a recipe's settings.
+MLP_DECODER_OPTIONS = ('relative_messages', 'central_forces',
+                       'min_distance', 'checkpoint_decoder')
+
 #: The short names of the systems :func:`load_splits` simulates, for
 #: command lines: the keys of :data:`SYSTEM_NAMES` and :obj:`'kuramoto'`.
 LOADABLE_SYSTEMS: Tuple[str, ...] = (*SYSTEM_NAMES, 'kuramoto')
@@ -116,12 +121,15 @@ def make_model(family: str, mode: str, num_edge_types, num_frames: int,
         **kwargs (optional): Further arguments of
             :func:`~torch_geometric_fnri.nn.build_model` (*e.g.*
             :obj:`decoder='rnn'`; the static mode always has the static
-            decoder).
+            decoder, and leaves out :data:`MLP_DECODER_OPTIONS`).
     """
     supervised = get_training_mode(mode).supervises_encoder
     kwargs.setdefault('encoder_dropout',
                       SUPERVISED_DROPOUT if supervised else 0.0)
     decoder = decoder_for_mode(mode, kwargs.pop('decoder', 'mlp'))
+    if not get_training_mode(mode).trains:
+        for name in MLP_DECODER_OPTIONS:
+            kwargs.pop(name, None)
     return build_model(family, list(num_edge_types),
                        num_timesteps=frame_split.num_encoder_frames(
                            num_frames),

@@ -78,6 +78,13 @@ def test_build_model_decoder_geometry(option):
         with pytest.raises(ValueError, match=f"'{option}' needs the "
                            "MLP decoder"):
             build_model('fnri', [2, 2], decoder=decoder, **{option: True})
+    # The bound of the inverse distance reaches the decoder and its record.
+    bounded = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8,
+                          min_distance=0.05, **{option: True})
+    assert bounded.decoder.min_distance == 0.05
+    assert bounded.config['decoder']['arguments']['min_distance'] == 0.05
+    with pytest.raises(ValueError, match="'min_distance' must be positive"):
+        build_model('fnri', [2, 2], min_distance=0.0, **{option: True})
 
 
 @pytest.mark.parametrize('encoder', ['mlp', 'cnn'])

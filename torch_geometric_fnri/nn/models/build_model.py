@@ -27,6 +27,7 @@ def build_model(family: str, num_edge_types: List[int],
                 checkpoint_decoder: bool = False,
                 relative_messages: bool = False,
                 central_forces: bool = False,
+                min_distance: float = 0.01,
                 encoder_hidden_channels: Optional[int] = None,
                 ) -> RelationalInference:
     r"""Builds NRI, fNRI or sfNRI with the paper's layer sizes as a
@@ -85,6 +86,11 @@ def build_model(family: str, num_edge_types: List[int],
             forces to the MLP decoder's velocity step (see
             :class:`MLPDecoder`; not in the papers, and the parameter count
             is then not the paper's). (default: :obj:`False`)
+        min_distance (float, optional): :math:`d_{\min}` of the MLP
+            decoder's inverse distance and directions with
+            :obj:`relative_messages` or :obj:`central_forces`, in the units
+            of the positions (see :class:`MLPDecoder`).
+            (default: :obj:`0.01`)
         encoder_hidden_channels (int, optional): Hidden size of the encoder
             when it differs from the decoder's (a wide encoder with a
             narrow decoder; the parameter count is then not the paper's).
@@ -136,7 +142,8 @@ def build_model(family: str, num_edge_types: List[int],
                          skip_first=skip_first, dropout=decoder_dropout,
                          checkpoint=checkpoint_decoder,
                          relative_messages=relative_messages,
-                         central_forces=central_forces)
+                         central_forces=central_forces,
+                         min_distance=min_distance)
     elif decoder == 'rnn':
         dec = RNNDecoder(in_channels, hidden_channels, model_types,
                          skip_first=skip_first, dropout=decoder_dropout)
