@@ -84,19 +84,20 @@ def warm_start(trainer, path: str, header: Dict[str, Any]) -> Dict[str, Any]:
         raise ValueError(f"the weights in '{path}' do not fit this model "
                          f"(another width or setting?): "
                          f"{str(error).splitlines()[0]}") from None
-    trainer.optimizer.load_state_dict(state['optimizer'])
+    # The saved run's Adam moments under this run's hyperparameters (its
+    # own optimiser's parameter groups: learning rate, weight decay).
+    optimizer = trainer.optimizer
+    optimizer.load_state_dict({
+        'state': state['optimizer']['state'],
+        'param_groups': optimizer.state_dict()['param_groups']})
+    # This run's step decay, at the saved epoch.
     progress = state['progress']
-    config, scheduler = trainer.config, trainer.scheduler
-    epoch = progress['epoch']
-    scheduler.base_lrs = [config.lr] * len(trainer.optimizer.param_groups)
+    epoch, scheduler = progress['epoch'], trainer.scheduler
     scheduler.last_epoch = epoch
-    factor = scheduler.lr_lambdas[0](epoch)
-    for group in trainer.optimizer.param_groups:
-        group['initial_lr'] = config.lr
-        group['lr'] = config.lr * factor
-        group['weight_decay'] = config.weight_decay
-    scheduler._last_lr = [group['lr']
-                          for group in trainer.optimizer.param_groups]
+    for group, base, decay in zip(optimizer.param_groups,
+                                  scheduler.base_lrs, scheduler.lr_lambdas):
+        group['lr'] = base * decay(epoch)
+    scheduler._last_lr = [group['lr'] for group in optimizer.param_groups]
     trainer.epoch = epoch
     trainer.updates = progress['updates']
     trainer.examples = progress['examples']

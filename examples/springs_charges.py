@@ -14,10 +14,10 @@ The ``fast`` recipe (hidden 64, batch 32, Adam 1e-3, the decoder trained
 with short rollouts on 12-frame windows under a robust loss, with learned
 central forces; see the README's Recipes) learns both I+C layer-graphs, the
 springs and the charges, in about three minutes on two CPU cores.
-``--recipe paper`` is the fNRI paper's routine at these sizes. Every option (training modes,
-model and loss settings, the paper's configuration, ``--resume``,
-torchrun) is in ``python -m torch_geometric_fnri.train``, which trains the
-same model as this example for the same flags.
+``--recipe paper`` is the fNRI paper's routine at these sizes. Every option
+(training modes, model and loss settings, the paper's configuration,
+``--resume``, torchrun) is in ``python -m torch_geometric_fnri.train``,
+which trains the same model as this example for the same flags.
 
 Writes to ``--out``: config.json, log.csv, checkpoints/{last,best}.pt,
 metrics.json, plots/graph_<i>.png and, for particles (not Kuramoto),

@@ -17,7 +17,11 @@ from torch_geometric_fnri.nn import RelationalInference, build_model
 
 from .distributed import barrier
 from .frame_split import FrameSplit
-from .training_mode import decoder_for_mode, get_training_mode
+from .training_mode import (
+    STATIC_DECODER,
+    decoder_for_mode,
+    get_training_mode,
+)
 
 #: Encoder dropout of the supervised baselines (the paper's p = 0.5).
 SUPERVISED_DROPOUT = 0.5
@@ -127,7 +131,7 @@ def make_model(family: str, mode: str, num_edge_types, num_frames: int,
     kwargs.setdefault('encoder_dropout',
                       SUPERVISED_DROPOUT if supervised else 0.0)
     decoder = decoder_for_mode(mode, kwargs.pop('decoder', 'mlp'))
-    if not get_training_mode(mode).trains:
+    if decoder == STATIC_DECODER:
         for name in MLP_DECODER_OPTIONS:
             kwargs.pop(name, None)
     return build_model(family, list(num_edge_types),
