@@ -172,6 +172,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         '(to combine recipes run in separate processes)')
     args = parser.parse_args(argv)
     check_run_arguments(parser, args)
+    if args.init_from is not None:
+        for seed in args.seeds:
+            if not osp.isfile(state_path(args.init_from, seed)):
+                parser.error(f'--init-from: no saved state '
+                             f'{state_path(args.init_from, seed)!r} for '
+                             f'seed {seed}')
     for name in ('eval_every', 'eval_size'):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be positive")
@@ -426,8 +432,12 @@ def run_one(args, family: str, recipe_name: str, mode: str, seed: int,
               'model_args': {**recipe.model, **args.overrides['model']},
               'budget': budget_of(args), 'machine': args.machine}
     if args.init_from is not None:
-        header['init_from'] = warm_start(
-            trainer, state_path(args.init_from, seed), header)
+        try:
+            header['init_from'] = warm_start(
+                trainer, state_path(args.init_from, seed), header)
+        except ValueError as error:
+            print(f'--init-from: {error}', file=sys.stderr)
+            raise SystemExit(2)
     start_updates = trainer.updates
     encoder_frames, _ = trainer.frames
     probe = EdgeAccuracyProbe([valid[i] for i in range(args.eval_size)],

@@ -398,6 +398,18 @@ def test_warm_start_continues_a_saved_run_with_its_own_settings(tmp_path,
     assert [g['lr'] for g in trainer.optimizer.param_groups] == [1e-4]
     assert trainer.scheduler.get_last_lr() == [1e-4]
 
+    # A missing state, or one of another system, ends the command with
+    # status 2 and a message.
+    for argv, message in (
+            (['--init-from', str(tmp_path / 'none-seed{seed}.pt')],
+             "no saved state '"),
+            (['--system', 'I+C+F', '--init-from', pattern],
+             "system 'I+C', not 'I+C+F'")):
+        with pytest.raises(SystemExit) as info:
+            tta.main(common + ['--updates', '2', '--tag', 'bad'] + argv)
+        assert info.value.code == 2
+        assert message in capsys.readouterr().err
+
     # Another system or family, or another width, is refused.
     with pytest.raises(ValueError, match="system 'I\\+C', not 'I\\+C\\+F'"):
         tta.warm_start(trainer, str(tmp_path / 'states' / 'tiny-seed1.pt'),
