@@ -105,6 +105,12 @@ except ImportError:  # as benchmarks.time_to_accuracy (benchmarks/table1.py)
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
+#: What the final line of a run with ``--set refine_steps=K`` adds: the
+#: test split with the edge logits refined per simulation (the validation
+#: mapping), and the minutes that pass took.
+REFINED_KEYS = ('test_refined_acc_combined', 'test_refined_acc_layers',
+                'test_refined_auroc_layers', 'refine_minutes')
+
 #: The training modes compared; runs and logs of the first leave the mode
 #: out of their names (as before there were modes).
 MODES = ('learned', 'supervised')
@@ -496,6 +502,15 @@ def run_one(args, family: str, recipe_name: str, mode: str, seed: int,
         'test_mse_step_10': results['test'].get('mse_step_10'),
         'layer_names': trainer.layer_names,
     }
+    if 'test_refined' in results:
+        refined = results['test_refined']
+        final.update({
+            'test_refined_acc_combined': refined['acc_combined'],
+            'test_refined_acc_layers': [refined[f'acc_{name}'] for name in
+                                        trainer.layer_names],
+            'test_refined_auroc_layers': [refined[f'auroc_{name}'] for name
+                                          in trainer.layer_names],
+            'refine_minutes': refined['refine_seconds'] / 60})
     write(final)
     log.close()
     if args.save_state is not None:
@@ -518,7 +533,9 @@ def summarise(recipe: str, seed: int, rows: List[Dict], final: Dict) -> Dict:
             'test_acc_layers': final['test_acc_layers'],
             # Logs written before AUROC was recorded have none.
             'test_auroc_layers': final.get('test_auroc_layers'),
-            'test_mse_block_10': final['test_mse_block_10']}
+            'test_mse_block_10': final['test_mse_block_10'],
+            # Runs with refine_steps: the test split with refined logits.
+            **{key: final[key] for key in REFINED_KEYS if key in final}}
 
 
 def median_or_none(values) -> Optional[float]:
@@ -569,6 +586,11 @@ def medians(runs: List[Dict]) -> Dict:
             'test_mse_block_10': median_or_none(
                 r['test_mse_block_10'] for r in mine),
         }
+        if all('test_refined_acc_combined' in r for r in mine):
+            out[group]['test_refined_acc_combined'] = statistics.median(
+                r['test_refined_acc_combined'] for r in mine)
+            out[group]['test_refined_acc_layers'] = median_layers(
+                r['test_refined_acc_layers'] for r in mine)
     return out
 
 

@@ -335,7 +335,8 @@ def test_fast_recipe_on_kuramoto_is_the_setting_its_stored_runs_measured():
         later = {key: value for key, value in config.to_dict().items()
                  if key not in header['config']}
         assert later == {'compile': False, 'layer_graph_schedule': None,
-                         'decoder_window_per_graph': False}
+                         'decoder_window_per_graph': False,
+                         'refine_steps': 0, 'refine_lr': 0.1}
         assert TrainConfig.from_dict(header['config']) == config
         # So must model arguments added to the recipe after them (the
         # bound of the inverse distance does nothing without central

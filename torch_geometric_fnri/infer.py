@@ -22,7 +22,13 @@ encoder reads the run's encoder frames; a run trained on a candidate graph
 run record) puts every simulation on it, and the pairs it leaves out are
 predicted "no interaction". A warning names the features that then lie far
 outside the run's training data (other units, another system, constant
-trajectories). Bad input ends with status 2 and one message. Writes to
+trajectories). With ``--refine-steps K`` (learned runs) the encoder's
+logits of every simulation are refined by K gradient steps on that
+simulation's own training loss over the encoder frames, the weights frozen
+(semi-amortised inference, see
+:func:`~torch_geometric_fnri.training.refine_edge_logits`), and every
+output is the refined one. Bad input ends with status 2 and one message.
+Writes to
 ``--out``:
 
 * ``graphs.npz``: ``edge_index`` ``[2, E]`` (sender, receiver) of one
@@ -251,6 +257,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--batch-size', type=int, default=128)
     parser.add_argument('--max-systems', type=int, default=10,
                         help='simulations exported as GraphML and plots')
+    parser.add_argument('--refine-steps', type=int, default=None,
+                        help='refine the edge logits of every simulation by '
+                        'this many gradient steps on its own training loss '
+                        'over the encoder frames, the weights frozen '
+                        '(semi-amortised inference; 0: the encoder alone; '
+                        'default: the run\'s refine_steps)')
+    parser.add_argument('--refine-lr', type=float, default=None,
+                        help='learning rate of the refinement (default: '
+                        'the run\'s refine_lr)')
     parser.add_argument('--no-plots', action='store_true')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace the results already in --out')
@@ -290,7 +305,8 @@ def main(argv=None) -> int:
             run = load_trained(args.run_dir, args.checkpoint, args.device)
             dataset = run.on_candidate_graph(
                 load_data(args.data, run, args.split))
-            result = run.infer_graphs(dataset, args.batch_size)
+            result = run.infer_graphs(dataset, args.batch_size,
+                                     args.refine_steps, args.refine_lr)
         for warning in caught:
             print(f'warning: {warning.message}', file=sys.stderr)
         if run.edge_mapping is None:
@@ -311,6 +327,9 @@ def main(argv=None) -> int:
                    'candidate_graph': (None if run.candidate_graph is None
                                        else run.candidate_graph.config),
                    'edge_mapping': run.edge_mapping,
+                   'refine_steps': (run.config.refine_steps
+                                    if args.refine_steps is None
+                                    else args.refine_steps),
                    'edge_accuracy': accuracy}
         write_json_atomic(osp.join(args.out, 'summary.json'), summary,
                           sort_keys=False)

@@ -25,6 +25,7 @@ from .experiment import (
     make_model,
 )
 from .loaders import TensorBatchLoader, make_loader
+from .logit_refinement import refine_edge_logits
 from .non_finite_loss import NonFiniteLossError
 from .objective import TrainingObjective
 from .progress_line import progress_printer
@@ -46,6 +47,7 @@ __all__ = [
     'NonFiniteLossError',
     'evaluate',
     'predict_edges',
+    'refine_edge_logits',
     'identity_mapping',
     'reference_batch_search',
     'RunDirectory',

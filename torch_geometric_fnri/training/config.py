@@ -161,6 +161,17 @@ class TrainConfig:
             per-layer argmax. (default: :obj:`False`)
         accuracy_batch_size (int, optional): Batch size of the reference's
             per-batch optimal permutation accuracy. (default: :obj:`128`)
+        refine_steps (int, optional): Semi-amortised inference at test
+            time: :meth:`Trainer.test` also scores the test split with the
+            encoder's logits of every simulation refined by this many Adam
+            steps on that simulation's training loss over the encoder's
+            frames, the weights frozen (key :obj:`'test_refined'`; see
+            :func:`~torch_geometric_fnri.training.refine_edge_logits`), and
+            :func:`~torch_geometric_fnri.infer` refines the logits it
+            reports. :obj:`0` reads the encoder alone, as the paper does.
+            Learned NRI/fNRI/sfNRI runs only. (default: :obj:`0`)
+        refine_lr (float, optional): Adam's learning rate of the
+            refinement. (default: :obj:`0.1`)
         seed (int, optional): Seeds the global torch RNG (dropout, Gumbel
             noise; offset by the rank in distributed runs) and the loader's
             generator. (default: :obj:`42`)
@@ -207,6 +218,8 @@ class TrainConfig:
     # Evaluation.
     stochastic_eval: bool = False
     accuracy_batch_size: int = 128
+    refine_steps: int = 0
+    refine_lr: float = 0.1
     # The run: random seed, device and output.
     seed: int = 42
     device: str = 'auto'
@@ -259,6 +272,15 @@ class TrainConfig:
         if self.cauchy_scale is not None and not self.cauchy_scale > 0:
             raise ValueError(f"'cauchy_scale' must be positive or None "
                              f"(got {self.cauchy_scale})")
+        _check_int('refine_steps', self.refine_steps, minimum=0)
+        if not isinstance(self.refine_lr, (int, float)) or \
+                isinstance(self.refine_lr, bool) or not self.refine_lr > 0:
+            raise ValueError(f"'refine_lr' must be a positive number (got "
+                             f"{self.refine_lr!r})")
+        if self.refine_steps and not self.training_mode.samples_edges:
+            raise ValueError(f"'refine_steps' refines the edges a learned "
+                             f"model infers; the {self.mode!r} mode has "
+                             f"no inferred edges to refine")
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ValueError(f"'grad_clip' must be positive or None "
                              f"(got {self.grad_clip})")

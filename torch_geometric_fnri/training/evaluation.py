@@ -8,6 +8,7 @@ from torch import Tensor
 from .config import TrainConfig
 from .distributed import all_reduce_sum
 from .edge_evaluation import EdgeEvaluation, identity_mapping
+from .logit_refinement import refine_edge_logits
 from .trajectory_evaluation import TrajectoryEvaluation
 
 
@@ -35,6 +36,7 @@ def evaluate(
     full: bool = False,
     mapping: Optional[Dict] = None,
     device: Optional[torch.device] = None,
+    refine: bool = False,
 ) -> Dict:
     r"""Evaluates :obj:`model` on every batch of :obj:`loader` and returns a
     flat :obj:`dict` of metrics (sums are all-reduced over processes, so
@@ -111,9 +113,18 @@ def evaluate(
             (default: :obj:`None`)
         device (torch.device, optional): Where batches are moved.
             (default: :obj:`None`, the model's device)
+        refine (bool, optional): Refine the encoder's logits of every
+            batch by :obj:`config.refine_steps` steps before anything reads
+            them (:func:`refine_edge_logits`; the encoder metrics, the KL
+            term and the decoder's edges are then the refined ones).
+            (default: :obj:`False`)
     """
     mode = config.training_mode
     uses_encoder, uses_decoder = mode.uses_encoder, mode.uses_decoder
+    if refine and not (mode.samples_edges and config.refine_steps > 0):
+        raise ValueError(f"'refine' needs a learned run with "
+                         f"'refine_steps' > 0 (mode {mode.name!r}, "
+                         f"refine_steps {config.refine_steps})")
     if device is None:
         device = next(iter(model.buffers()), next(
             iter(model.parameters()), torch.zeros(0))).device
@@ -149,6 +160,10 @@ def evaluate(
             if uses_encoder:
                 logits = model.encode(x[:, encoder_frames], edge_index,
                                       batch.batch)
+                if refine:
+                    logits = refine_edge_logits(model, x[:, encoder_frames],
+                                                edge_index, logits, config,
+                                                prior)
                 pred_types = model.predict_edge_types(logits)
                 if mode.samples_edges and model.family.has_kl:
                     add('kl', model.kl_loss(logits, num_nodes=num_nodes,

@@ -4,10 +4,9 @@ from typing import Dict, Optional
 import torch
 from torch import Tensor
 
-from torch_geometric_fnri.losses import cauchy_nll, gaussian_nll
-
 from .config import TrainConfig
 from .distributed import DistributedInfo
+from .rollout_loss import reconstruction_loss, rollout_nll
 
 
 class TrainingObjective(torch.nn.Module):
@@ -134,17 +133,13 @@ class TrainingObjective(torch.nn.Module):
                             pred_steps=self.prediction_steps,
                             burn_in_steps=config.burn_in_steps)
         target = x_dec[:, 1:]
-        if config.cauchy_scale is None:
-            out['nll'] = gaussian_nll(pred, target, variance=config.variance)
-        else:
-            out['nll'] = cauchy_nll(pred, target, config.cauchy_scale,
-                                    variance=config.variance)
+        out['nll'] = rollout_nll(pred, target, config)
         out['mse'] = torch.nn.functional.mse_loss(pred, target).detach()
         if not mode.samples_edges:
             out['loss'] = out['nll']
         elif not model.family.has_kl:
-            out['loss'] = (torch.nn.functional.mse_loss(pred, target)
-                           if config.sfnri_loss == 'mse' else out['nll'])
+            out['loss'] = reconstruction_loss(pred, target, config,
+                                              has_kl=False)
         else:
             out['kl'] = model.kl_loss(logits, num_nodes=x.size(0),
                                       prior=self.prior)

@@ -2,7 +2,7 @@ r"""A trained run, loaded back from its run directory for inference."""
 import json
 import os.path as osp
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Optional, Sequence
 
 import torch
@@ -24,6 +24,7 @@ from .distributed import resolve_device
 from .edge_prediction import predict_edges
 from .evaluation import check_finite_trajectories
 from .loaders import TensorBatchLoader, batch_to
+from .logit_refinement import refine_edge_logits
 from .run_directory import RunDirectory
 from .run_record import read_run_record, refuse_other_model
 from .training_mode import get_training_mode
@@ -111,8 +112,9 @@ class TrainedRun:
         return out
 
     @torch.no_grad()
-    def infer_graphs(self, dataset: Sequence,
-                     batch_size: int = 128) -> Dict[str, Any]:
+    def infer_graphs(self, dataset: Sequence, batch_size: int = 128,
+                     refine_steps: Optional[int] = None,
+                     refine_lr: Optional[float] = None) -> Dict[str, Any]:
         r"""Infers the multiplex interaction graph of every simulation of
         :obj:`dataset` (normalised like the training data, for example by
         :func:`~torch_geometric_fnri.datasets.from_arrays` with
@@ -127,6 +129,13 @@ class TrainedRun:
         all-zero trajectories), a :class:`UserWarning` names it: the graphs
         are then meaningless. Data normalised twice are not recognised (the
         run stores its range, not its spread).
+
+        With :obj:`refine_steps` (by default the run's
+        :obj:`config.refine_steps`), the encoder's logits of every
+        simulation are refined by that many gradient steps on the
+        simulation's own training loss over the encoder frames, the
+        weights frozen (:func:`refine_edge_logits`; learned runs only), and
+        every output below is the refined one.
 
         Returns a :obj:`dict` with, for a run on fully connected graphs,
 
@@ -158,8 +167,19 @@ class TrainedRun:
             dataset (Sequence[Data]): The simulations.
             batch_size (int, optional): Simulations per batch.
                 (default: :obj:`128`)
+            refine_steps (int, optional): Refinement steps per batch
+                (:obj:`0`: the encoder alone). (default: :obj:`None`, the
+                run's :obj:`config.refine_steps`)
+            refine_lr (float, optional): The refinement's learning rate.
+                (default: :obj:`None`, the run's :obj:`config.refine_lr`)
         """
         _check_infers_graphs(self.config.mode)
+        refinement = replace(
+            self.config,
+            refine_steps=(self.config.refine_steps if refine_steps is None
+                          else refine_steps),
+            refine_lr=(self.config.refine_lr if refine_lr is None else
+                       refine_lr))
         if len(dataset) == 0:
             raise ValueError("'dataset' is empty")
         if not is_int(batch_size) or batch_size < 1:
@@ -190,6 +210,11 @@ class TrainedRun:
                                         self.device),
                 self.encoder_frames):
             x = batch.x[:, self.encoder_frames]
+            if refinement.refine_steps > 0:
+                logits = refine_edge_logits(model, x, batch.edge_index,
+                                            logits, refinement,
+                                            refinement.prior(model))
+                classes = model.predict_edge_types(logits)
             flat = x.reshape(-1, x.size(-1)).double()
             moments += torch.stack([flat.sum(0), flat.pow(2).sum(0)]).cpu()
             count += flat.size(0)
@@ -326,8 +351,9 @@ def load_trained(run_dir: str, checkpoint: str = 'best',
     puts new data on) and the label mapping fitted on validation (from
     ``metrics.json``; :obj:`None` without it). Runs written before models
     carried their config are built from the
-    :func:`~torch_geometric_fnri.nn.build_model` arguments they stored. A model with a part that is not one of the package's layers
-    (a module of your own) is not stored: pass it as :obj:`model`. A
+    :func:`~torch_geometric_fnri.nn.build_model` arguments they stored.
+    A model with a part that is not one of the package's layers (a module
+    of your own) is not stored: pass it as :obj:`model`. A
     checkpoint whose model is not the one in the run's ``config.json``
     (copied from another run), a :obj:`model` that is not the run's, an
     unreadable ``config.json`` or ``metrics.json`` and a run whose mode

@@ -407,8 +407,13 @@ class Trainer:
         r"""Final evaluation of the current weights: the validation split
         (fitting the accuracy mapping) and the test split (with that
         mapping), both with the full trajectory metrics and the test
-        frames (:meth:`FrameSplit.test_slices`). Writes ``metrics.json``
-        when there is a run directory and returns the same dict."""
+        frames (:meth:`FrameSplit.test_slices`). With
+        :obj:`config.refine_steps`, also the test split with the edge
+        logits refined per simulation (key :obj:`'test_refined'`, the
+        validation mapping, and :obj:`'refine_seconds'`, the wall time of
+        that pass; see :func:`refine_edge_logits`). Writes
+        ``metrics.json`` when there is a run directory and returns the
+        same dict."""
         config = self.config
         results: Dict[str, Any] = {
             'mode': config.mode,
@@ -434,6 +439,15 @@ class Trainer:
                            full=True, mapping=mapping, device=self.device)
             mapping = out.get('edge_mapping', mapping)
             results[split] = out
+            if split == 'test' and config.refine_steps > 0:
+                start = time.perf_counter()
+                refined = evaluate(self.model, loader, config, *frames,
+                                   layer_names=self.layer_names,
+                                   scale=self.scale, full=True,
+                                   mapping=mapping, device=self.device,
+                                   refine=True)
+                refined['refine_seconds'] = time.perf_counter() - start
+                results['test_refined'] = refined
         if self.run_dir is not None and self.dist.is_main:
             self.run_dir.write_json('metrics.json', results)
         return results
