@@ -49,7 +49,7 @@ import argparse
 import os.path as osp
 import sys
 import time
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 
@@ -238,6 +238,17 @@ def parse_args(argv=None) -> argparse.Namespace:
                         default=None, help='M, the training rollout '
                         'length (fast: 2, then 10 after 500 updates; '
                         'paper: 10); setting it replaces the curriculum')
+    parser.add_argument('--refine-steps', type=non_negative_int,
+                        default=None,
+                        help='also test with the edge logits of every test '
+                        'simulation refined by this many gradient steps on '
+                        'its own training loss over the encoder frames, the '
+                        'weights frozen (semi-amortised inference; learned '
+                        'mode; 0: the encoder alone, as in the paper; '
+                        'default: the recipe\'s)')
+    parser.add_argument('--refine-lr', type=positive_float, default=None,
+                        help='learning rate of that refinement (default: '
+                        'the recipe\'s)')
     parser.add_argument('--seed', type=non_negative_int, default=42)
     parser.add_argument('--observation-noise', type=non_negative_float,
                         default=0.0, help='std of Gaussian noise on the '
@@ -364,6 +375,14 @@ def make_candidate_graph(args: argparse.Namespace,
     return None
 
 
+def refinement_flags(args: argparse.Namespace) -> Dict[str, Any]:
+    r"""The refinement flags given (:obj:`--refine-steps`,
+    :obj:`--refine-lr`) as :class:`TrainConfig` fields; those not given
+    keep the recipe's."""
+    given = {'refine_steps': args.refine_steps, 'refine_lr': args.refine_lr}
+    return {key: value for key, value in given.items() if value is not None}
+
+
 def build_trainer(args: argparse.Namespace, rank: int) -> Trainer:
     r"""The recipe's configuration and model with the flags on top, the
     data, and a :class:`Trainer` of them writing to :obj:`args.out`.
@@ -378,7 +397,8 @@ def build_trainer(args: argparse.Namespace, rank: int) -> Trainer:
                            encoder_frames=args.encoder_frames,
                            non_edge_prior=args.prior,
                            burn_in_steps=args.burn_in_steps,
-                           seed=args.seed, device=args.device)
+                           seed=args.seed, device=args.device,
+                           **refinement_flags(args))
     data = dict(system=args.system, num_simulations=(
         args.num_train, args.num_valid, args.num_test),
         num_particles=args.num_particles, num_frames=args.num_frames,

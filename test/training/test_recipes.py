@@ -85,3 +85,16 @@ def test_per_system_settings_with_unknown_keys_are_refused():
                      systems={'kuramoto': {'modle': {'encoder': 'cnn'}}})
     with pytest.raises(ValueError, match=r"unknown keys \['modle'\]"):
         broken.for_system('kuramoto')
+
+
+def test_fast_recipe_refines_only_where_edges_are_inferred():
+    fast = get_recipe('fast')
+    learned = fast.config()
+    assert (learned.refine_steps, learned.refine_lr) == (30, 0.3)
+    for mode in ('supervised', 'true_graph', 'static'):
+        config = fast.config(mode=mode)
+        assert (config.refine_steps, config.refine_lr) == (0, 0.1)
+    # Named for such a mode, the refinement is refused, not dropped.
+    with pytest.raises(ValueError, match='no inferred edges to refine'):
+        fast.config(mode='supervised', refine_steps=30)
+    assert fast.config(refine_steps=0).refine_steps == 0

@@ -60,3 +60,22 @@ def test_modes_without_an_encoder_have_no_edge_tables():
                'epochs_done': 0, 'best_epoch': None, 'updates': 0}
     table = results_table(results, NAMES, TEST, 'FNRI on I+C (static)', 0)
     assert 'edge accuracy' not in table and 'trajectory MSE' in table
+
+
+def test_refined_accuracy_is_a_column_of_its_own():
+    results = _results(0.9, 0.8)
+    results['test_refined'] = {'acc_combined': 0.7, 'acc_springs': 0.95,
+                               'acc_charges': 0.85, 'refine_steps': 30,
+                               'refine_lr': 0.3, 'refine_seconds': 41.6}
+    lines = results_table(results, NAMES, TEST, 'FNRI on I+C (learned)',
+                          1.0).splitlines()
+    assert lines[3].endswith('constant level   refined')
+    assert '  springs                        0.900               0.900' \
+        '            0.750     0.950' in lines
+    assert '  combined                       0.500               0.600' \
+        '            0.500     0.700' in lines
+    assert any('improved by 30 gradient steps' in line and
+               line.endswith('42 s)') for line in lines)
+    # Without a refinement, no such column.
+    assert 'refined' not in results_table(_results(0.9, 0.8), NAMES, TEST,
+                                          'FNRI on I+C (learned)', 1.0)

@@ -58,14 +58,24 @@ def _edge_tables(results: Dict[str, Any], names: List[str],
         test_dataset.num_edge_types,
         MissedPairs.total(MissedPairs.read(data) for data in graphs))
     constant = [level['combined']] + level['per_layer']
+    refined = results.get('test_refined')
     lines = [f"\n{'edge accuracy':<24}{'valid-fitted':>14}"
-             f"{'per-batch optimum':>20}{'constant level':>17}"]
+             f"{'per-batch optimum':>20}{'constant level':>17}" +
+             (f"{'refined':>10}" if refined else '')]
     for name, floor in zip(['combined'] + names, constant):
         lines.append(f'  {name:<22}{test[f"acc_{name}"]:>14.3f}'
                      f'{test[f"acc_batch_optimal_{name}"]:>20.3f}'
-                     f'{floor:>17.3f}')
+                     f'{floor:>17.3f}' +
+                     (f'{refined[f"acc_{name}"]:>10.3f}' if refined else ''))
     lines.append('  (constant level: the accuracy of predicting one class '
                  'for every edge)')
+    if refined:
+        lines.append(
+            f"  (refined: the encoder's logits of every test simulation "
+            f"improved by {refined['refine_steps']} gradient steps on its "
+            f"own training loss over the encoder frames, the weights "
+            f"frozen, valid-fitted mapping; "
+            f"{refined['refine_seconds']:.0f} s)")
     weak = [name for name, floor in zip(names, level['per_layer'])
             if test[f'acc_{name}'] < floor + NOT_LEARNT_MARGIN]
     if weak:

@@ -410,10 +410,10 @@ class Trainer:
         frames (:meth:`FrameSplit.test_slices`). With
         :obj:`config.refine_steps`, also the test split with the edge
         logits refined per simulation (key :obj:`'test_refined'`, the
-        validation mapping, and :obj:`'refine_seconds'`, the wall time of
-        that pass; see :func:`refine_edge_logits`). Writes
-        ``metrics.json`` when there is a run directory and returns the
-        same dict."""
+        validation mapping, with :obj:`'refine_steps'`, :obj:`'refine_lr'`
+        and :obj:`'refine_seconds'`, the wall time of that pass; see
+        :func:`refine_edge_logits`). Writes ``metrics.json`` when there is
+        a run directory and returns the same dict."""
         config = self.config
         results: Dict[str, Any] = {
             'mode': config.mode,
@@ -447,6 +447,8 @@ class Trainer:
                                    mapping=mapping, device=self.device,
                                    refine=True)
                 refined['refine_seconds'] = time.perf_counter() - start
+                refined['refine_steps'] = config.refine_steps
+                refined['refine_lr'] = config.refine_lr
                 results['test_refined'] = refined
         if self.run_dir is not None and self.dist.is_main:
             self.run_dir.write_json('metrics.json', results)
