@@ -34,6 +34,7 @@ The data options must match the run's (the defaults are those of
 import argparse
 import itertools
 import json
+import os
 import os.path as osp
 import platform
 import sys
@@ -220,8 +221,9 @@ def main(argv=None) -> int:
     out = args.out or osp.join(
         'results', 'refinement', header['system'],
         osp.splitext(osp.basename(args.log))[0] + '.json')
+    print(json.dumps(result), flush=True)
+    os.makedirs(osp.dirname(out) or '.', exist_ok=True)
     write_json_atomic(out, result, indent=1, sort_keys=False)
-    print(json.dumps(result))
     return 0
 
 

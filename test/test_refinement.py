@@ -31,7 +31,7 @@ def test_refinement_benchmark_scores_a_saved_run_like_its_trainer(tmp_path,
         final['test_refined_acc_combined']
     capsys.readouterr()
 
-    out = tmp_path / 'refined.json'
+    out = tmp_path / 'folder' / 'refined.json'  # made by the benchmark
     assert refinement.main(data + [
         '--log', log, '--state', state, '--steps', '2', '1', '--lr', '0.1',
         '--valid-size', '8', '--batch-size', '4', '--out', str(out)]) == 0
