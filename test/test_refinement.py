@@ -11,11 +11,12 @@ def test_refinement_benchmark_scores_a_saved_run_like_its_trainer(tmp_path,
     data = ['--num-train', '16', '--num-valid', '8', '--num-test', '8',
             '--data-root', str(tmp_path / 'data')]
     state = str(tmp_path / 'states' / 'tiny-seed1.pt')
-    # A tiny learned run that refines its own test split (2 steps).
+    # A tiny learned run that refines its own test split (2 steps, lr 0.1).
     assert tta.main(data + [
         '--recipe', 'fast', '--eval-every', '2', '--seeds', '1',
         '--eval-size', '8', '--out', str(tmp_path / 'out'), '--no-plot',
         '--updates', '4', '--set', 'hidden_channels=8', 'refine_steps=2',
+        'refine_lr=0.1',
         '--tag', 'tiny', '--save-state', state]) == 0
     log = str(tmp_path / 'out' / 'fnri-fast-tiny-seed1.jsonl')
     with open(log) as f:
