@@ -139,7 +139,7 @@ class TrainingObjective(torch.nn.Module):
             out['loss'] = out['nll']
         elif not model.family.has_kl:
             out['loss'] = reconstruction_loss(pred, target, config,
-                                              has_kl=False)
+                                              has_kl=False, nll=out['nll'])
         else:
             out['kl'] = model.kl_loss(logits, num_nodes=x.size(0),
                                       prior=self.prior)

@@ -2,6 +2,8 @@ r"""The reconstruction term of a run's loss: how a decoder rollout is scored
 against the frames it predicts, shared by training
 (:class:`TrainingObjective`) and the per-simulation refinement of edge
 logits (:func:`refine_edge_logits`)."""
+from typing import Optional
+
 import torch
 from torch import Tensor
 
@@ -22,7 +24,7 @@ def rollout_nll(pred: Tensor, target: Tensor, config: TrainConfig) -> Tensor:
 
 
 def reconstruction_loss(pred: Tensor, target: Tensor, config: TrainConfig,
-                        has_kl: bool) -> Tensor:
+                        has_kl: bool, nll: Optional[Tensor] = None) -> Tensor:
     r"""The reconstruction term that training minimises for the rollout
     :obj:`pred` of :obj:`target` :obj:`[N, T, D]`: :func:`rollout_nll` for
     models with a KL term (NRI, fNRI) and for sfNRI with
@@ -35,7 +37,9 @@ def reconstruction_loss(pred: Tensor, target: Tensor, config: TrainConfig,
         config (TrainConfig): The run configuration.
         has_kl (bool): Whether the model family has a KL term
             (:attr:`ModelFamily.has_kl`).
+        nll (torch.Tensor, optional): :func:`rollout_nll` of the same
+            rollout when the caller has it already. (default: :obj:`None`)
     """
     if not has_kl and config.sfnri_loss == 'mse':
         return torch.nn.functional.mse_loss(pred, target)
-    return rollout_nll(pred, target, config)
+    return rollout_nll(pred, target, config) if nll is None else nll

@@ -180,6 +180,7 @@ class TrainedRun:
                           else refine_steps),
             refine_lr=(self.config.refine_lr if refine_lr is None else
                        refine_lr))
+        prior = refinement.prior(self.model)
         if len(dataset) == 0:
             raise ValueError("'dataset' is empty")
         if not is_int(batch_size) or batch_size < 1:
@@ -212,8 +213,7 @@ class TrainedRun:
             x = batch.x[:, self.encoder_frames]
             if refinement.refine_steps > 0:
                 logits = refine_edge_logits(model, x, batch.edge_index,
-                                            logits, refinement,
-                                            refinement.prior(model))
+                                            logits, refinement, prior)
                 classes = model.predict_edge_types(logits)
             flat = x.reshape(-1, x.size(-1)).double()
             moments += torch.stack([flat.sum(0), flat.pow(2).sum(0)]).cpu()
