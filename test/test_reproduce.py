@@ -486,8 +486,21 @@ def test_cpu_table1_rows_name_the_runs_of_time_to_accuracy():
     root = reproduce.TIME_TO_ACCURACY_ROOT
     assert reproduce.summary_file(row) == osp.join(
         root, 'I+C', 'fnri-fast-supervised-table1-summary.json')
+    assert reproduce.log_file(rows[('I+C+F', 'nri', 'supervised')], 2) == \
+        osp.join(root, 'I+C+F', 'nri-fast-supervised-table1-seed2.jsonl')
+    # The learned rows train the 60-minute settings of the stored runs,
+    # the same for every model of a system.
+    for model in ('nri', 'fnri', 'sfnri'):
+        assert rows[('I+C', model, 'learned')].options == (
+            '--set', 'min_distance=0.01', 'refine_steps=100')
+        assert rows[('I+C+F', model, 'learned')].options == (
+            '--set', 'decoder_window=22',
+            'prediction_steps_schedule=[[500,10],[6000,20]]',
+            'refine_steps=100')
     assert reproduce.log_file(rows[('I+C+F', 'nri', 'learned')], 2) == \
-        osp.join(root, 'I+C+F', 'nri-fast-table1-seed2.jsonl')
+        osp.join(root, 'I+C+F', 'nri-fast-m20-60min-seed2.jsonl')
+    assert reproduce.summary_file(rows[('I+C', 'fnri', 'learned')]) == \
+        osp.join(root, 'I+C', 'fnri-fast-central-60min-summary.json')
     assert reproduce.row_command(row) == (
         'python -m benchmarks.table1 --systems I+C --models fnri --modes '
         'supervised')
@@ -495,12 +508,34 @@ def test_cpu_table1_rows_name_the_runs_of_time_to_accuracy():
 
 def test_cpu_table1_markdown_from_the_summaries(tmp_path):
     reproduce = _import_reproduce()
-    rows = {row.key: row for row in reproduce.CPU_TABLE1}
-    _table1_summary(tmp_path, rows[('I+C', 'fnri', 'learned')], [
+    # The rows with the default tag and no options, one with options.
+    rows = {row.key: replace(row, tag='table1', options=())
+            for row in reproduce.CPU_TABLE1}
+    rows[('I+C', 'fnri', 'learned')] = replace(
+        rows[('I+C', 'fnri', 'learned')], tag='table1-lr',
+        options=('--set', 'lr=0.002'))
+    table = tuple(rows.values())
+    refinement_root = tmp_path / 'refinement'
+    path = _table1_summary(tmp_path, rows[('I+C', 'fnri', 'learned')], [
         (1, 0.80, [0.90, 0.80], 60.01, 100000),
         (2, 0.90, [0.95, 0.92], 60.02, 120000),
         (3, 0.85, [0.93, 0.90], 60.03, 110000),
         (4, 0.10, [0.10, 0.10], 60.04, 1)])  # Not a seed of the row.
+    # Refined: seed 1 in its own test, seed 3 by benchmarks/refinement.py
+    # (its stored file), seed 2 not at all.
+    with open(path) as f:
+        summary = json.load(f)
+    summary['runs'][0]['test_refined_acc_combined'] = 0.95
+    with open(path, 'w') as f:
+        json.dump(summary, f)
+    os.makedirs(refinement_root / 'I+C')
+    with open(refinement_root / 'I+C' / 'fnri-fast-table1-lr-seed3.json',
+              'w') as f:
+        json.dump({'test_refined': {'acc_combined': 0.98}}, f)
+    # A refined file of a seed the row has not: not read.
+    with open(refinement_root / 'I+C' / 'fnri-fast-table1-lr-seed4.json',
+              'w') as f:
+        json.dump({'test_refined': {'acc_combined': 0.10}}, f)
     # Two of three seeds, one on another machine.
     path = _table1_summary(tmp_path, rows[('I+C', 'nri', 'supervised')], [
         (1, 0.7, [0.8, 0.9], 59.5, 2000), (2, 0.8, [0.9, 1.0], 60.5, 3001)])
@@ -515,25 +550,28 @@ def test_cpu_table1_markdown_from_the_summaries(tmp_path):
                                                   tag='other'),
                     [(1, 0.5, [0.5, 0.5], 1.0, 10)])
 
-    text = reproduce.cpu_table1_markdown(str(tmp_path))
+    text = reproduce.cpu_table1_markdown(str(tmp_path), table,
+                                         str(refinement_root))
     assert text.startswith('## Table 1 on a CPU\n')
     assert '```bash\npython -m benchmarks.table1\n```' in text
     lines = text.splitlines()
     assert ('| model | mode | recipe | budget | seeds | median: combined | '
-            'ideal_springs | charges | per seed: combined | paper: combined '
+            'ideal_springs | charges | per seed: combined | refined: '
+            'combined | refined per seed | paper: combined '
             '| ideal_springs | charges | minutes | updates | machine |'
             ) in lines
-    assert ('| fnri | learned | fast | 60 min | 1, 2, 3 | 85.0 | 93.0 | '
-            '90.0 | 80.0 / 90.0 / 85.0 | 94.0 | 98.0 | 95.8 | 60.0 | '
-            '110,000 | AVX512, 1 thread, two runs side by side |') in lines
+    assert ('| fnri | learned | fast `--set lr=0.002` | 60 min | 1, 2, 3 | '
+            '85.0 | 93.0 | 90.0 | 80.0 / 90.0 / 85.0 | 96.5 | 95.0 / – / '
+            '98.0 | 94.0 | 98.0 | 95.8 | 60.0 | 110,000 | AVX512, 1 thread, '
+            'two runs side by side |') in lines
     assert ('| nri | supervised | fast | 60 min | 1, 2 (of 1, 2, 3) | 75.0 '
-            '| 85.0 | 95.0 | 70.0 / 80.0 | 98.3 | 98.6 | 99.7 | 60.0 | '
-            '2,500 | AVX512, 1 thread, two runs side by side; AVX2, 2 '
-            'threads, none \\| idle |') in lines
+            '| 85.0 | 95.0 | 70.0 / 80.0 | – | – | 98.3 | 98.6 | 99.7 | '
+            '60.0 | 2,500 | AVX512, 1 thread, two runs side by side; AVX2, '
+            '2 threads, none \\| idle |') in lines
     assert ('| sfnri | learned | fast | 60 min | not run | – | – | – | – | '
-            '88.8 | 97.6 | 91.1 | – | – | – |') in lines
+            '– | – | 88.8 | 97.6 | 91.1 | – | – | – |') in lines
     assert ('| sfnri | supervised | fast | 60 min | not run | – | – | – | – '
-            '| – | 81.0 | 92.9 | 99.2 | 85.2 | – | – | – |') in lines
+            '| – | – | – | 81.0 | 92.9 | 99.2 | 85.2 | – | – | – |') in lines
     assert ('- sfnri learned: `python -m benchmarks.table1 --systems I+C '
             '--models sfnri --modes learned`') in lines
     assert '- fnri learned: `python' not in text[:text.index('### I+C+F')]
@@ -552,11 +590,11 @@ def test_cpu_table1_markdown_from_the_summaries(tmp_path):
                     budget={'minutes': 30.0})
     with pytest.raises(ValueError, match="budget {'minutes': 30.0}, the "
                        "row says {'minutes': 60.0}"):
-        reproduce.cpu_table1_markdown(str(tmp_path))
+        reproduce.cpu_table1_markdown(str(tmp_path), table)
     _table1_summary(tmp_path, row, [(1, 0.5, [0.5] * 3, 30.0, 1)],
                     layers=['charges', 'ideal_springs', 'finite_springs'])
     with pytest.raises(ValueError, match='layers'):
-        reproduce.cpu_table1_markdown(str(tmp_path))
+        reproduce.cpu_table1_markdown(str(tmp_path), table)
     # Summaries of one system on different test data are refused.
     _table1_summary(tmp_path, row, [(1, 0.5, [0.5] * 3, 60.0, 1)],
                     level=(0.2, [0.3, 0.4, 0.5]))
@@ -564,7 +602,7 @@ def test_cpu_table1_markdown_from_the_summaries(tmp_path):
                     [(1, 0.5, [0.5] * 3, 60.0, 1)],
                     level=(0.25, [0.3, 0.4, 0.5]))
     with pytest.raises(ValueError, match='different constant levels'):
-        reproduce.cpu_table1_markdown(str(tmp_path))
+        reproduce.cpu_table1_markdown(str(tmp_path), table)
 
 
 def test_docs_results_md_opens_with_table1_on_a_cpu():

@@ -154,7 +154,7 @@ def test_commands_and_the_command_line(tmp_path, capsys):
                               '--minutes', '2'])
     assert [(r.model, r.budget, r.tag) for r in
             table1.selected_rows(args)] == [
-        (model, {'minutes': 2.0}, 'table1-2min')
+        (model, {'minutes': 2.0}, 'm20-60min-2min')
         for model in ('nri', 'fnri', 'sfnri')]
     args = table1.parse_args(['--models', 'nri', '--minutes', '60'])
     assert table1.selected_rows(args) == tuple(
@@ -177,9 +177,11 @@ def test_commands_and_the_command_line(tmp_path, capsys):
                         'seeds [1, 2, 3]')
     assert lines[1].startswith(
         'python benchmarks/time_to_accuracy.py --system I+C+F --model nri '
-        '--recipe fast --mode learned --minutes 60 --tag table1 --out ')
-    assert lines[1].endswith("--note 'one other run' --seeds 2 3 "
-                             "--no-plot")
+        '--recipe fast --mode learned --minutes 60 --tag m20-60min --out ')
+    assert lines[1].endswith(
+        "--set decoder_window=22 'prediction_steps_schedule=[[500,10],"
+        "[6000,20]]' refine_steps=100 --note 'one other run' --seeds 2 3 "
+        "--no-plot")
     assert lines[2].endswith('--seeds 1 2 3 --report-only')
     assert len(lines) == 3
     assert sorted(p.name for p in (root / 'I+C+F').iterdir()) == before

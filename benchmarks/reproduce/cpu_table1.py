@@ -26,6 +26,10 @@ from .run_files import ROOT, read_json
 #: system.
 TIME_TO_ACCURACY_ROOT = osp.join(ROOT, 'results', 'time_to_accuracy')
 
+#: Where ``benchmarks/refinement.py`` keeps the refined test of a saved
+#: run, one folder per system: ``<system>/<log name>.json``.
+REFINEMENT_ROOT = osp.join(ROOT, 'results', 'refinement')
+
 #: The command that makes the whole table (``benchmarks/table1.py``).
 COMMAND = 'python -m benchmarks.table1'
 
@@ -77,7 +81,23 @@ class Table1Row:
 #: Changes to single rows of :data:`CPU_TABLE1` by (system, model, mode),
 #: e.g. ``{('I+C', 'fnri', 'learned'): {'tag': 'table1-lrstep',
 #: 'options': ('--set', 'lr_decay_epochs=320', 'lr_gamma=0.1')}}``.
-ROW_CHANGES: Dict[Tuple[str, str, str], Dict] = {}
+ROW_CHANGES: Dict[Tuple[str, str, str], Dict] = {
+    # The 60-minute settings of docs/time-to-accuracy.md: on I+C the bound
+    # 0.01 of the central forces' inverse distance that the stored runs
+    # were trained with, on I+C+F M = 20 from update 6,000 on 22-frame
+    # windows; the test refines each simulation's graph with 100 steps at
+    # the recipe's lr 0.3 (chosen on validation by benchmarks/refinement.py).
+    **{('I+C', model, 'learned'): {
+        'tag': 'central-60min',
+        'options': ('--set', 'min_distance=0.01', 'refine_steps=100')}
+       for model in MODEL_FAMILIES},
+    **{('I+C+F', model, 'learned'): {
+        'tag': 'm20-60min',
+        'options': ('--set', 'decoder_window=22',
+                    'prediction_steps_schedule=[[500,10],[6000,20]]',
+                    'refine_steps=100')}
+       for model in MODEL_FAMILIES},
+}
 
 #: The modes of the table (those of ``time_to_accuracy.py``).
 TABLE1_MODES = time_to_accuracy.MODES
@@ -139,6 +159,24 @@ def read_row(row: Table1Row, root: str = TIME_TO_ACCURACY_ROOT
     return summary, [runs[seed] for seed in row.seeds if seed in runs]
 
 
+def refined_accuracy(row: Table1Row, run: Dict,
+                     refinement_root: str = REFINEMENT_ROOT
+                     ) -> Optional[float]:
+    """The combined test accuracy of :obj:`run` (a run of :obj:`row`'s
+    summary) with every test simulation's graph refined through the trained
+    decoder: the run's own refined test (``test_refined_acc_combined``),
+    else the one ``benchmarks/refinement.py`` stored for its saved state
+    (``<refinement_root>/<system>/<log name>.json``), else :obj:`None`."""
+    if 'test_refined_acc_combined' in run:
+        return run['test_refined_acc_combined']
+    log_name = osp.basename(log_file(row, run['seed']))[:-len('.jsonl')]
+    stored = read_json(osp.join(refinement_root, row.system,
+                                f'{log_name}.json'))
+    if stored is None:
+        return None
+    return stored['test_refined']['acc_combined']
+
+
 def machine_text(machine: Optional[Dict]) -> str:
     """One run's machine as the table gives it: the CPU capability torch
     reports, its threads and what else ran (``not recorded`` for a log
@@ -152,12 +190,15 @@ def machine_text(machine: Optional[Dict]) -> str:
 
 
 def row_cells(row: Table1Row, summary: Optional[Dict],
-              runs: List[Dict]) -> List[str]:
+              runs: List[Dict], refinement_root: str = REFINEMENT_ROOT
+              ) -> List[str]:
     """The Markdown cells of :obj:`row` from its :obj:`summary` and
     :obj:`runs` (see :func:`read_row`): model, mode, recipe, budget, seeds,
     median accuracies (%, combined then per layer), every seed's combined
-    accuracy, the paper's accuracies, median minutes and updates per run
-    and the machines; ``not run`` and dashes when no run was found."""
+    accuracy, the refined combined accuracy (median and per seed, dashes
+    for a seed without one; :func:`refined_accuracy`), the paper's
+    accuracies, median minutes and updates per run and the machines;
+    ``not run`` and dashes when no run was found."""
     names = layer_names(row.system)
     recipe = ' '.join([row.recipe] + ([f"`{' '.join(row.options)}`"]
                                       if row.options else []))
@@ -168,7 +209,7 @@ def row_cells(row: Table1Row, summary: Optional[Dict],
                    ['–'] * (1 + len(names)))
     cells = [row.model, row.mode, recipe, budget]
     if not runs:
-        return cells + ['not run'] + ['–'] * (2 + len(names)) + \
+        return cells + ['not run'] + ['–'] * (4 + len(names)) + \
             paper_cells + ['–'] * 3
     seeds = ', '.join(str(r['seed']) for r in runs)
     if len(runs) < len(row.seeds):
@@ -178,6 +219,8 @@ def row_cells(row: Table1Row, summary: Optional[Dict],
         r['test_acc_layers'] for r in runs)
     name = time_to_accuracy.run_name(row.model, row.recipe, row.mode,
                                      row.tag)
+    refined = [refined_accuracy(row, r, refinement_root) for r in runs]
+    found = [value for value in refined if value is not None]
     machines = dict.fromkeys(
         machine_text(summary.get('machine', {}).get(f"{name} seed "
                                                     f"{r['seed']}"))
@@ -186,6 +229,9 @@ def row_cells(row: Table1Row, summary: Optional[Dict],
         seeds, f'{100 * combined:.1f}',
         *[f'{100 * v:.1f}' for v in per_layer],
         ' / '.join(f"{100 * r['test_acc_combined']:.1f}" for r in runs),
+        f'{100 * statistics.median(found):.1f}' if found else '–',
+        ' / '.join('–' if value is None else f'{100 * value:.1f}'
+                   for value in refined) if found else '–',
         *paper_cells,
         f"{statistics.median(r['final_minutes'] for r in runs):.1f}",
         f"{statistics.median(r['final_updates'] for r in runs):,.0f}",
@@ -241,7 +287,14 @@ def intro() -> str:
         "`results/time_to_accuracy/<system>/<model>-<recipe>[-supervised]"
         "-<tag>-summary.json`. Test edge accuracy (%): the median over "
         "the seeds found, and the combined accuracy of every seed in the "
-        "order of \"seeds\"; the paper's figures beside (means over its "
+        "order of \"seeds\"; \"refined\": the same trained models with "
+        "every test simulation's edge logits refined by Adam steps on its "
+        "own training loss through the frozen decoder (semi-amortised "
+        "inference, not in the paper; the run's own test or "
+        "`benchmarks/refinement.py` on its saved state, "
+        "`results/refinement/<system>/<log name>.json`), median over the "
+        "seeds that have one and per seed; "
+        "the paper's figures beside (means over its "
         "runs; its learned accuracies choose the label mapping on every "
         "test batch with the labels). \"minutes\" and \"updates\": the "
         "median training minutes and optimiser updates per run; "
@@ -252,11 +305,13 @@ def intro() -> str:
 
 
 def cpu_table1_markdown(root: str = TIME_TO_ACCURACY_ROOT,
-                        rows: Tuple[Table1Row, ...] = CPU_TABLE1) -> str:
+                        rows: Tuple[Table1Row, ...] = CPU_TABLE1,
+                        refinement_root: str = REFINEMENT_ROOT) -> str:
     """The section "Table 1 on a CPU" of ``docs/RESULTS.md``: per system
     the constant-prediction level and one line per row of :obj:`rows`
     (see :func:`row_cells`) from the summaries in :obj:`root`
-    (:func:`summary_file`), then the command of every row not run yet."""
+    (:func:`summary_file`) and the refined tests in
+    :obj:`refinement_root`, then the command of every row not run yet."""
     lines = ['## Table 1 on a CPU', '', wrap(intro()), '',
              '```bash', COMMAND, '```', '']
     for system in dict.fromkeys(row.system for row in rows):
@@ -269,10 +324,12 @@ def cpu_table1_markdown(root: str = TIME_TO_ACCURACY_ROOT,
                   wrap(constant_level_text(system, summaries)), '',
                   '| model | mode | recipe | budget | seeds | median: '
                   'combined | ' + ' | '.join(names) + ' | per seed: '
-                  'combined | paper: combined | ' + ' | '.join(names) +
+                  'combined | refined: combined | refined per seed | '
+                  'paper: combined | ' + ' | '.join(names) +
                   ' | minutes | updates | machine |',
-                  '|' + '---|' * (11 + 2 * len(names))]
-        lines += ['| ' + ' | '.join(row_cells(row, summary, runs)) + ' |'
+                  '|' + '---|' * (13 + 2 * len(names))]
+        lines += ['| ' + ' | '.join(row_cells(row, summary, runs,
+                                              refinement_root)) + ' |'
                   for row, summary, runs in found]
         missing = [row for row, _, runs in found if not runs]
         if missing:
