@@ -21,7 +21,16 @@ errors (none in the supervised mode).
     python benchmarks/time_to_accuracy.py --recipe fast paper --minutes 10 \
         --seeds 1 2 3 --system I+C
 
-Writes to ``--out`` (default ``results/time_to_accuracy/<system>``):
+``--num-particles`` and ``--graph`` (springs or Kuramoto couplings drawn
+from a family of random graphs) leave the papers' 5 particles with every
+pair independent, *e.g.* NRI's second setting:
+
+    python benchmarks/time_to_accuracy.py --recipe fast --system springs \
+        --num-particles 10 --minutes 60 --seeds 1 --threads 1 --tag 60min
+
+Writes to ``--out`` (default ``results/time_to_accuracy/<system>``, or
+``<system>[-<graph>][-n<particles>]`` for other data, see
+:func:`data_folder`):
 ``<model>-<recipe>[-<mode>][-<tag>]-seed<k>.jsonl`` (one line per
 evaluation, then one line with the final metrics; the mode is named unless
 it is ``learned``),
@@ -83,10 +92,12 @@ from torch_geometric_fnri.metrics import (
 )
 from torch_geometric_fnri.nn import MODEL_FAMILIES, build_model
 from torch_geometric_fnri.training import (
+    GRAPH_FAMILIES,
     LOADABLE_SYSTEMS,
     RECIPES,
     Trainer,
     get_recipe,
+    graph_family,
     identity_mapping,
     load_splits,
     predict_edges,
@@ -104,6 +115,10 @@ except ImportError:  # as benchmarks.time_to_accuracy (benchmarks/table1.py)
     )
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+#: Particles (or oscillators) per simulation unless ``--num-particles``
+#: says otherwise: the papers' 5.
+DEFAULT_NUM_PARTICLES = 5
 
 #: What the final line of a run with ``--set refine_steps=K`` adds: the
 #: test split with the edge logits refined per simulation (the validation
@@ -144,6 +159,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                         default=[MODES[0]], help='learned (encoder and '
                         'decoder, no labels) and/or supervised (the encoder '
                         'alone on the labels), run one after another')
+    parser.add_argument('--num-particles', type=int,
+                        default=DEFAULT_NUM_PARTICLES, help='particles (or '
+                        'oscillators) per simulation')
+    parser.add_argument('--graph', choices=sorted(GRAPH_FAMILIES),
+                        default=None, help='draw the springs (or Kuramoto '
+                        'couplings) from a family of random graphs '
+                        '(default: every pair independently, as in the '
+                        'papers)')
     parser.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
     parser.add_argument('--eval-every', type=int, default=50,
                         help='updates between validation evaluations')
@@ -190,8 +213,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.eval_size > args.num_valid:
         parser.error(f'--eval-size ({args.eval_size}) must be at most '
                      f'--num-valid ({args.num_valid})')
+    if args.num_particles < 2:
+        parser.error(f'--num-particles must be at least 2, got '
+                     f'{args.num_particles}')
+    try:
+        graph_family(args.graph, args.system)
+    except ValueError as error:
+        parser.error(str(error))
     if args.out is None:
-        args.out = osp.join('results', 'time_to_accuracy', args.system)
+        args.out = osp.join('results', 'time_to_accuracy', data_folder(
+            args.system, args.num_particles, args.graph))
     for name in args.recipe:  # The configurations the runs will train with.
         try:
             get_recipe(name, args.system).config(**args.overrides['train'])
@@ -207,6 +238,28 @@ def parse_args(argv=None) -> argparse.Namespace:
                              f"need (x, y, vx, vy) features but Kuramoto's "
                              f"are {list(KURAMOTO_FEATURES)}")
     return args
+
+
+def data_folder(system: str, num_particles: int = DEFAULT_NUM_PARTICLES,
+                graph: Optional[str] = None) -> str:
+    r"""The folder of ``results/time_to_accuracy/`` that holds the runs on
+    :obj:`system` with :obj:`num_particles` and springs from the family
+    :obj:`graph`: ``<system>[-<graph>][-n<num_particles>]``, the parts
+    named unless they are the papers' (5 particles, every pair
+    independently); *e.g.* ``I+C``, ``springs-n10``, ``springs-ba-n50``."""
+    return '-'.join([system] + ([graph] if graph else []) + (
+        [f'n{num_particles}'] if num_particles != DEFAULT_NUM_PARTICLES
+        else []))
+
+
+def data_label(system: str, num_particles: int = DEFAULT_NUM_PARTICLES,
+               graph: Optional[str] = None) -> str:
+    r""":obj:`system` as the printed lines and the plot's title name it,
+    with its particles and graph family when they are not the papers'."""
+    parts = ([f'{num_particles} particles']
+             if num_particles != DEFAULT_NUM_PARTICLES else []) + (
+        [f'{graph} graphs'] if graph else [])
+    return system + (f" ({', '.join(parts)})" if parts else '')
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, tag_help: str,
@@ -434,6 +487,7 @@ def run_one(args, family: str, recipe_name: str, mode: str, seed: int,
     trainer = Trainer(model, config, train, valid, test, run_dir=None)
     header = {'recipe': recipe_name, 'tag': args.tag, 'model': family,
               'mode': mode, 'seed': seed, 'system': args.system,
+              'num_particles': args.num_particles, 'graph': args.graph,
               'config': config.to_dict(),
               'model_args': {**recipe.model, **args.overrides['model']},
               'budget': budget_of(args), 'machine': args.machine}
@@ -638,7 +692,9 @@ def main(argv=None) -> int:
     os.makedirs(args.out, exist_ok=True)
     splits = load_splits(args.system,
                          (args.num_train, args.num_valid, args.num_test),
-                         seed=args.data_seed, root=args.data_root)
+                         num_particles=args.num_particles,
+                         seed=args.data_seed, root=args.data_root,
+                         graph=graph_family(args.graph, args.system))
     test = splits[2]
     level = constant_prediction_accuracy(
         torch.cat([test[i].edge_type for i in range(len(test))]),
@@ -654,7 +710,8 @@ def main(argv=None) -> int:
     # Named in the title and the summary's name unless all runs are learned.
     modes = [] if args.mode == [MODES[0]] else args.mode
     models = ' '.join(args.model + modes)
-    print(f'{models} on {args.system}: {args.num_train} training '
+    system = data_label(args.system, args.num_particles, args.graph)
+    print(f'{models} on {system}: {args.num_train} training '
           f'simulations, budget {budget} per run', flush=True)
     runs, logs, machines, budgets = [], {}, {}, []
     # One system: one list of layer names (none in logs written before
@@ -674,6 +731,13 @@ def main(argv=None) -> int:
         if logged != mode:
             raise ValueError(f'{path} holds a {logged!r} run, not a '
                              f'{mode!r} one')
+        # Logs written before the header held the data: the papers'.
+        data = (rows[0].get('num_particles', DEFAULT_NUM_PARTICLES),
+                rows[0].get('graph'))
+        if data != (args.num_particles, args.graph):
+            logged_system = data_label(args.system, *data)
+            raise ValueError(f'{path} holds a run on {logged_system}, not '
+                             f'on {system}')
         machines[f'{name} seed {seed}'] = rows[0].get('machine')
         # Logs written before the header held the budget: the command line.
         budgets.append(rows[0].get('budget', budget_of(args)))
@@ -699,7 +763,8 @@ def main(argv=None) -> int:
         'budget': (budgets[0] if all(b == budgets[0] for b in budgets)
                    else budgets),
         'data': {'train': args.num_train, 'valid': args.num_valid,
-                 'test': args.num_test, 'seed': args.data_seed},
+                 'test': args.num_test, 'seed': args.data_seed,
+                 'num_particles': args.num_particles, 'graph': args.graph},
         'eval': {'every_updates': args.eval_every,
                  'valid_subset': args.eval_size,
                  'metric': 'combined edge accuracy, one mapping fitted by '
@@ -718,7 +783,7 @@ def main(argv=None) -> int:
         try:
             plot(osp.join(args.out, f'{stem}-accuracy.png'), logs,
                  level['combined'],
-                 f'{models} on {args.system}, {args.num_train} training '
+                 f'{models} on {system}, {args.num_train} training '
                  f'simulations',
                  args.reference)
         except ImportError as error:

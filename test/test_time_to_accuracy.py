@@ -79,6 +79,10 @@ def test_overrides_and_errors():
      "--set batch_size=0: 'batch_size' must be"),
     (['--threads', '0'], '--threads must be positive'),
     (['--threads', '-3'], '--threads must be positive'),
+    (['--num-particles', '1'], '--num-particles must be at least 2, got 1'),
+    (['--system', 'charged', '--graph', 'er'],
+     "--graph draws the springs, but the 'charged' system has none"),
+    (['--graph', 'grid'], 'invalid choice'),
 ])
 def test_bad_settings_end_in_one_message(capsys, args, message):
     with pytest.raises(SystemExit) as info:
@@ -173,6 +177,63 @@ def test_run_and_summary_names(tmp_path):
     path.write_text(path.read_text() + '{"final": true}\n')
     assert tta.is_finished(tta.read_log(str(path)))
     assert not tta.is_finished([])
+
+
+def test_data_folders_name_what_is_not_the_papers():
+    tta = _module()
+    assert tta.data_folder('I+C') == 'I+C'
+    assert tta.data_folder('springs', 10) == 'springs-n10'
+    assert tta.data_folder('springs', 50, 'ba') == 'springs-ba-n50'
+    assert tta.data_folder('kuramoto', 5, 'er') == 'kuramoto-er'
+    assert tta.data_label('springs', 50, 'ba') == \
+        'springs (50 particles, ba graphs)'
+    assert tta.data_label('I+C') == 'I+C'
+    args = tta.parse_args(['--system', 'springs', '--num-particles', '10'])
+    assert args.out == osp.join('results', 'time_to_accuracy',
+                                'springs-n10')
+    assert tta.parse_args([]).out == osp.join('results', 'time_to_accuracy',
+                                              'I+C')
+
+
+@pytest.mark.slow
+def test_tiny_run_on_more_particles_from_a_graph_family(tmp_path, capsys,
+                                                        monkeypatch):
+    from torch_geometric_fnri.datasets import ErdosRenyiGraph
+    tta = _module()
+    loaded = []
+
+    def recording_load_splits(*args, **kwargs):
+        splits = load_splits(*args, **kwargs)
+        loaded.append((kwargs, splits))
+        return splits
+    monkeypatch.setattr(tta, 'load_splits', recording_load_splits)
+    out = tmp_path / 'out'
+    args = ['--recipe', 'fast', '--system', 'springs', '--num-particles',
+            '7', '--graph', 'er', '--updates', '2', '--eval-every', '2',
+            '--seeds', '1', '--num-train', '16', '--num-valid', '8',
+            '--num-test', '8', '--eval-size', '8', '--data-root',
+            str(tmp_path / 'data'), '--out', str(out), '--no-plot',
+            '--set', 'hidden_channels=8', 'refine_steps=0', '--tag', 'tiny']
+    assert tta.main(args) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[0].startswith('fnri on springs (7 particles, er graphs):')
+    result = json.loads(printed[-1])
+    (kwargs, (train, valid, test)), = loaded
+    assert kwargs['num_particles'] == 7
+    assert isinstance(kwargs['graph'], ErdosRenyiGraph)
+    assert {data.num_nodes for data in (train[0], valid[0], test[0])} == {7}
+    assert test[0].edge_index.size(1) == 7 * 6
+    assert result['data']['num_particles'] == 7
+    assert result['data']['graph'] == 'er'
+    with open(out / 'fnri-fast-tiny-seed1.jsonl') as f:
+        header = json.loads(f.readline())
+    assert (header['num_particles'], header['graph']) == (7, 'er')
+    # A report over these logs for other data is refused.
+    for other in (['--num-particles', '6'], ['--graph', 'ba']):
+        report = args + other + ['--report-only']
+        with pytest.raises(ValueError, match='holds a run on springs '
+                           r'\(7 particles, er graphs\), not on springs'):
+            tta.main(report)
 
 
 def test_position_velocity_settings_of_recipe_and_overrides():

@@ -62,6 +62,7 @@ from torch_geometric_fnri.training import (
     Trainer,
     get_recipe,
     get_training_mode,
+    graph_family,
     init_distributed,
     load_splits,
     load_trained,
@@ -337,10 +338,10 @@ def check_graph_options(parser: argparse.ArgumentParser,
     r"""Refuses the --graph and --candidates combinations that cannot
     work, and sets :obj:`args.candidate_k` of the candidate graphs that
     take one."""
-    if args.graph is not None and args.system == 'charged':
-        parser.error("--graph draws the springs, but the 'charged' system "
-                     "has none (charges couple every pair of charged "
-                     "particles)")
+    try:
+        graph_family(args.graph, args.system)
+    except ValueError as error:
+        parser.error(str(error))
     if args.candidates in ('knn', 'radius') and args.system == 'kuramoto':
         parser.error(f'--candidates {args.candidates} needs positions, '
                      f'which Kuramoto oscillators lack: use --candidates '
@@ -406,7 +407,7 @@ def build_trainer(args: argparse.Namespace, rank: int) -> Trainer:
         observation_noise=args.observation_noise)
     train, valid, test = load_splits(
         **data, rank=rank,
-        graph=None if args.graph is None else GRAPH_FAMILIES[args.graph](),
+        graph=graph_family(args.graph, args.system),
         pre_transform=make_candidate_graph(
             args, config.frame_split.slices(args.num_frames)[0]))
     torch.manual_seed(args.seed)

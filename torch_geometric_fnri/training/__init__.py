@@ -21,6 +21,7 @@ from .experiment import (
     GRAPH_FAMILIES,
     LOADABLE_SYSTEMS,
     SYSTEM_NAMES,
+    graph_family,
     load_splits,
     make_model,
 )
@@ -64,6 +65,7 @@ __all__ = [
     'SYSTEM_NAMES',
     'LOADABLE_SYSTEMS',
     'GRAPH_FAMILIES',
+    'graph_family',
     'load_splits',
     'make_model',
     'Recipe',

@@ -44,6 +44,25 @@ GRAPH_FAMILIES: Dict[str, Type[GraphFamily]] = {
 }
 
 
+def graph_family(name: Optional[str], system: str) -> Optional[GraphFamily]:
+    r"""The graph family :obj:`name` (a key of :data:`GRAPH_FAMILIES`)
+    with its default parameters for :obj:`system`'s springs (or Kuramoto
+    couplings), for :func:`load_splits`; :obj:`None` for :obj:`None`
+    (every pair independently, as in the papers). Raises
+    :class:`ValueError` for an unknown family and for the
+    :obj:`'charged'` system, which has no springs."""
+    if name is None:
+        return None
+    if name not in GRAPH_FAMILIES:
+        raise ValueError(f'unknown graph family {name!r}; choose one of '
+                         f'{sorted(GRAPH_FAMILIES)}')
+    if SYSTEM_NAMES.get(system, system) == SYSTEM_NAMES['charged']:
+        raise ValueError("--graph draws the springs, but the 'charged' "
+                         "system has none (charges couple every pair of "
+                         "charged particles)")
+    return GRAPH_FAMILIES[name]()
+
+
 def load_splits(
     system: str,
     num_simulations: Tuple[int, int, int],
