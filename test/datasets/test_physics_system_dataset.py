@@ -41,6 +41,10 @@ def test_in_memory_shapes():
     assert torch.equal(data.edge_index, fully_connected_edge_index(4))
     assert dataset.num_edge_types == [2, 2]
     assert dataset.interaction_names == ['ideal_springs', 'charges']
+    # The papers' simulators integrate (T + 1) f steps and keep every f-th
+    # state after the first (Kuramoto and swing dynamics: (T - 1) f).
+    assert not dataset.first_frame_is_initial_state
+    assert dataset.num_steps == (4 + 1) * dataset.sample_freq
     # Training positions and velocities span [-1, 1] exactly.
     x = dataset._data.x
     for group in ([0, 1], [2, 3]):

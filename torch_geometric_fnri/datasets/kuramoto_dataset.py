@@ -89,6 +89,8 @@ class KuramotoDataset(PhysicsSystemDataset):
     #: Every feature has its own minimum and maximum (NRI's loader).
     normalization_groups = ()
     _get_system = staticmethod(get_kuramoto_system)
+    #: Frame 0 is the initial state: :math:`(T - 1) f` steps.
+    first_frame_is_initial_state = True
 
     def __init__(
         self,
@@ -118,11 +120,6 @@ class KuramotoDataset(PhysicsSystemDataset):
         r"""The name of every feature of a frame, in order
         (:data:`~torch_geometric_fnri.datasets.kuramoto.FEATURE_NAMES`)."""
         return FEATURE_NAMES
-
-    @property
-    def num_steps(self) -> int:
-        r"""Integration steps per trajectory, :math:`(T - 1) f`."""
-        return (self.num_frames - 1) * self.sample_freq
 
     def _simulator_parameters(self) -> dict:
         # The constants are in the system's repr.

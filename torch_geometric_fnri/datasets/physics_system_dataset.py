@@ -264,10 +264,18 @@ class PhysicsSystemDataset(InMemoryDataset):
                              f"(got {num_particles!r})")
         return int(num_particles)
 
+    #: Whether the first frame is the initial state: then a trajectory
+    #: integrates :math:`(T - 1) f` steps (Kuramoto and swing dynamics);
+    #: the particle simulators of the papers integrate :math:`(T + 1) f`
+    #: and keep every :math:`f`-th state after the first.
+    first_frame_is_initial_state: bool = False
+
     @property
     def num_steps(self) -> int:
-        r"""Integration steps per trajectory, :math:`(T + 1) f`."""
-        return (self.num_frames + 1) * self.sample_freq
+        r"""Integration steps per trajectory: :math:`(T + 1) f`, or
+        :math:`(T - 1) f` when :attr:`first_frame_is_initial_state`."""
+        extra = -1 if self.first_frame_is_initial_state else 1
+        return (self.num_frames + extra) * self.sample_freq
 
     @property
     def num_edge_types(self) -> List[int]:

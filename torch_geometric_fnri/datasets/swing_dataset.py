@@ -89,6 +89,8 @@ class PowerGridDataset(PhysicsSystemDataset):
     #: Every feature has its own minimum and maximum.
     normalization_groups = ()
     _get_system = staticmethod(get_swing_system)
+    #: Frame 0 is the initial state: :math:`(T - 1) f` steps.
+    first_frame_is_initial_state = True
 
     def __init__(
         self,
@@ -117,11 +119,6 @@ class PowerGridDataset(PhysicsSystemDataset):
         r"""The name of every feature of a frame, in order
         (:data:`~torch_geometric_fnri.datasets.swing.FEATURE_NAMES`)."""
         return FEATURE_NAMES
-
-    @property
-    def num_steps(self) -> int:
-        r"""Integration steps per trajectory, :math:`(T - 1) f`."""
-        return (self.num_frames - 1) * self.sample_freq
 
     def _simulator_parameters(self) -> dict:
         # The constants are in the system's repr, the grid in its digest.
