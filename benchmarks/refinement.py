@@ -25,7 +25,10 @@ scored once:
 3. the test split is scored with the encoder alone and with the chosen
    setting, both under the validation mapping.
 
-Writes ``--out`` (default ``results/refinement/<system>/<log name>.json``):
+Writes ``--out`` (default ``results/refinement/<data>/<log name>.json``,
+``<data>`` the log's folder under ``results/time_to_accuracy/``: the
+system, with its graph family and particles when they are not the
+papers'):
 the run, the machine, the validation table of the settings and the two
 test results with their wall times; ends with one JSON line of the same.
 The data options must match the run's (the defaults are those of
@@ -48,12 +51,18 @@ from torch_geometric_fnri.training import (
     LOADABLE_SYSTEMS,
     TrainConfig,
     evaluate,
+    graph_family,
     load_checkpoint,
     load_splits,
     make_model,
 )
 from torch_geometric_fnri.training.loaders import make_loader
 from torch_geometric_fnri.utils.atomic_files import write_json_atomic
+
+try:  # as a script: its folder is on sys.path
+    from time_to_accuracy import DEFAULT_NUM_PARTICLES, data_folder
+except ImportError:  # as benchmarks.refinement
+    from benchmarks.time_to_accuracy import DEFAULT_NUM_PARTICLES, data_folder
 
 #: What the run's log header must hold.
 HEADER_KEYS = ('system', 'model', 'mode', 'recipe', 'seed', 'config',
@@ -164,9 +173,13 @@ def main(argv=None) -> int:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     config = TrainConfig.from_dict(header['config'])
+    # Logs written before the header held the data: the papers'.
+    num_particles = header.get('num_particles', DEFAULT_NUM_PARTICLES)
+    graph = header.get('graph')
     train, valid, test = load_splits(
         header['system'], (args.num_train, args.num_valid, args.num_test),
-        seed=args.data_seed, root=args.data_root)
+        num_particles=num_particles, seed=args.data_seed,
+        root=args.data_root, graph=graph_family(graph, header['system']))
     try:
         model = load_model(header, args.state, train.num_edge_types,
                            train[0].x.size(1), config)
@@ -201,7 +214,8 @@ def main(argv=None) -> int:
         'run': {key: header[key] for key in ('system', 'model', 'recipe',
                                              'tag', 'seed')},
         'data': {'train': args.num_train, 'valid': args.num_valid,
-                 'test': args.num_test, 'seed': args.data_seed},
+                 'test': args.num_test, 'seed': args.data_seed,
+                 'num_particles': num_particles, 'graph': graph},
         'machine': {'cpu': platform.processor() or platform.machine(),
                     'threads': torch.get_num_threads(),
                     'torch': torch.__version__,
@@ -219,7 +233,8 @@ def main(argv=None) -> int:
                               args.batch_size, names, True),
     }
     out = args.out or osp.join(
-        'results', 'refinement', header['system'],
+        'results', 'refinement',
+        data_folder(header['system'], num_particles, graph),
         osp.splitext(osp.basename(args.log))[0] + '.json')
     print(json.dumps(result), flush=True)
     os.makedirs(osp.dirname(out) or '.', exist_ok=True)

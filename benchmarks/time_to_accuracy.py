@@ -191,9 +191,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='start each run from a state saved with '
                         '--save-state ({seed} replaced by the seed): '
                         'weights, Adam moments and progress continue, the '
-                        'learning rate and every other setting are this '
-                        "run's; the budget counts this run's updates or "
-                        'minutes only')
+                        'learning rate and every other training setting '
+                        "are this run's (the data and the model settings "
+                        "must be the saved run's); the budget counts this "
+                        "run's updates or minutes only")
     parser.add_argument('--no-plot', action='store_true')
     parser.add_argument('--report-only', action='store_true',
                         help='train nothing: rebuild the summary, the plot '

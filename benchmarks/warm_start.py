@@ -24,10 +24,18 @@ from torch_geometric_fnri.training.checkpoint import (
 )
 
 #: What a saved state records of its run, and which of it a warm start must
-#: share (the same system and model family; the weights refuse any other
-#: architecture on their own).
-HEADER_KEYS = ('system', 'model', 'recipe', 'mode', 'tag', 'seed')
-MUST_MATCH = ('system', 'model', 'mode')
+#: share: the same data (system, particles, graph family), model family,
+#: mode and model settings (the weights refuse another width on their own,
+#: but not another setting without weights, such as ``min_distance``).
+HEADER_KEYS = ('system', 'num_particles', 'graph', 'model', 'recipe',
+               'mode', 'tag', 'seed', 'model_args')
+MUST_MATCH = ('system', 'num_particles', 'graph', 'model', 'mode',
+              'model_args')
+
+#: What a state saved before its header held a key ran with: the papers'
+#: 5 particles with every pair independent; the model settings of such a
+#: state are unknown and not checked.
+SAVED_DEFAULTS = {'num_particles': 5, 'graph': None}
 
 
 def save_training_state(trainer, path: str, header: Dict[str, Any]) -> None:
@@ -66,15 +74,17 @@ def warm_start(trainer, path: str, header: Dict[str, Any]) -> Dict[str, Any]:
             keys are checked against the saved ones).
 
     Raises:
-        ValueError: If the state comes from another system, model family
-            or mode, or does not fit the model.
+        ValueError: If the state comes from other data, another model
+            family, mode or model settings, or does not fit the model.
     """
     state = load_checkpoint(path)
     if not {'header', 'progress', 'model', 'optimizer'} <= set(state):
         raise ValueError(f"'{path}' is not a state saved by "
                          f"time_to_accuracy.py --save-state")
-    saved = state['header']
+    saved = {**SAVED_DEFAULTS, **state['header']}
     for key in MUST_MATCH:
+        if key not in saved:  # model_args of a state saved before 12-07.
+            continue
         if saved[key] != header[key]:
             raise ValueError(f"'{path}' holds a run with {key} "
                              f"{saved[key]!r}, not {header[key]!r}")

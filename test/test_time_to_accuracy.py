@@ -448,7 +448,10 @@ def test_warm_start_continues_a_saved_run_with_its_own_settings(tmp_path,
     model = recipe.build_model('fnri', 'learned', splits[0].num_edge_types,
                                splits[0][0].x.size(1), hidden_channels=8)
     trainer = tta.Trainer(model, config, *splits)
-    header = {'system': 'I+C', 'model': 'fnri', 'mode': 'learned'}
+    header = {'system': 'I+C', 'num_particles': 5, 'graph': None,
+              'model': 'fnri', 'mode': 'learned',
+              'model_args': {**recipe.model, 'hidden_channels': 8}}
+    assert saved['header']['model_args'] == header['model_args']
     info = tta.warm_start(trainer, str(tmp_path / 'states' / 'tiny-seed1.pt'),
                           header)
     assert info['updates'] == trainer.updates == 4
@@ -468,7 +471,10 @@ def test_warm_start_continues_a_saved_run_with_its_own_settings(tmp_path,
             (['--init-from', str(tmp_path / 'none-seed{seed}.pt')],
              "no saved state '"),
             (['--system', 'I+C+F', '--init-from', pattern],
-             "system 'I+C', not 'I+C+F'")):
+             "system 'I+C', not 'I+C+F'"),
+            # A model setting without weights of its own.
+            (['--set', 'hidden_channels=8', 'min_distance=0.01',
+              '--init-from', pattern], "holds a run with model_args")):
         with pytest.raises(SystemExit) as info:
             tta.main(common + ['--updates', '2', '--tag', 'bad'] + argv)
         assert info.value.code == 2
@@ -478,6 +484,20 @@ def test_warm_start_continues_a_saved_run_with_its_own_settings(tmp_path,
     with pytest.raises(ValueError, match="system 'I\\+C', not 'I\\+C\\+F'"):
         tta.warm_start(trainer, str(tmp_path / 'states' / 'tiny-seed1.pt'),
                        {**header, 'system': 'I+C+F'})
+    with pytest.raises(ValueError, match='num_particles 5, not 10'):
+        tta.warm_start(trainer, str(tmp_path / 'states' / 'tiny-seed1.pt'),
+                       {**header, 'num_particles': 10})
+    # A state saved before its header held the data and the model settings
+    # is the papers' data, its settings unchecked.
+    old = {**saved, 'header': {key: saved['header'][key] for key in
+                               ('system', 'model', 'recipe', 'mode', 'tag',
+                                'seed')}}
+    torch.save(old, tmp_path / 'states' / 'old-seed1.pt')
+    assert tta.warm_start(trainer, str(tmp_path / 'states' / 'old-seed1.pt'),
+                          {**header, 'model_args': {}})['updates'] == 4
+    with pytest.raises(ValueError, match="graph None, not 'er'"):
+        tta.warm_start(trainer, str(tmp_path / 'states' / 'old-seed1.pt'),
+                       {**header, 'graph': 'er'})
     wide = recipe.build_model('fnri', 'learned', splits[0].num_edge_types,
                               splits[0][0].x.size(1), hidden_channels=16)
     with pytest.raises(ValueError, match='do not fit this model'):
