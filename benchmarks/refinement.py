@@ -121,6 +121,10 @@ def read_header(path: str) -> Dict:
                          f"learned runs infer edges to refine")
     if header['system'] not in LOADABLE_SYSTEMS:
         raise ValueError(f"'{path}': unknown system {header['system']!r}")
+    if header.get('candidates') is not None:
+        raise ValueError(f"'{path}' holds a run on the candidate graph "
+                         f"{header['candidates']}: not supported (the log "
+                         f"names the candidate graph, not its settings)")
     return header
 
 

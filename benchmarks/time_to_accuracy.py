@@ -88,11 +88,17 @@ from torch_geometric_fnri.datasets.kuramoto import (
 )
 from torch_geometric_fnri.metrics import (
     EdgeAccuracy,
+    MissedPairs,
     constant_prediction_accuracy,
 )
 from torch_geometric_fnri.nn import MODEL_FAMILIES, build_model
+from torch_geometric_fnri.train import (
+    add_graph_arguments,
+    candidate_label,
+    check_graph_options,
+    make_candidate_graph,
+)
 from torch_geometric_fnri.training import (
-    GRAPH_FAMILIES,
     LOADABLE_SYSTEMS,
     RECIPES,
     Trainer,
@@ -119,6 +125,9 @@ THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 #: Particles (or oscillators) per simulation unless ``--num-particles``
 #: says otherwise: the papers' 5.
 DEFAULT_NUM_PARTICLES = 5
+
+#: Frames per simulation (the papers' 99).
+NUM_FRAMES = 99
 
 #: What the final line of a run with ``--set refine_steps=K`` adds: the
 #: test split with the edge logits refined per simulation (the validation
@@ -162,11 +171,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-particles', type=int,
                         default=DEFAULT_NUM_PARTICLES, help='particles (or '
                         'oscillators) per simulation')
-    parser.add_argument('--graph', choices=sorted(GRAPH_FAMILIES),
-                        default=None, help='draw the springs (or Kuramoto '
-                        'couplings) from a family of random graphs '
-                        '(default: every pair independently, as in the '
-                        'papers)')
+    add_graph_arguments(parser)
     parser.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
     parser.add_argument('--eval-every', type=int, default=50,
                         help='updates between validation evaluations')
@@ -217,19 +222,27 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.num_particles < 2:
         parser.error(f'--num-particles must be at least 2, got '
                      f'{args.num_particles}')
-    try:
-        graph_family(args.graph, args.system)
-    except ValueError as error:
-        parser.error(str(error))
+    check_graph_options(parser, args)
+    args.candidate_label = candidate_label(args)
     if args.out is None:
         args.out = osp.join('results', 'time_to_accuracy', data_folder(
-            args.system, args.num_particles, args.graph))
+            args.system, args.num_particles, args.graph,
+            args.candidate_label))
+    frames = []  # The encoder's frames under each recipe.
     for name in args.recipe:  # The configurations the runs will train with.
         try:
-            get_recipe(name, args.system).config(**args.overrides['train'])
+            config = get_recipe(name, args.system).config(
+                **args.overrides['train'])
         except (TypeError, ValueError) as error:
             parser.error(f"--set {' '.join(args.set)}: {error} (recipe "
                          f"{name!r})")
+        frames.append(config.frame_split.slices(NUM_FRAMES)[0])
+    if args.candidate_label is not None and len(
+            {(f.start, f.stop, f.step) for f in frames}) > 1:
+        parser.error(f'--candidates {args.candidates}: the recipes '
+                     f'{args.recipe} give the encoder different frames, '
+                     f'so one candidate graph cannot serve them all')
+    args.encoder_frames = frames[0]
     if args.system == 'kuramoto':
         for name in args.recipe:
             used = position_velocity_settings(get_recipe(name, args.system),
@@ -242,24 +255,31 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def data_folder(system: str, num_particles: int = DEFAULT_NUM_PARTICLES,
-                graph: Optional[str] = None) -> str:
+                graph: Optional[str] = None,
+                candidates: Optional[str] = None) -> str:
     r"""The folder of ``results/time_to_accuracy/`` that holds the runs on
-    :obj:`system` with :obj:`num_particles` and springs from the family
-    :obj:`graph`: ``<system>[-<graph>][-n<num_particles>]``, the parts
-    named unless they are the papers' (5 particles, every pair
-    independently); *e.g.* ``I+C``, ``springs-n10``, ``springs-ba-n50``."""
+    :obj:`system` with :obj:`num_particles`, springs from the family
+    :obj:`graph` and the encoder on the candidate graph :obj:`candidates`
+    (a ``candidate_label`` of ``torch_geometric_fnri.train``, *e.g.*
+    ``knn4``): ``<system>[-<graph>][-n<num_particles>][-<candidates>]``,
+    the parts named unless they are the papers' (5 particles, every pair
+    independently, all pairs scored); *e.g.* ``I+C``, ``springs-n10``,
+    ``springs-ba-n1000-knn4``."""
     return '-'.join([system] + ([graph] if graph else []) + (
         [f'n{num_particles}'] if num_particles != DEFAULT_NUM_PARTICLES
-        else []))
+        else []) + ([candidates] if candidates else []))
 
 
 def data_label(system: str, num_particles: int = DEFAULT_NUM_PARTICLES,
-               graph: Optional[str] = None) -> str:
+               graph: Optional[str] = None,
+               candidates: Optional[str] = None) -> str:
     r""":obj:`system` as the printed lines and the plot's title name it,
-    with its particles and graph family when they are not the papers'."""
+    with its particles, graph family and candidate graph when they are not
+    the papers'."""
     parts = ([f'{num_particles} particles']
              if num_particles != DEFAULT_NUM_PARTICLES else []) + (
-        [f'{graph} graphs'] if graph else [])
+        [f'{graph} graphs'] if graph else []) + (
+        [f'{candidates} candidates'] if candidates else [])
     return system + (f" ({', '.join(parts)})" if parts else '')
 
 
@@ -379,7 +399,9 @@ class EdgeAccuracyProbe:
                               family=model.family.accuracy_family)
         for batch, _, predicted in predict_edges(model, self.loader,
                                                  self.encoder_frames):
-            metric.update(predicted, batch.edge_type)
+            # Pairs outside a candidate graph: predicted "no interaction".
+            metric.update(predicted, batch.edge_type,
+                          MissedPairs.read(batch))
         out = metric.compute(mapping)
         return {'combined': out['combined'], 'per_layer': out['per_layer']}
 
@@ -489,6 +511,7 @@ def run_one(args, family: str, recipe_name: str, mode: str, seed: int,
     header = {'recipe': recipe_name, 'tag': args.tag, 'model': family,
               'mode': mode, 'seed': seed, 'system': args.system,
               'num_particles': args.num_particles, 'graph': args.graph,
+              'candidates': args.candidate_label,
               'config': config.to_dict(),
               'model_args': {**recipe.model, **args.overrides['model']},
               'budget': budget_of(args), 'machine': args.machine}
@@ -694,12 +717,16 @@ def main(argv=None) -> int:
     splits = load_splits(args.system,
                          (args.num_train, args.num_valid, args.num_test),
                          num_particles=args.num_particles,
-                         seed=args.data_seed, root=args.data_root,
-                         graph=graph_family(args.graph, args.system))
-    test = splits[2]
+                         num_frames=NUM_FRAMES, seed=args.data_seed,
+                         root=args.data_root,
+                         graph=graph_family(args.graph, args.system),
+                         pre_transform=make_candidate_graph(
+                             args, args.encoder_frames))
+    test = [splits[2][i] for i in range(len(splits[2]))]
     level = constant_prediction_accuracy(
-        torch.cat([test[i].edge_type for i in range(len(test))]),
-        test.num_edge_types)
+        torch.cat([data.edge_type for data in test]),
+        splits[2].num_edge_types,
+        MissedPairs.total(MissedPairs.read(data) for data in test))
     args.machine = {
         'cpu': platform.processor() or platform.machine(),
         'threads': torch.get_num_threads(), 'torch': torch.__version__,
@@ -711,7 +738,8 @@ def main(argv=None) -> int:
     # Named in the title and the summary's name unless all runs are learned.
     modes = [] if args.mode == [MODES[0]] else args.mode
     models = ' '.join(args.model + modes)
-    system = data_label(args.system, args.num_particles, args.graph)
+    system = data_label(args.system, args.num_particles, args.graph,
+                        args.candidate_label)
     print(f'{models} on {system}: {args.num_train} training '
           f'simulations, budget {budget} per run', flush=True)
     runs, logs, machines, budgets = [], {}, {}, []
@@ -734,8 +762,8 @@ def main(argv=None) -> int:
                              f'{mode!r} one')
         # Logs written before the header held the data: the papers'.
         data = (rows[0].get('num_particles', DEFAULT_NUM_PARTICLES),
-                rows[0].get('graph'))
-        if data != (args.num_particles, args.graph):
+                rows[0].get('graph'), rows[0].get('candidates'))
+        if data != (args.num_particles, args.graph, args.candidate_label):
             logged_system = data_label(args.system, *data)
             raise ValueError(f'{path} holds a run on {logged_system}, not '
                              f'on {system}')
@@ -765,7 +793,8 @@ def main(argv=None) -> int:
                    else budgets),
         'data': {'train': args.num_train, 'valid': args.num_valid,
                  'test': args.num_test, 'seed': args.data_seed,
-                 'num_particles': args.num_particles, 'graph': args.graph},
+                 'num_particles': args.num_particles, 'graph': args.graph,
+                 'candidates': args.candidate_label},
         'eval': {'every_updates': args.eval_every,
                  'valid_subset': args.eval_size,
                  'metric': 'combined edge accuracy, one mapping fitted by '

@@ -24,18 +24,18 @@ from torch_geometric_fnri.training.checkpoint import (
 )
 
 #: What a saved state records of its run, and which of it a warm start must
-#: share: the same data (system, particles, graph family), model family,
-#: mode and model settings (the weights refuse another width on their own,
-#: but not another setting without weights, such as ``min_distance``).
-HEADER_KEYS = ('system', 'num_particles', 'graph', 'model', 'recipe',
-               'mode', 'tag', 'seed', 'model_args')
-MUST_MATCH = ('system', 'num_particles', 'graph', 'model', 'mode',
-              'model_args')
+#: share: the same data (system, particles, graph family, candidate graph),
+#: model family, mode and model settings (the weights refuse another width
+#: on their own, but not a setting without weights, e.g. ``min_distance``).
+HEADER_KEYS = ('system', 'num_particles', 'graph', 'candidates', 'model',
+               'recipe', 'mode', 'tag', 'seed', 'model_args')
+MUST_MATCH = ('system', 'num_particles', 'graph', 'candidates', 'model',
+              'mode', 'model_args')
 
 #: What a state saved before its header held a key ran with: the papers'
 #: 5 particles with every pair independent; the model settings of such a
 #: state are unknown and not checked.
-SAVED_DEFAULTS = {'num_particles': 5, 'graph': None}
+SAVED_DEFAULTS = {'num_particles': 5, 'graph': None, 'candidates': None}
 
 
 def save_training_state(trainer, path: str, header: Dict[str, Any]) -> None:

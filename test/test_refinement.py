@@ -69,7 +69,11 @@ def test_refinement_benchmark_scores_a_saved_run_like_its_trainer(tmp_path,
     supervised.write_text(json.dumps({**header, 'mode': 'supervised'}))
     other = tmp_path / 'other.jsonl'
     other.write_text(json.dumps({**header, 'seed': 2}))
+    sparse = tmp_path / 'sparse.jsonl'
+    sparse.write_text(json.dumps({**header, 'candidates': 'knn2'}))
     for path, message in ((supervised, "holds a 'supervised' run"),
+                          (sparse, 'on the candidate graph knn2: not '
+                           'supported'),
                           (other, 'holds a run with seed 1, the log says 2'),
                           (tmp_path / 'none.jsonl', 'No such file')):
         assert refinement.main(data + ['--log', str(path), '--state',

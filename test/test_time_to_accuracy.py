@@ -83,6 +83,10 @@ def test_overrides_and_errors():
     (['--system', 'charged', '--graph', 'er'],
      "--graph draws the springs, but the 'charged' system has none"),
     (['--graph', 'grid'], 'invalid choice'),
+    (['--candidates', 'radius'], '--candidates radius needs '
+     '--candidate-radius'),
+    (['--system', 'kuramoto', '--candidates', 'knn'],
+     '--candidates knn needs positions'),
 ])
 def test_bad_settings_end_in_one_message(capsys, args, message):
     with pytest.raises(SystemExit) as info:
@@ -185,8 +189,17 @@ def test_data_folders_name_what_is_not_the_papers():
     assert tta.data_folder('springs', 10) == 'springs-n10'
     assert tta.data_folder('springs', 50, 'ba') == 'springs-ba-n50'
     assert tta.data_folder('kuramoto', 5, 'er') == 'kuramoto-er'
+    assert tta.data_folder('springs', 1000, 'ba', 'knn4') == \
+        'springs-ba-n1000-knn4'
     assert tta.data_label('springs', 50, 'ba') == \
         'springs (50 particles, ba graphs)'
+    assert tta.data_label('I+C', 5, None, 'radius0.3') == \
+        'I+C (radius0.3 candidates)'
+    args = tta.parse_args(['--system', 'springs', '--num-particles', '1000',
+                           '--graph', 'ba', '--candidates', 'knn'])
+    assert args.out == osp.join('results', 'time_to_accuracy',
+                                'springs-ba-n1000-knn4')
+    assert args.encoder_frames == slice(0, 49)
     assert tta.data_label('I+C') == 'I+C'
     args = tta.parse_args(['--system', 'springs', '--num-particles', '10'])
     assert args.out == osp.join('results', 'time_to_accuracy',
@@ -199,6 +212,8 @@ def test_data_folders_name_what_is_not_the_papers():
 def test_tiny_run_on_more_particles_from_a_graph_family(tmp_path, capsys,
                                                         monkeypatch):
     from torch_geometric_fnri.datasets import ErdosRenyiGraph
+    from torch_geometric_fnri.metrics import constant_prediction_accuracy
+    from torch_geometric_fnri.transforms import KNNCandidateGraph
     tta = _module()
     loaded = []
 
@@ -208,31 +223,49 @@ def test_tiny_run_on_more_particles_from_a_graph_family(tmp_path, capsys,
         return splits
     monkeypatch.setattr(tta, 'load_splits', recording_load_splits)
     out = tmp_path / 'out'
+    data = dict(num_particles=7, seed=42, root=str(tmp_path / 'data'))
     args = ['--recipe', 'fast', '--system', 'springs', '--num-particles',
-            '7', '--graph', 'er', '--updates', '2', '--eval-every', '2',
+            '7', '--graph', 'er', '--candidates', 'knn', '--candidate-k',
+            '2', '--updates', '2', '--eval-every', '2',
             '--seeds', '1', '--num-train', '16', '--num-valid', '8',
             '--num-test', '8', '--eval-size', '8', '--data-root',
-            str(tmp_path / 'data'), '--out', str(out), '--no-plot',
+            data['root'], '--out', str(out), '--no-plot',
             '--set', 'hidden_channels=8', 'refine_steps=0', '--tag', 'tiny']
     assert tta.main(args) == 0
     printed = capsys.readouterr().out.strip().splitlines()
-    assert printed[0].startswith('fnri on springs (7 particles, er graphs):')
+    assert printed[0].startswith('fnri on springs (7 particles, er graphs, '
+                                 'knn2 candidates):')
     result = json.loads(printed[-1])
     (kwargs, (train, valid, test)), = loaded
     assert kwargs['num_particles'] == 7
     assert isinstance(kwargs['graph'], ErdosRenyiGraph)
+    candidates = kwargs['pre_transform']
+    assert isinstance(candidates, KNNCandidateGraph)
+    assert (candidates.k, candidates.frames) == (2, slice(0, 49))
     assert {data.num_nodes for data in (train[0], valid[0], test[0])} == {7}
-    assert test[0].edge_index.size(1) == 7 * 6
+    # The 2 nearest of 7 particles, both ways: fewer pairs than all 42.
+    assert 14 <= test[0].edge_index.size(1) < 7 * 6
+    # The pairs left out count in the constant level with their labels:
+    # on the binary springs it is the level of the same simulations on all
+    # pairs (the same seed, no candidate graph).
+    full = load_splits('springs', (16, 8, 8), graph=ErdosRenyiGraph(),
+                       **data)[2]
+    assert result['constant_level_test'] == constant_prediction_accuracy(
+        torch.cat([full[i].edge_type for i in range(len(full))]), [2])
     assert result['data']['num_particles'] == 7
     assert result['data']['graph'] == 'er'
+    assert result['data']['candidates'] == 'knn2'
     with open(out / 'fnri-fast-tiny-seed1.jsonl') as f:
         header = json.loads(f.readline())
-    assert (header['num_particles'], header['graph']) == (7, 'er')
+    assert (header['num_particles'], header['graph'],
+            header['candidates']) == (7, 'er', 'knn2')
     # A report over these logs for other data is refused.
-    for other in (['--num-particles', '6'], ['--graph', 'ba']):
+    for other in (['--num-particles', '6'], ['--graph', 'ba'],
+                  ['--candidate-k', '3']):
         report = args + other + ['--report-only']
         with pytest.raises(ValueError, match='holds a run on springs '
-                           r'\(7 particles, er graphs\), not on springs'):
+                           r'\(7 particles, er graphs, knn2 candidates\), '
+                           'not on springs'):
             tta.main(report)
 
 
@@ -449,7 +482,7 @@ def test_warm_start_continues_a_saved_run_with_its_own_settings(tmp_path,
                                splits[0][0].x.size(1), hidden_channels=8)
     trainer = tta.Trainer(model, config, *splits)
     header = {'system': 'I+C', 'num_particles': 5, 'graph': None,
-              'model': 'fnri', 'mode': 'learned',
+              'candidates': None, 'model': 'fnri', 'mode': 'learned',
               'model_args': {**recipe.model, 'hidden_channels': 8}}
     assert saved['header']['model_args'] == header['model_args']
     info = tta.warm_start(trainer, str(tmp_path / 'states' / 'tiny-seed1.pt'),

@@ -179,25 +179,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-particles', type=at_least_two_int,
                         default=5, help='particles (or oscillators) per '
                         'simulation')
-    parser.add_argument('--graph', choices=sorted(GRAPH_FAMILIES),
-                        default=None, help='draw the springs (or Kuramoto '
-                        'couplings) from a family of random graphs: '
-                        'Erdős–Rényi, Barabási–Albert, Watts–Strogatz or a '
-                        'stochastic block model (default: every pair '
-                        'independently, as in the papers)')
-    parser.add_argument('--candidates', choices=CANDIDATES, default='full',
-                        help='the pairs the encoder scores: all, or a '
-                        'candidate graph from the encoder\'s frames (k '
-                        'nearest particles, a radius, or the k most '
-                        'correlated); pairs left out count as predicted '
-                        '"no interaction"')
-    parser.add_argument('--candidate-k', type=positive_int, default=None,
-                        help=f'--candidates knn and correlation: partners '
-                        f'per particle (default: {CANDIDATE_K})')
-    parser.add_argument('--candidate-radius', type=positive_float,
-                        default=None, help='--candidates radius: the '
-                        'largest closest approach of a pair, in normalised '
-                        'units (positions in [-1, 1])')
+    add_graph_arguments(parser)
     parser.add_argument('--num-frames', type=positive_int, default=99,
                         help='frames per simulation (encoder: first half)')
     parser.add_argument('--hidden', type=positive_int, default=None,
@@ -331,6 +313,45 @@ def parse_args(argv=None) -> argparse.Namespace:
                      f'{args.num_frames} frames and the {args.recipe} recipe,'
                      f' got {args.prediction_steps}')
     return args
+
+
+def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
+    r"""Adds :obj:`--graph` (the family of the latent graphs) and the
+    candidate graph's options (:obj:`--candidates`, :obj:`--candidate-k`,
+    :obj:`--candidate-radius`) to :obj:`parser`; check them with
+    :func:`check_graph_options`. Shared with
+    ``benchmarks/time_to_accuracy.py``."""
+    parser.add_argument('--graph', choices=sorted(GRAPH_FAMILIES),
+                        default=None, help='draw the springs (or Kuramoto '
+                        'couplings) from a family of random graphs: '
+                        'Erdős–Rényi, Barabási–Albert, Watts–Strogatz or a '
+                        'stochastic block model (default: every pair '
+                        'independently, as in the papers)')
+    parser.add_argument('--candidates', choices=CANDIDATES, default='full',
+                        help='the pairs the encoder scores: all, or a '
+                        'candidate graph from the encoder\'s frames (k '
+                        'nearest particles, a radius, or the k most '
+                        'correlated); pairs left out count as predicted '
+                        '"no interaction"')
+    parser.add_argument('--candidate-k', type=positive_int, default=None,
+                        help=f'--candidates knn and correlation: partners '
+                        f'per particle (default: {CANDIDATE_K})')
+    parser.add_argument('--candidate-radius', type=positive_float,
+                        default=None, help='--candidates radius: the '
+                        'largest closest approach of a pair, in normalised '
+                        'units (positions in [-1, 1])')
+
+
+def candidate_label(args: argparse.Namespace) -> Optional[str]:
+    r"""The candidate graph of checked options (see
+    :func:`check_graph_options`) in a name: :obj:`None` for all pairs,
+    else the method and its parameter, *e.g.* :obj:`'knn4'` or
+    :obj:`'radius0.3'`."""
+    if args.candidates == 'full':
+        return None
+    parameter = (args.candidate_radius if args.candidates == 'radius' else
+                 args.candidate_k)
+    return f'{args.candidates}{parameter:g}'
 
 
 def check_graph_options(parser: argparse.ArgumentParser,
