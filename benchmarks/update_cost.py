@@ -53,7 +53,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='validation and test simulations each')
     parser.add_argument('--data-root', default='data')
     parser.add_argument('--note', default='nothing else running')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    repeated = sorted({text for text in args.settings
+                       if args.settings.count(text) > 1})
+    if repeated:
+        # One row per setting: a repeat would be timed twice under one name.
+        parser.error(f'--settings names {repeated} more than once')
+    return args
 
 
 def ms_per_update(args, splits, overrides: Dict[str, Dict]) -> float:

@@ -50,9 +50,15 @@ def test_a_setting_reaches_the_model(tmp_path, monkeypatch):
     assert train['lr'] == 0.01 and train['prediction_steps'] == 10
 
 
-def test_bad_settings_and_counts_are_refused(tmp_path, monkeypatch):
+def test_bad_settings_and_counts_are_refused(tmp_path, monkeypatch,
+                                             capsys):
     bench = _module(monkeypatch)
     with pytest.raises(SystemExit, match='positive'):
         bench.main(['--updates', '0', '--data-root', str(tmp_path)])
     with pytest.raises(ValueError, match="unknown setting 'width'"):
         bench.main(['--settings', 'width=3', '--data-root', str(tmp_path)])
+    with pytest.raises(SystemExit) as info:
+        bench.main(['--settings', 'lr=0.002', '', 'lr=0.002'])
+    assert info.value.code == 2
+    assert "--settings names ['lr=0.002'] more than once" in \
+        capsys.readouterr().err
