@@ -89,7 +89,7 @@ from torch_geometric_fnri.datasets.kuramoto import (
 from torch_geometric_fnri.metrics import (
     EdgeAccuracy,
     MissedPairs,
-    constant_prediction_accuracy,
+    graphs_constant_prediction_accuracy,
 )
 from torch_geometric_fnri.nn import MODEL_FAMILIES, build_model
 from torch_geometric_fnri.train import (
@@ -722,11 +722,9 @@ def main(argv=None) -> int:
                          graph=graph_family(args.graph, args.system),
                          pre_transform=make_candidate_graph(
                              args, args.encoder_frames))
-    test = [splits[2][i] for i in range(len(splits[2]))]
-    level = constant_prediction_accuracy(
-        torch.cat([data.edge_type for data in test]),
-        splits[2].num_edge_types,
-        MissedPairs.total(MissedPairs.read(data) for data in test))
+    test = splits[2]
+    level = graphs_constant_prediction_accuracy(
+        [test[i] for i in range(len(test))], test.num_edge_types)
     args.machine = {
         'cpu': platform.processor() or platform.machine(),
         'threads': torch.get_num_threads(), 'torch': torch.__version__,

@@ -32,3 +32,23 @@ def test_errors():
     with pytest.raises(ValueError, match='at least one edge'):
         constant_prediction_accuracy(torch.zeros(0, 2, dtype=torch.long),
                                      [2, 2])
+
+
+def test_level_of_graphs_counts_their_missed_pairs():
+    from torch_geometric.data import Data
+
+    from torch_geometric_fnri.metrics import (
+        MissedPairs,
+        graphs_constant_prediction_accuracy,
+    )
+    full = Data(edge_type=torch.tensor([[0], [1], [1]]))
+    sparse = Data(edge_type=torch.tensor([[1]]))
+    # Two pairs left out of the second graph: one interacting, one not.
+    MissedPairs(torch.tensor([1, 1])).write(sparse)
+    # Labels 0, 1, 1, 1 and the missed 1, 0: four of six are 1.
+    assert graphs_constant_prediction_accuracy([full, sparse], [2]) == {
+        'combined': 4 / 6, 'per_layer': [4 / 6]}
+    # Without records: the labels alone.
+    assert graphs_constant_prediction_accuracy(
+        [full, Data(edge_type=torch.tensor([[1]]))], [2]) == {
+        'combined': 0.75, 'per_layer': [0.75]}

@@ -4,7 +4,10 @@ from .linear_assignment import lexicographic_max_assignment
 from .mixed_radix import decode_mixed_radix, encode_mixed_radix
 from .missed_pairs import MISSED_PRESENCE, MissedPairs, presence_histogram
 from .confusion_matrix import confusion_matrix
-from .constant_prediction import constant_prediction_accuracy
+from .constant_prediction import (
+    constant_prediction_accuracy,
+    graphs_constant_prediction_accuracy,
+)
 from .edge_mapping import fit_edge_mapping, mapped_accuracy, mapping_table
 from .edge_accuracy import EdgeAccuracy, per_batch_optimal_accuracy
 from .edge_type_prediction import edge_type_argmax
@@ -32,6 +35,7 @@ __all__ = [
     'presence_histogram',
     'confusion_matrix',
     'constant_prediction_accuracy',
+    'graphs_constant_prediction_accuracy',
     'fit_edge_mapping',
     'mapped_accuracy',
     'mapping_table',

@@ -65,6 +65,23 @@ def constant_prediction_accuracy(
     }
 
 
+def graphs_constant_prediction_accuracy(
+        graphs: Sequence, num_edge_types: Sequence[int]
+) -> Dict[str, Union[float, List]]:
+    r""":func:`constant_prediction_accuracy` of the labels
+    (:obj:`edge_type` :obj:`[E_i, L]`) of :obj:`graphs`, with the pairs
+    that their candidate graphs left out (their :class:`MissedPairs`
+    records, if any).
+
+    Args:
+        graphs (Sequence[Data]): The graphs, *e.g.* a test split's.
+        num_edge_types (Sequence[int]): The class counts :math:`K_l`.
+    """
+    return constant_prediction_accuracy(
+        torch.cat([data.edge_type for data in graphs]), num_edge_types,
+        MissedPairs.total(MissedPairs.read(data) for data in graphs))
+
+
 def _added(counts: Tensor, index: Tensor, values: Tensor) -> Tensor:
     # counts (a bincount) with values added at index, grown as needed.
     size = max(counts.numel(), int(index.max()) + 1 if index.numel() else 0)

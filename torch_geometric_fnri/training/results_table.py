@@ -3,12 +3,7 @@ accuracy beside the constant-prediction level, the layer-graphs not
 learnt, edge presence and trajectory error."""
 from typing import Any, Dict, List, Sequence
 
-import torch
-
-from torch_geometric_fnri.metrics import (
-    MissedPairs,
-    constant_prediction_accuracy,
-)
+from torch_geometric_fnri.metrics import graphs_constant_prediction_accuracy
 
 #: A layer-graph whose test accuracy is less than this above its
 #: constant-prediction level is reported as not learnt.
@@ -53,10 +48,8 @@ def _edge_tables(results: Dict[str, Any], names: List[str],
                  test_dataset) -> List[str]:
     test = results['test']
     graphs = [test_dataset[i] for i in range(len(test_dataset))]
-    level = constant_prediction_accuracy(
-        torch.cat([data.edge_type for data in graphs]),
-        test_dataset.num_edge_types,
-        MissedPairs.total(MissedPairs.read(data) for data in graphs))
+    level = graphs_constant_prediction_accuracy(graphs,
+                                                test_dataset.num_edge_types)
     constant = [level['combined']] + level['per_layer']
     refined = results.get('test_refined')
     lines = [f"\n{'edge accuracy':<24}{'valid-fitted':>14}"
