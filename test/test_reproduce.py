@@ -546,7 +546,7 @@ def test_cpu_table1_markdown_from_the_summaries(tmp_path):
     with open(path, 'w') as f:
         json.dump(summary, f)
     # A summary the table does not name is not read.
-    _table1_summary(tmp_path, reproduce.Table1Row('I+C', 'sfnri', 'learned',
+    _table1_summary(tmp_path, reproduce.RunRow('I+C', 'sfnri', 'learned',
                                                   tag='other'),
                     [(1, 0.5, [0.5, 0.5], 1.0, 10)])
 

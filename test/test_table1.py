@@ -18,6 +18,10 @@ def _import(name):
         sys.path.pop(0)
 
 
+run_plan = _import('benchmarks.reproduce.run_plan')
+run_rows = _import('benchmarks.reproduce.run_rows')
+
+
 def _rows():
     table1 = _import('benchmarks.table1')
     return table1, {row.key: row for row in table1.CPU_TABLE1}
@@ -66,75 +70,75 @@ def test_plan_trains_only_the_runs_missing(tmp_path):
     root = str(tmp_path)
     fnri = rows[('I+C', 'fnri', 'learned')]
     # Seed 1 finished, seed 2 killed long ago, seed 3 never started.
-    _log(table1.log_file(fnri, 1, root), fnri, 1)
-    _log(table1.log_file(fnri, 2, root), fnri, 2, finished=False)
+    _log(run_rows.log_file(fnri, 1, root), fnri, 1)
+    _log(run_rows.log_file(fnri, 2, root), fnri, 2, finished=False)
     # Summarised with every seed: nothing to do.
     nri = rows[('I+C', 'nri', 'learned')]
     _summary(root, nri, [1, 2, 3])
     # Every log finished, no summary yet: the summary alone.
     supervised = rows[('I+C', 'nri', 'supervised')]
     for seed in (1, 2, 3):
-        _log(table1.log_file(supervised, seed, root), supervised, seed)
+        _log(run_rows.log_file(supervised, seed, root), supervised, seed)
     # Nothing yet: every seed.
     sfnri = rows[('I+C+F', 'sfnri', 'supervised')]
     selected = [fnri, nri, supervised, sfnri]
-    Step = table1.Step
+    Step = run_plan.Step
     now = 1e9
-    assert table1.plan(selected, root, now=now) == [
+    assert run_plan.plan(selected, root, now=now) == [
         Step(fnri, (2, 3), (1, 2, 3)), Step(supervised, (), (1, 2, 3)),
         Step(sfnri, (1, 2, 3), (1, 2, 3))]
     # Some seeds only: the summary holds every seed with a finished log.
-    assert table1.plan(selected, root, seeds=[3], now=now) == [
+    assert run_plan.plan(selected, root, seeds=[3], now=now) == [
         Step(fnri, (3, ), (1, 3)), Step(supervised, (), (1, 2, 3)),
         Step(sfnri, (3, ), (3, ))]
-    assert table1.plan(selected, root, seeds=[1], now=now) == [
+    assert run_plan.plan(selected, root, seeds=[1], now=now) == [
         Step(fnri, (), (1, )), Step(supervised, (), (1, 2, 3)),
         Step(sfnri, (1, ), (1, ))]
     # A summary with seeds 1 and 2 of a row: seed 3 is trained; seed 2's
     # log is kept out of the rebuilt summary only if it is gone.
     _summary(root, fnri, [1, 2])
-    with pytest.raises(table1.PlanError, match=r'holds seeds \[2\] '
+    with pytest.raises(run_plan.PlanError, match=r'holds seeds \[2\] '
                        'without a log'):
-        table1.plan([fnri], root, now=now)
-    _log(table1.log_file(fnri, 2, root), fnri, 2)
-    assert table1.plan([fnri], root, now=now) == [
+        run_plan.plan([fnri], root, now=now)
+    _log(run_rows.log_file(fnri, 2, root), fnri, 2)
+    assert run_plan.plan([fnri], root, now=now) == [
         Step(fnri, (3, ), (1, 2, 3))]
-    assert table1.plan([fnri], root, seeds=[1, 2], now=now) == []
+    assert run_plan.plan([fnri], root, seeds=[1, 2], now=now) == []
 
     # An unfinished log changed a minute ago may be a run in progress.
-    _log(table1.log_file(fnri, 3, root), fnri, 3, finished=False, age=60)
-    with pytest.raises(table1.PlanError, match='is unfinished and changed '
+    _log(run_rows.log_file(fnri, 3, root), fnri, 3, finished=False, age=60)
+    with pytest.raises(run_plan.PlanError, match='is unfinished and changed '
                        '60 s ago'):
-        table1.plan([fnri], root, now=now)
-    assert table1.plan([fnri], root, now=now + table1.BUSY_SECONDS) == [
+        run_plan.plan([fnri], root, now=now)
+    assert run_plan.plan([fnri], root, now=now + run_plan.BUSY_SECONDS) == [
         Step(fnri, (3, ), (1, 2, 3))]
     # A finished log of another budget is never overwritten.
-    _log(table1.log_file(sfnri, 2, root), sfnri, 2,
+    _log(run_rows.log_file(sfnri, 2, root), sfnri, 2,
          budget={'minutes': 10.0})
-    with pytest.raises(table1.PlanError, match=r"trained for \{'minutes': "
+    with pytest.raises(run_plan.PlanError, match=r"trained for \{'minutes': "
                        r"10.0\}, its row for \{'minutes': 60.0\}"):
-        table1.plan([sfnri], root, now=now)
+        run_plan.plan([sfnri], root, now=now)
 
 
 def test_commands_and_the_command_line(tmp_path, capsys):
     table1, rows = _rows()
     row = rows[('I+C', 'fnri', 'supervised')]
-    out = osp.relpath(osp.join(table1.TIME_TO_ACCURACY_ROOT, 'I+C'))
+    out = osp.relpath(osp.join(run_rows.TIME_TO_ACCURACY_ROOT, 'I+C'))
     base = ['--system', 'I+C', '--model', 'fnri', '--recipe', 'fast',
             '--mode', 'supervised', '--minutes', '60', '--tag', 'table1',
             '--out', out, '--threads', '1']
-    assert table1.commands(table1.Step(row, (2, 3), (1, 2, 3)),
+    assert run_plan.commands(run_plan.Step(row, (2, 3), (1, 2, 3)),
                            extra=['--threads', '1']) == [
         base + ['--seeds', '2', '3', '--no-plot'],
         base + ['--seeds', '1', '2', '3', '--report-only']]
-    assert table1.commands(table1.Step(row, (), (1, ))) == [
+    assert run_plan.commands(run_plan.Step(row, (), (1, ))) == [
         base[:-2] + ['--seeds', '1', '--report-only']]
     # Every command parses as time_to_accuracy.py's, with the row's names.
     tta = _import('benchmarks.time_to_accuracy')
     reproduce = _import('benchmarks.reproduce')
     variant = replace(row, updates=500, options=('--set', 'lr_gamma=0.1'),
                       tag='lr')
-    for argv in table1.commands(table1.Step(variant, (1, ), (1, ))):
+    for argv in run_plan.commands(run_plan.Step(variant, (1, ), (1, ))):
         args = tta.parse_args(argv)
         assert (args.model, args.recipe, args.mode, args.tag,
                 tta.budget_of(args), args.overrides['train']) == (
@@ -143,7 +147,7 @@ def test_commands_and_the_command_line(tmp_path, capsys):
         assert tta.summary_stem(args.model, args.recipe, args.mode,
                                 args.tag) + '-summary.json' == \
             osp.basename(reproduce.summary_file(variant))
-    assert table1.command_line(['--note', 'a b', '--system', 'I+C']) == (
+    assert run_plan.command_line(['--note', 'a b', '--system', 'I+C']) == (
         "python benchmarks/time_to_accuracy.py --note 'a b' --system I+C")
 
     # Each row's command in docs/RESULTS.md selects that row alone.
@@ -167,7 +171,7 @@ def test_commands_and_the_command_line(tmp_path, capsys):
     # --dry-run prints the commands and writes nothing.
     root = tmp_path / 'runs'
     row = rows[('I+C+F', 'nri', 'learned')]
-    _log(table1.log_file(row, 1, str(root)), row, 1)
+    _log(run_rows.log_file(row, 1, str(root)), row, 1)
     before = sorted(p.name for p in (root / 'I+C+F').iterdir())
     assert table1.main(['--dry-run', '--root', str(root), '--systems',
                         'I+C+F', '--models', 'nri', '--modes', 'learned',
@@ -186,7 +190,7 @@ def test_commands_and_the_command_line(tmp_path, capsys):
     assert len(lines) == 3
     assert sorted(p.name for p in (root / 'I+C+F').iterdir()) == before
     # A refused plan says why.
-    _log(table1.log_file(row, 2, str(root)), row, 2, finished=False,
+    _log(run_rows.log_file(row, 2, str(root)), row, 2, finished=False,
          age=-1e10)
     assert table1.main(['--dry-run', '--root', str(root), '--systems',
                         'I+C+F', '--models', 'nri', '--modes',
@@ -205,18 +209,18 @@ def test_tiny_row_trains_the_missing_seed_and_keeps_the_finished_one(
                       '--num-test', '8', '--eval-size', '8',
                       '--eval-every', '2', '--set', 'hidden_channels=8'))
     # Seed 1 finished before (figures no run would give), seed 2 missing.
-    _log(table1.log_file(row, 1, root), row, 1, combined=0.123)
-    steps = table1.plan([row], root)
-    assert steps == [table1.Step(row, (2, ), (1, 2))]
-    table1.run(steps, root, ['--threads', '1', '--data-root',
+    _log(run_rows.log_file(row, 1, root), row, 1, combined=0.123)
+    steps = run_plan.plan([row], root)
+    assert steps == [run_plan.Step(row, (2, ), (1, 2))]
+    run_plan.run(steps, root, ['--threads', '1', '--data-root',
                              str(tmp_path / 'data')])
     capsys.readouterr()
-    summary, runs = table1.read_row(row, root)
+    summary, runs = run_rows.read_row(row, root)
     assert [r['seed'] for r in runs] == [1, 2]
     assert runs[0]['test_acc_combined'] == 0.123  # Not trained again.
     assert runs[1]['final_updates'] == 2
     assert summary['layer_names'] == ['ideal_springs', 'charges']
-    assert table1.plan([row], root) == []
+    assert run_plan.plan([row], root) == []
     text = table1.cpu_table1_markdown(root, (row, ))
     assert '| fnri | learned | fast `--num-train 16' in text
     assert '| 2 updates | 1, 2 | ' in text

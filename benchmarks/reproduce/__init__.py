@@ -34,20 +34,17 @@ resuming one run), :mod:`.run_files` (where a run's files are and how to
 read them), :mod:`.tables`, :mod:`.curves`, :mod:`.confusion` and
 :mod:`.protocol_report` (the reports), :mod:`.studies` (the stored runs
 and ``docs/RESULTS.md``), :mod:`.cpu_table1` (Table 1 on a CPU: its rows
-and its section of ``docs/RESULTS.md``), :mod:`.cli` (the command line).
+and its section of ``docs/RESULTS.md``), :mod:`.run_rows` (a row of runs
+of ``benchmarks/time_to_accuracy.py`` and its files), :mod:`.run_plan`
+(training the runs rows lack), :mod:`.cli` (the command line).
 """
 from .cli import main
 from .confusion import confusion_report
 from .cpu_table1 import (
     CPU_TABLE1,
     ROW_CHANGES,
-    TIME_TO_ACCURACY_ROOT,
-    Table1Row,
     cpu_table1_markdown,
-    log_file,
-    read_row,
     row_command,
-    summary_file,
 )
 from .curves import (
     REFERENCE_CURVE_FILE,
@@ -72,6 +69,13 @@ from .run_files import (
     read_log,
     run_dir,
     run_name,
+)
+from .run_rows import (
+    TIME_TO_ACCURACY_ROOT,
+    RunRow,
+    log_file,
+    read_row,
+    summary_file,
 )
 from .runs import RunClock, machine, run_one
 from .studies import RESULTS_MD, STUDIES, Study, command, results_markdown
@@ -109,7 +113,7 @@ __all__ = [
     'command',
     'results_markdown',
     'RESULTS_MD',
-    'Table1Row',
+    'RunRow',
     'CPU_TABLE1',
     'ROW_CHANGES',
     'TIME_TO_ACCURACY_ROOT',

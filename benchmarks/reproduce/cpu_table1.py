@@ -12,7 +12,7 @@ for ``docs/RESULTS.md`` from those summaries alone
 import os.path as osp
 import statistics
 import textwrap
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Dict, List, Optional, Tuple
 
 from torch_geometric_fnri.model_family import MODEL_FAMILIES
@@ -21,10 +21,13 @@ from .. import time_to_accuracy
 from .paper_tables import PAPER_ACCURACY
 from .protocols import PAPER_SYSTEMS, layer_names
 from .run_files import ROOT, read_json
-
-#: Where ``benchmarks/time_to_accuracy.py`` keeps its runs, one folder per
-#: system.
-TIME_TO_ACCURACY_ROOT = osp.join(ROOT, 'results', 'time_to_accuracy')
+from .run_rows import (
+    TIME_TO_ACCURACY_ROOT,
+    RunRow,
+    log_file,
+    read_row,
+    summary_file,
+)
 
 #: Where ``benchmarks/refinement.py`` keeps the refined test of a saved
 #: run, one folder per system: ``<system>/<log name>.json``.
@@ -32,50 +35,6 @@ REFINEMENT_ROOT = osp.join(ROOT, 'results', 'refinement')
 
 #: The command that makes the whole table (``benchmarks/table1.py``).
 COMMAND = 'python -m benchmarks.table1'
-
-
-@dataclass(frozen=True)
-class Table1Row:
-    """What one row of Table 1 on a CPU trains: every seed one run of
-    ``benchmarks/time_to_accuracy.py`` with these settings.
-
-    Args:
-        system (str): One of :data:`~.protocols.PAPER_SYSTEMS`.
-        model (str): One of ``MODEL_FAMILIES`` (``nri``, ``fnri``, ``sfnri``).
-        mode (str): ``learned`` or ``supervised``.
-        recipe (str): The training recipe (``--recipe``).
-        minutes (float, optional): Training minutes per run
-            (``--minutes``), or :obj:`None` with :obj:`updates`.
-        updates (int, optional): Optimiser updates per run (``--updates``)
-            instead of minutes.
-        seeds (Tuple[int, ...]): The seeds of the row.
-        tag (str): Names the runs and the summary (``--tag``).
-        options (Tuple[str, ...]): Further options of
-            ``time_to_accuracy.py``, e.g. ``('--set', 'lr_gamma=0.1')``
-            for a recipe variant (then give the row a tag of its own).
-    """
-    system: str
-    model: str
-    mode: str
-    recipe: str = 'fast'
-    minutes: Optional[float] = 60.0
-    updates: Optional[int] = None
-    seeds: Tuple[int, ...] = (1, 2, 3)
-    tag: str = 'table1'
-    options: Tuple[str, ...] = ()
-
-    @property
-    def budget(self) -> Dict[str, float]:
-        """The budget per run as a log and a summary record it:
-        ``{'minutes': m}`` or ``{'updates': n}``."""
-        return ({'updates': self.updates} if self.updates else
-                {'minutes': self.minutes})
-
-    @property
-    def key(self) -> Tuple[str, str, str]:
-        """(system, model, mode): the row's key in :data:`ROW_CHANGES` and
-        in :data:`~.paper_tables.PAPER_ACCURACY`."""
-        return (self.system, self.model, self.mode)
 
 
 #: Changes to single rows of :data:`CPU_TABLE1` by (system, model, mode),
@@ -104,62 +63,20 @@ TABLE1_MODES = time_to_accuracy.MODES
 
 #: Every row of Table 1 on a CPU, in the order of the table: per system,
 #: model and mode.
-CPU_TABLE1: Tuple[Table1Row, ...] = tuple(
-    replace(Table1Row(system, model, mode),
+CPU_TABLE1: Tuple[RunRow, ...] = tuple(
+    replace(RunRow(system, model, mode),
             **ROW_CHANGES.get((system, model, mode), {}))
     for system in PAPER_SYSTEMS for model in MODEL_FAMILIES
     for mode in TABLE1_MODES)
 
 
-def summary_file(row: Table1Row, root: str = TIME_TO_ACCURACY_ROOT) -> str:
-    """The summary of :obj:`row`'s runs that ``time_to_accuracy.py``
-    writes: ``<root>/<system>/<model>-<recipe>[-supervised]-<tag>-summary
-    .json``."""
-    stem = time_to_accuracy.summary_stem([row.model], [row.recipe],
-                                         [row.mode], row.tag)
-    return osp.join(root, row.system, f'{stem}-summary.json')
-
-
-def log_file(row: Table1Row, seed: int,
-             root: str = TIME_TO_ACCURACY_ROOT) -> str:
-    """The log of :obj:`row`'s run with :obj:`seed`:
-    ``<root>/<system>/<model>-<recipe>[-supervised]-<tag>-seed<k>.jsonl``.
-    """
-    name = time_to_accuracy.run_name(row.model, row.recipe, row.mode,
-                                     row.tag)
-    return osp.join(root, row.system, f'{name}-seed{seed}.jsonl')
-
-
-def row_command(row: Table1Row) -> str:
+def row_command(row: RunRow) -> str:
     """The command that makes :obj:`row` alone."""
     return (f'{COMMAND} --systems {row.system} --models {row.model} '
             f'--modes {row.mode}')
 
 
-def read_row(row: Table1Row, root: str = TIME_TO_ACCURACY_ROOT
-             ) -> Tuple[Optional[Dict], List[Dict]]:
-    """The summary of :obj:`row` (:obj:`None` if there is none) and its
-    runs of the row's model, mode, recipe and seeds, in the row's seed
-    order. Raises :class:`ValueError` when the summary's budget or layer
-    names are not the row's."""
-    path = summary_file(row, root)
-    summary = read_json(path)
-    if summary is None:
-        return None, []
-    if summary.get('budget') != row.budget:
-        raise ValueError(f'{path}: budget {summary.get("budget")}, the row '
-                         f'says {row.budget}')
-    names = summary.get('layer_names')
-    if names is not None and names != layer_names(row.system):
-        raise ValueError(f'{path}: layers {names}, not those of '
-                         f'{row.system} ({layer_names(row.system)})')
-    runs = {r['seed']: r for r in summary['runs']
-            if (r['model'], r['mode'], r['recipe']) ==
-            (row.model, row.mode, row.recipe)}
-    return summary, [runs[seed] for seed in row.seeds if seed in runs]
-
-
-def refined_accuracy(row: Table1Row, run: Dict,
+def refined_accuracy(row: RunRow, run: Dict,
                      refinement_root: str = REFINEMENT_ROOT
                      ) -> Optional[float]:
     """The combined test accuracy of :obj:`run` (a run of :obj:`row`'s
@@ -189,7 +106,7 @@ def machine_text(machine: Optional[Dict]) -> str:
             f"thread{'' if threads == 1 else 's'}, {other}")
 
 
-def row_cells(row: Table1Row, summary: Optional[Dict],
+def row_cells(row: RunRow, summary: Optional[Dict],
               runs: List[Dict], refinement_root: str = REFINEMENT_ROOT
               ) -> List[str]:
     """The Markdown cells of :obj:`row` from its :obj:`summary` and
@@ -305,7 +222,7 @@ def intro() -> str:
 
 
 def cpu_table1_markdown(root: str = TIME_TO_ACCURACY_ROOT,
-                        rows: Tuple[Table1Row, ...] = CPU_TABLE1,
+                        rows: Tuple[RunRow, ...] = CPU_TABLE1,
                         refinement_root: str = REFINEMENT_ROOT) -> str:
     """The section "Table 1 on a CPU" of ``docs/RESULTS.md``: per system
     the constant-prediction level and one line per row of :obj:`rows`

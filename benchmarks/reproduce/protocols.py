@@ -2,7 +2,11 @@
 from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
-from torch_geometric_fnri.datasets import SYSTEM_NAMES, get_system
+from torch_geometric_fnri.datasets import (
+    SYSTEM_NAMES,
+    KuramotoSystem,
+    get_system,
+)
 from torch_geometric_fnri.model_family import MODEL_FAMILIES
 from torch_geometric_fnri.training import TrainConfig
 from torch_geometric_fnri.training.training_mode import MODES, STATIC_MODE
@@ -14,7 +18,10 @@ PAPER_SYSTEMS = ('I+C', 'I+C+F')
 
 def layer_names(system: str) -> List[str]:
     """The interaction types of :obj:`system` (a key of
-    :data:`~torch_geometric_fnri.datasets.SYSTEM_NAMES`), in label order."""
+    :data:`~torch_geometric_fnri.datasets.SYSTEM_NAMES` or
+    :obj:`'kuramoto'`), in label order."""
+    if system == 'kuramoto':
+        return list(KuramotoSystem().interaction_names)
     return get_system(SYSTEM_NAMES[system]).interaction_names
 
 
