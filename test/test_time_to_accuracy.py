@@ -206,6 +206,11 @@ def test_data_folders_name_what_is_not_the_papers():
                                 'springs-n10')
     assert tta.parse_args([]).out == osp.join('results', 'time_to_accuracy',
                                               'I+C')
+    # A recorded network as the graph family, with its node count.
+    args = tta.parse_args(['--system', 'kuramoto', '--num-particles', '15',
+                           '--graph', 'florentine_families'])
+    assert args.out == osp.join('results', 'time_to_accuracy',
+                                'kuramoto-florentine_families-n15')
 
 
 @pytest.mark.slow

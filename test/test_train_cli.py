@@ -148,6 +148,9 @@ def test_train_module_static_baseline(tmp_path, capsys):
      '--overwrite replaces it'),
     (['--graph', 'grid'], 'invalid choice'),
     (['--candidates', 'delaunay'], 'invalid choice'),
+    (['--graph', 'karate_club', '--system', 'springs'], '--graph '
+     'karate_club is a recorded network of 34 nodes: give --num-particles '
+     '34 (got 3)'),
     (['--system', 'charged', '--graph', 'ba'], "--graph draws the springs, "
      "but the 'charged' system has none"),
     (['--system', 'kuramoto', '--candidates', 'knn'], '--candidates knn '

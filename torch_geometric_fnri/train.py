@@ -21,7 +21,9 @@ coupling layer-graph); ``--graph`` draws the springs (or couplings) from a
 family of random graphs
 (:data:`~torch_geometric_fnri.training.GRAPH_FAMILIES`: Erdős–Rényi,
 Barabási–Albert, Watts–Strogatz, stochastic block model; mean degree about
-4). ``--candidates`` picks the pairs the encoder scores: all of them
+4) or from a recorded network, its nodes relabelled in every simulation
+(``karate_club``, ``les_miserables``, ``florentine_families``, with
+``--num-particles`` its node count: 34, 77, 15). ``--candidates`` picks the pairs the encoder scores: all of them
 (``full``, the default), or a candidate graph chosen from the encoder's
 frames (``knn``: each particle's ``--candidate-k`` nearest particles;
 ``radius``: the pairs that come within ``--candidate-radius``, in
@@ -53,6 +55,7 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
+from torch_geometric_fnri.datasets import RealNetwork
 from torch_geometric_fnri.nn import MODEL_FAMILIES, CNNEncoder
 from torch_geometric_fnri.training import (
     GRAPH_FAMILIES,
@@ -325,8 +328,10 @@ def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
                         default=None, help='draw the springs (or Kuramoto '
                         'couplings) from a family of random graphs: '
                         'Erdős–Rényi, Barabási–Albert, Watts–Strogatz or a '
-                        'stochastic block model (default: every pair '
-                        'independently, as in the papers)')
+                        'stochastic block model, or a recorded network '
+                        '(karate_club, les_miserables, florentine_families; '
+                        '--num-particles its node count) (default: every '
+                        'pair independently, as in the papers)')
     parser.add_argument('--candidates', choices=CANDIDATES, default='full',
                         help='the pairs the encoder scores: all, or a '
                         'candidate graph from the encoder\'s frames (k '
@@ -360,9 +365,14 @@ def check_graph_options(parser: argparse.ArgumentParser,
     work, and sets :obj:`args.candidate_k` of the candidate graphs that
     take one."""
     try:
-        graph_family(args.graph, args.system)
+        family = graph_family(args.graph, args.system)
     except ValueError as error:
         parser.error(str(error))
+    if isinstance(family, RealNetwork) and \
+            args.num_particles != family.num_nodes:
+        parser.error(f'--graph {args.graph} is a recorded network of '
+                     f'{family.num_nodes} nodes: give --num-particles '
+                     f'{family.num_nodes} (got {args.num_particles})')
     if args.candidates in ('knn', 'radius') and args.system == 'kuramoto':
         parser.error(f'--candidates {args.candidates} needs positions, '
                      f'which Kuramoto oscillators lack: use --candidates '

@@ -137,3 +137,14 @@ def test_kuramoto_on_the_florentine_families(tmp_path):
     assert dataset.generation_parameters['system'] != \
         other.generation_parameters['system']
     assert 'RealNetwork' in dataset.generation_parameters['system']
+
+
+def test_every_network_has_a_command_line_name():
+    from torch_geometric_fnri.training import GRAPH_FAMILIES, graph_family
+    for name, record in REAL_NETWORKS.items():
+        assert name in GRAPH_FAMILIES
+        family = graph_family(name, 'springs')
+        assert family == RealNetwork(name)
+        assert family.num_nodes == record.num_nodes
+    with pytest.raises(ValueError, match="'charged' system has none"):
+        graph_family('karate_club', 'charged')

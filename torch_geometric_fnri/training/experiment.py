@@ -1,7 +1,8 @@
 r"""One experiment of the fNRI paper: a simulated system, a model family
 and a training mode, wired together the same way by
 ``examples/springs_charges.py`` and ``benchmarks/reproduce``."""
-from typing import Callable, Dict, Optional, Tuple, Type
+import functools
+from typing import Callable, Dict, Optional, Tuple
 
 from torch_geometric_fnri.datasets import (
     SYSTEM_NAMES,
@@ -9,7 +10,9 @@ from torch_geometric_fnri.datasets import (
     ErdosRenyiGraph,
     GraphFamily,
     KuramotoDataset,
+    REAL_NETWORKS,
     PhysicsSystemDataset,
+    RealNetwork,
     StochasticBlockGraph,
     WattsStrogatzGraph,
 )
@@ -35,12 +38,16 @@ MLP_DECODER_OPTIONS = ('relative_messages', 'central_forces',
 #: command lines: the keys of :data:`SYSTEM_NAMES` and :obj:`'kuramoto'`.
 LOADABLE_SYSTEMS: Tuple[str, ...] = (*SYSTEM_NAMES, 'kuramoto')
 
-#: The short names of the graph families, for command lines.
-GRAPH_FAMILIES: Dict[str, Type[GraphFamily]] = {
+#: The short names of the graph families, for command lines: the random
+#: families and every recorded network of
+#: :data:`~torch_geometric_fnri.datasets.REAL_NETWORKS` (*e.g.*
+#: :obj:`'karate_club'`, whose simulations need its 34 particles).
+GRAPH_FAMILIES: Dict[str, Callable[[], GraphFamily]] = {
     'er': ErdosRenyiGraph,
     'ba': BarabasiAlbertGraph,
     'ws': WattsStrogatzGraph,
     'sbm': StochasticBlockGraph,
+    **{name: functools.partial(RealNetwork, name) for name in REAL_NETWORKS},
 }
 
 
