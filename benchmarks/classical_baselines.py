@@ -24,6 +24,8 @@ signed score as given, the signed score with the sign that has the higher
 validation AUROC, and the mean magnitude.
 
     OMP_NUM_THREADS=1 python -m benchmarks.classical_baselines --system I+C
+    OMP_NUM_THREADS=1 python -m benchmarks.classical_baselines \
+        --system springs --num-particles 15 --graph ba
 
 Prints a table of test AUROC and F1 and ends with one JSON line: every
 figure, the settings (the chosen lasso penalties included) and the seconds
@@ -56,11 +58,18 @@ from torch_geometric_fnri.baselines import (
     split_trajectories,
 )
 from torch_geometric_fnri.training import (
+    GRAPH_FAMILIES,
     LOADABLE_SYSTEMS,
     TrainConfig,
+    graph_family,
     load_splits,
 )
 from torch_geometric_fnri.utils.atomic_files import write_json_atomic
+
+try:  # as a script: its folder is on sys.path
+    from time_to_accuracy import data_label
+except ImportError:  # as benchmarks.classical_baselines
+    from benchmarks.time_to_accuracy import data_label
 
 METHODS = ('pearson', 'partial_correlation', 'graphical_lasso', 'granger',
            'mutual_information')
@@ -79,6 +88,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-valid', type=int, default=2000)
     parser.add_argument('--num-test', type=int, default=2000)
     parser.add_argument('--num-frames', type=int, default=99)
+    parser.add_argument('--num-particles', type=int, default=5)
+    parser.add_argument('--graph', choices=sorted(GRAPH_FAMILIES),
+                        default=None, help='the family of the latent '
+                        'graphs, as in time_to_accuracy.py (default: every '
+                        'pair independently)')
     parser.add_argument('--data-seed', type=int, default=42)
     parser.add_argument('--data-root', default='data')
     parser.add_argument('--lags', type=int, default=2,
@@ -95,7 +109,16 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='what else ran on the machine (recorded)')
     parser.add_argument('--out', default=None,
                         help='also write the JSON figures to this file')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.num_particles < 2:
+        parser.error(f'--num-particles must be at least 2, got '
+                     f'{args.num_particles}')
+    try:
+        args.graph_family = graph_family(args.graph, args.system,
+                                         args.num_particles)
+    except ValueError as error:
+        parser.error(str(error))
+    return args
 
 
 def feature_specs(feature_names) -> Dict[str, dict]:
@@ -186,8 +209,9 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     datasets = load_splits(args.system,
                            (args.num_train, args.num_valid, args.num_test),
+                           num_particles=args.num_particles,
                            num_frames=args.num_frames, seed=args.data_seed,
-                           root=args.data_root)
+                           root=args.data_root, graph=args.graph_family)
     encoder_frames, _ = TrainConfig().frame_split.slices(args.num_frames)
     valid = datasets[1]
     layer_names = list(valid.interaction_names or [
@@ -196,7 +220,8 @@ def main(argv=None) -> int:
               'test': split_trajectories(datasets[2], encoder_frames)}
     specs = feature_specs(valid.feature_names)
     load_average = os.getloadavg()[0]
-    print(f'classical baselines on {args.system}: {args.num_valid} '
+    system = data_label(args.system, args.num_particles, args.graph)
+    print(f'classical baselines on {system}: {args.num_valid} '
           f'validation and {args.num_test} test simulations, frames '
           f'{encoder_frames.start}-{encoder_frames.stop - 1} of '
           f'{args.num_frames} (the encoder\'s)', flush=True)
@@ -214,7 +239,8 @@ def main(argv=None) -> int:
         'system': args.system,
         'data': {'train': args.num_train, 'valid': args.num_valid,
                  'test': args.num_test, 'seed': args.data_seed,
-                 'num_frames': args.num_frames},
+                 'num_frames': args.num_frames,
+                 'num_particles': args.num_particles, 'graph': args.graph},
         'frames': [encoder_frames.start, encoder_frames.stop],
         'features': specs,
         'layer_names': layer_names,

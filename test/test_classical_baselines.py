@@ -54,6 +54,40 @@ def test_a_tiny_run_prints_the_table_and_one_json_line(
     assert methods['graphical_lasso']['settings'][features[0]]['alpha'] > 0
 
 
+def test_a_recorded_network_and_more_particles(tmp_path, capsys):
+    out = tmp_path / 'figures.json'
+    assert _module().main([
+        '--system', 'springs', '--num-particles', '15', '--graph',
+        'florentine_families', '--methods', 'pearson', '--num-train', '4',
+        '--num-valid', '6', '--num-test', '6', '--num-frames', '20',
+        '--data-root', str(tmp_path / 'data'), '--out', str(out)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith(
+        'classical baselines on springs (15 particles, florentine_families '
+        'graphs): 6 validation and 6 test simulations, frames 0-9 of 20')
+    figures = json.loads(out.read_text())
+    assert (figures['data']['num_particles'], figures['data']['graph']) == (
+        15, 'florentine_families')
+    assert figures['layer_names'] == ['ideal_springs']
+    auroc = figures['methods']['pearson']['results']['positions'][
+        'best_sign']['ideal_springs']['auroc']
+    assert 0 <= auroc <= 1
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--graph', 'karate_club'], '--graph karate_club is a recorded network '
+     'of 34 nodes: give --num-particles 34 (got 5)'),
+    (['--system', 'charged', '--graph', 'er'], "the 'charged' system has "
+     "none"),
+    (['--num-particles', '1'], '--num-particles must be at least 2, got 1'),
+])
+def test_bad_data_options_exit_with_a_message(args, message, capsys):
+    with pytest.raises(SystemExit) as exit:
+        _module().parse_args(args)
+    assert exit.value.code == 2
+    assert message in capsys.readouterr().err
+
+
 def test_the_defaults_are_the_learned_models_splits():
     args = _module().parse_args([])
     assert (args.system, args.num_train, args.num_valid, args.num_test,

@@ -55,7 +55,6 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
-from torch_geometric_fnri.datasets import RealNetwork
 from torch_geometric_fnri.nn import MODEL_FAMILIES, CNNEncoder
 from torch_geometric_fnri.training import (
     GRAPH_FAMILIES,
@@ -365,14 +364,9 @@ def check_graph_options(parser: argparse.ArgumentParser,
     work, and sets :obj:`args.candidate_k` of the candidate graphs that
     take one."""
     try:
-        family = graph_family(args.graph, args.system)
+        graph_family(args.graph, args.system, args.num_particles)
     except ValueError as error:
         parser.error(str(error))
-    if isinstance(family, RealNetwork) and \
-            args.num_particles != family.num_nodes:
-        parser.error(f'--graph {args.graph} is a recorded network of '
-                     f'{family.num_nodes} nodes: give --num-particles '
-                     f'{family.num_nodes} (got {args.num_particles})')
     if args.candidates in ('knn', 'radius') and args.system == 'kuramoto':
         parser.error(f'--candidates {args.candidates} needs positions, '
                      f'which Kuramoto oscillators lack: use --candidates '

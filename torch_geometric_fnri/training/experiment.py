@@ -51,13 +51,16 @@ GRAPH_FAMILIES: Dict[str, Callable[[], GraphFamily]] = {
 }
 
 
-def graph_family(name: Optional[str], system: str) -> Optional[GraphFamily]:
+def graph_family(name: Optional[str], system: str,
+                 num_particles: Optional[int] = None
+                 ) -> Optional[GraphFamily]:
     r"""The graph family :obj:`name` (a key of :data:`GRAPH_FAMILIES`)
     with its default parameters for :obj:`system`'s springs (or Kuramoto
     couplings), for :func:`load_splits`; :obj:`None` for :obj:`None`
     (every pair independently, as in the papers). Raises
-    :class:`ValueError` for an unknown family and for the
-    :obj:`'charged'` system, which has no springs."""
+    :class:`ValueError` for an unknown family, for the :obj:`'charged'`
+    system, which has no springs, and for a recorded network whose node
+    count is not :obj:`num_particles` (when given)."""
     if name is None:
         return None
     if name not in GRAPH_FAMILIES:
@@ -67,7 +70,13 @@ def graph_family(name: Optional[str], system: str) -> Optional[GraphFamily]:
         raise ValueError("--graph draws the springs, but the 'charged' "
                          "system has none (charges couple every pair of "
                          "charged particles)")
-    return GRAPH_FAMILIES[name]()
+    family = GRAPH_FAMILIES[name]()
+    if isinstance(family, RealNetwork) and num_particles is not None and \
+            num_particles != family.num_nodes:
+        raise ValueError(f'--graph {name} is a recorded network of '
+                         f'{family.num_nodes} nodes: give --num-particles '
+                         f'{family.num_nodes} (got {num_particles})')
+    return family
 
 
 def load_splits(
