@@ -76,22 +76,33 @@ def row_command(row: RunRow) -> str:
             f'--modes {row.mode}')
 
 
-def refined_accuracy(row: RunRow, run: Dict,
-                     refinement_root: str = REFINEMENT_ROOT
-                     ) -> Optional[float]:
-    """The combined test accuracy of :obj:`run` (a run of :obj:`row`'s
-    summary) with every test simulation's graph refined through the trained
-    decoder: the run's own refined test (``test_refined_acc_combined``),
-    else the one ``benchmarks/refinement.py`` stored for its saved state
-    (``<refinement_root>/<system>/<log name>.json``), else :obj:`None`."""
+def refined_test(row: RunRow, run: Dict,
+                 refinement_root: str = REFINEMENT_ROOT) -> Optional[Dict]:
+    """The test figures of :obj:`run` (a run of :obj:`row`'s summary) with
+    every test simulation's graph refined through the trained decoder,
+    ``{'acc_combined': float, 'auroc_layers': [float, ...]}``: the run's
+    own refined test (``test_refined_*``), else the one
+    ``benchmarks/refinement.py`` stored for its saved state
+    (``<refinement_root>/<folder>/<log name>.json``), else :obj:`None`."""
     if 'test_refined_acc_combined' in run:
-        return run['test_refined_acc_combined']
+        return {'acc_combined': run['test_refined_acc_combined'],
+                'auroc_layers': run.get('test_refined_auroc_layers')}
     log_name = osp.basename(log_file(row, run['seed']))[:-len('.jsonl')]
-    stored = read_json(osp.join(refinement_root, row.system,
+    stored = read_json(osp.join(refinement_root, row.folder,
                                 f'{log_name}.json'))
     if stored is None:
         return None
-    return stored['test_refined']['acc_combined']
+    return {key: stored['test_refined'][key]
+            for key in ('acc_combined', 'auroc_layers')}
+
+
+def refined_accuracy(row: RunRow, run: Dict,
+                     refinement_root: str = REFINEMENT_ROOT
+                     ) -> Optional[float]:
+    """The combined test accuracy of :func:`refined_test`, :obj:`None`
+    without one."""
+    refined = refined_test(row, run, refinement_root)
+    return None if refined is None else refined['acc_combined']
 
 
 def machine_text(machine: Optional[Dict]) -> str:
