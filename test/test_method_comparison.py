@@ -68,6 +68,7 @@ def _summary(root, row, aurocs, refined=None):
                'test_acc_layers': [0.5] * len(layers),
                'test_auroc_layers': layers}
         if refined is not None:
+            run['test_refined_acc_combined'] = 0.9
             run['test_refined_auroc_layers'] = refined[seed - 1]
         runs.append(run)
     with open(path, 'w') as f:
