@@ -80,8 +80,8 @@ def refined_test(row: RunRow, run: Dict,
                  refinement_root: str = REFINEMENT_ROOT) -> Optional[Dict]:
     """The test figures of :obj:`run` (a run of :obj:`row`'s summary) with
     every test simulation's graph refined through the trained decoder,
-    ``{'acc_combined': float, 'auroc_layers': [float, ...]}``: the run's
-    own refined test (``test_refined_*``), else the one
+    ``{'acc_combined': float, 'auroc_layers': [float, ...] or None}``:
+    the run's own refined test (``test_refined_*``), else the one
     ``benchmarks/refinement.py`` stored for its saved state
     (``<refinement_root>/<folder>/<log name>.json``), else :obj:`None`."""
     if 'test_refined_acc_combined' in run:
@@ -92,8 +92,8 @@ def refined_test(row: RunRow, run: Dict,
                                 f'{log_name}.json'))
     if stored is None:
         return None
-    return {key: stored['test_refined'][key]
-            for key in ('acc_combined', 'auroc_layers')}
+    return {'acc_combined': stored['test_refined']['acc_combined'],
+            'auroc_layers': stored['test_refined'].get('auroc_layers')}
 
 
 def refined_accuracy(row: RunRow, run: Dict,
