@@ -54,7 +54,14 @@ from benchmarks.reproduce.cpu_table1 import (
 )
 from benchmarks.reproduce.protocols import layer_names
 from benchmarks.reproduce.run_files import ROOT, read_json
-from benchmarks.reproduce.run_plan import PlanError, plan, run
+from benchmarks.reproduce.run_plan import (
+    PlanError,
+    add_plan_arguments,
+    check_plan_arguments,
+    passed_options,
+    plan,
+    run,
+)
 from benchmarks.reproduce.run_rows import (
     TIME_TO_ACCURACY_ROOT,
     RunRow,
@@ -79,6 +86,9 @@ CLASSICAL_METHODS = {
     'granger': 'Granger causality',
     'mutual_information': 'mutual information',
 }
+
+#: Ends the name of a row's refined test in the table.
+REFINED = ', refined'
 
 #: The parts of a system the command can make.
 PARTS = ('classical', 'learned')
@@ -267,7 +277,7 @@ def learned_cells(system: ComparisonSystem, names: List[str],
             refined_test(row, r, refinement_root) for r in runs)
             if test is not None and test['auroc_layers'] is not None]
         if refined:
-            label += ', refined'
+            label += REFINED
             cells[label] = [auroc_text([r[i] for r in refined])
                             for i in range(len(names))] + [
                 budget + ', + test-time refinement']
@@ -300,7 +310,7 @@ def classical_cells(figures: Optional[Dict], names: List[str]
             row.append(f"{100 * best['auroc']:.1f} "
                        f"({best['feature'].replace('_', ' ')}{variant})")
         cells[label] = row + [
-            f"{seconds['valid'] + seconds['test']:.0f} s"]
+            f"{seconds['valid'] + seconds['test']:.1f} s"]
     return cells, values
 
 
@@ -308,10 +318,13 @@ def findings(system: ComparisonSystem, names: List[str],
              learned: Dict[str, Dict], classical: Dict[str, Dict]
              ) -> List[str]:
     """Per layer-graph of :obj:`system` where both kinds ran: the best
-    learned or supervised row against the best classical method."""
+    learned or supervised row, its encoder alone (not refined at test
+    time, which the classical methods have no counterpart of), against
+    the best classical method."""
     out = []
     for name in names:
-        trained = {k: v[name] for k, v in learned.items() if name in v}
+        trained = {k: v[name] for k, v in learned.items()
+                   if name in v and not k.endswith(REFINED)}
         stats = {k: v[name] for k, v in classical.items() if name in v}
         if not trained or not stats:
             continue
@@ -412,26 +425,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         default=list(PARTS),
                         help='make only the classical figures or only the '
                         'learned and supervised runs')
-    parser.add_argument('--seeds', nargs='+', type=int,
-                        help="only these of each row's seeds")
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch CPU threads per run')
-    parser.add_argument('--note', default=None,
-                        help='what else runs on the machine (recorded)')
-    parser.add_argument('--data-root', default=None,
-                        help='default: the scripts\' (data)')
-    parser.add_argument('--root', default=TIME_TO_ACCURACY_ROOT,
-                        help='where the runs are, one folder per data '
-                        'setting')
+    add_plan_arguments(parser, 'run nothing: rewrite the document')
     parser.add_argument('--classical-root', default=CLASSICAL_ROOT,
                         help="where the classical baselines' figures are")
-    parser.add_argument('--dry-run', action='store_true',
-                        help='print the commands it would run, run none')
-    parser.add_argument('--report', action='store_true',
-                        help='run nothing: rewrite the document')
     args = parser.parse_args(argv)
-    if args.threads is not None and args.threads < 1:
-        parser.error('--threads must be positive')
+    check_plan_arguments(parser, args)
     return args
 
 
@@ -442,11 +440,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     systems = [s for s in COMPARISON_SYSTEMS
                if args.systems is None or s.name in args.systems]
-    extra = []
-    for flag, value in (('--note', args.note),
-                        ('--data-root', args.data_root)):
-        if value is not None:
-            extra += [flag, str(value)]
+    extra = passed_options(args, ('note', 'data_root'))
     if not args.report and 'classical' in args.parts:
         for system in systems:
             if osp.exists(classical_file(system, args.classical_root)):
@@ -464,9 +458,7 @@ def main(argv=None) -> int:
         except PlanError as error:
             print(f'method_comparison: {error}', file=sys.stderr)
             return 1
-        threads = [] if args.threads is None else ['--threads',
-                                                   str(args.threads)]
-        run(steps, args.root, threads + extra, dry_run=args.dry_run)
+        run(steps, args.root, passed_options(args), dry_run=args.dry_run)
     if args.dry_run:
         return 0
     text = comparison_markdown(COMPARISON_SYSTEMS, args.root,

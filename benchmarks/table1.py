@@ -42,7 +42,14 @@ from benchmarks.reproduce.cpu_table1 import (
     cpu_table1_markdown,
 )
 from benchmarks.reproduce.protocols import PAPER_SYSTEMS
-from benchmarks.reproduce.run_plan import PlanError, plan, run
+from benchmarks.reproduce.run_plan import (
+    PlanError,
+    add_plan_arguments,
+    check_plan_arguments,
+    passed_options,
+    plan,
+    run,
+)
 from benchmarks.reproduce.run_rows import TIME_TO_ACCURACY_ROOT, RunRow
 from benchmarks.reproduce.studies import RESULTS_MD, results_markdown
 
@@ -56,29 +63,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--models', nargs='+', choices=MODEL_FAMILIES,
                         help='model families')
     parser.add_argument('--modes', nargs='+', choices=TABLE1_MODES)
-    parser.add_argument('--seeds', nargs='+', type=int,
-                        help="only these of each row's seeds")
     parser.add_argument('--minutes', type=float, default=None,
                         help='another budget per run, stored under the '
                         'tag <tag>-<minutes>min (not in docs/RESULTS.md)')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch CPU threads per run')
-    parser.add_argument('--note', default=None,
-                        help="what else runs on the machine (the runs' "
-                        "'other_jobs'; default: time_to_accuracy's)")
-    parser.add_argument('--data-root', default=None,
-                        help="default: time_to_accuracy's (data)")
-    parser.add_argument('--root', default=TIME_TO_ACCURACY_ROOT,
-                        help='where the runs are, one folder per system')
-    parser.add_argument('--dry-run', action='store_true',
-                        help='print the commands it would run, run none')
-    parser.add_argument('--report', action='store_true',
-                        help='train nothing: rewrite docs/RESULTS.md')
+    add_plan_arguments(parser, 'train nothing: rewrite docs/RESULTS.md')
     args = parser.parse_args(argv)
     if args.minutes is not None and not args.minutes > 0:
         parser.error('--minutes must be positive')
-    if args.threads is not None and args.threads < 1:
-        parser.error('--threads must be positive')
+    check_plan_arguments(parser, args)
     return args
 
 
@@ -117,11 +109,7 @@ def main(argv=None) -> int:
     except PlanError as error:
         print(f'table1: {error}', file=sys.stderr)
         return 1
-    extra = []
-    for flag, value in (('--threads', args.threads), ('--note', args.note),
-                        ('--data-root', args.data_root)):
-        if value is not None:
-            extra += [flag, str(value)]
+    extra = passed_options(args)
     run(steps, args.root, extra, args.dry_run)
     if not steps and not args.report:
         print('every selected row is complete')

@@ -1,29 +1,17 @@
-import importlib
 import json
 import os
 import os.path as osp
-import sys
 from dataclasses import replace
 
 import pytest
+from script_loader import import_module
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-
-def _import(name):
-    sys.path.insert(0, ROOT)
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.pop(0)
-
-
-run_plan = _import('benchmarks.reproduce.run_plan')
-run_rows = _import('benchmarks.reproduce.run_rows')
+run_plan = import_module('benchmarks.reproduce.run_plan')
+run_rows = import_module('benchmarks.reproduce.run_rows')
 
 
 def _rows():
-    table1 = _import('benchmarks.table1')
+    table1 = import_module('benchmarks.table1')
     return table1, {row.key: row for row in table1.CPU_TABLE1}
 
 
@@ -32,7 +20,7 @@ def _log(path, row, seed, finished=True, budget=None, age=3600.0,
     """Writes a log of time_to_accuracy.py's form for :obj:`row`'s run
     with :obj:`seed`, last changed :obj:`age` seconds ago."""
     os.makedirs(osp.dirname(path), exist_ok=True)
-    names = _import('benchmarks.reproduce').layer_names(row.system)
+    names = import_module('benchmarks.reproduce').layer_names(row.system)
     rows = [{'recipe': row.recipe, 'tag': row.tag, 'model': row.model,
              'mode': row.mode, 'seed': seed, 'system': row.system,
              'budget': budget or row.budget,
@@ -57,7 +45,7 @@ def _log(path, row, seed, finished=True, budget=None, age=3600.0,
 
 
 def _summary(root, row, seeds):
-    path = _import('benchmarks.reproduce').summary_file(row, root)
+    path = import_module('benchmarks.reproduce').summary_file(row, root)
     os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
         json.dump({'budget': row.budget, 'runs': [
@@ -134,8 +122,8 @@ def test_commands_and_the_command_line(tmp_path, capsys):
     assert run_plan.commands(run_plan.Step(row, (), (1, ))) == [
         base[:-2] + ['--seeds', '1', '--report-only']]
     # Every command parses as time_to_accuracy.py's, with the row's names.
-    tta = _import('benchmarks.time_to_accuracy')
-    reproduce = _import('benchmarks.reproduce')
+    tta = import_module('benchmarks.time_to_accuracy')
+    reproduce = import_module('benchmarks.reproduce')
     variant = replace(row, updates=500, options=('--set', 'lr_gamma=0.1'),
                       tag='lr')
     for argv in run_plan.commands(run_plan.Step(variant, (1, ), (1, ))):

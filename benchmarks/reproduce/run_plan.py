@@ -4,6 +4,7 @@ log, then the row's summary rebuilt from every finished log; it never
 overwrites a finished log or one that may still be written. Used by
 ``python -m benchmarks.table1`` and ``python -m
 benchmarks.method_comparison``."""
+import argparse
 import os.path as osp
 import shlex
 import time
@@ -129,3 +130,50 @@ def run(steps: Sequence[Step], root: str = TIME_TO_ACCURACY_ROOT,
             print(command_line(argv), flush=True)
             if not dry_run:
                 time_to_accuracy.main(argv)
+
+
+def add_plan_arguments(parser: argparse.ArgumentParser,
+                       report_help: str) -> None:
+    """Adds the options of a command that completes rows with
+    :func:`plan` and :func:`run`: ``--seeds``, the options passed on to
+    every run (``--threads``, ``--note``, ``--data-root``; see
+    :func:`passed_options`), ``--root``, ``--dry-run`` and ``--report``
+    (:obj:`report_help` says what it rewrites). Check them with
+    :func:`check_plan_arguments`."""
+    parser.add_argument('--seeds', nargs='+', type=int,
+                        help="only these of each row's seeds")
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch CPU threads per run')
+    parser.add_argument('--note', default=None,
+                        help="what else runs on the machine (the runs' "
+                        "'other_jobs'; default: time_to_accuracy's)")
+    parser.add_argument('--data-root', default=None,
+                        help="default: time_to_accuracy's (data)")
+    parser.add_argument('--root', default=TIME_TO_ACCURACY_ROOT,
+                        help='where the runs are, one folder per data '
+                        'setting')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='print the commands it would run, run none')
+    parser.add_argument('--report', action='store_true', help=report_help)
+
+
+def check_plan_arguments(parser: argparse.ArgumentParser,
+                         args: argparse.Namespace) -> None:
+    """Refuses the options of :func:`add_plan_arguments` that cannot
+    work."""
+    if args.threads is not None and args.threads < 1:
+        parser.error('--threads must be positive')
+
+
+def passed_options(args: argparse.Namespace,
+                   names: Sequence[str] = ('threads', 'note', 'data_root')
+                   ) -> List[str]:
+    """The options :obj:`names` of :func:`add_plan_arguments` that are set
+    in :obj:`args`, as arguments of the scripts the command runs (e.g.
+    ``['--threads', '1', '--note', 'one other run']``)."""
+    out = []
+    for name in names:
+        value = getattr(args, name)
+        if value is not None:
+            out += [f"--{name.replace('_', '-')}", str(value)]
+    return out
