@@ -489,14 +489,23 @@ def test_cpu_table1_rows_name_the_runs_of_time_to_accuracy():
     assert reproduce.log_file(rows[('I+C+F', 'nri', 'supervised')], 2) == \
         osp.join(root, 'I+C+F', 'nri-fast-supervised-table1-seed2.jsonl')
     # The learned rows train the 60-minute settings of the stored runs,
-    # the same for every model of a system.
-    for model in ('nri', 'fnri', 'sfnri'):
+    # the same for every model of a system, sfNRI without the central
+    # forces.
+    for model in ('nri', 'fnri'):
         assert rows[('I+C', model, 'learned')].options == (
             '--set', 'min_distance=0.01', 'refine_steps=100')
         assert rows[('I+C+F', model, 'learned')].options == (
             '--set', 'decoder_window=22',
             'prediction_steps_schedule=[[500,10],[6000,20]]',
             'refine_steps=100')
+    assert rows[('I+C', 'sfnri', 'learned')].options == (
+        '--set', 'central_forces=False', 'refine_steps=100')
+    assert rows[('I+C+F', 'sfnri', 'learned')].options == (
+        '--set', 'central_forces=False', 'decoder_window=22',
+        'prediction_steps_schedule=[[500,10],[6000,20]]',
+        'refine_steps=100')
+    assert reproduce.summary_file(rows[('I+C', 'sfnri', 'learned')]) == \
+        osp.join(root, 'I+C', 'sfnri-fast-nocentral-60min-summary.json')
     assert reproduce.log_file(rows[('I+C+F', 'nri', 'learned')], 2) == \
         osp.join(root, 'I+C+F', 'nri-fast-m20-60min-seed2.jsonl')
     assert reproduce.summary_file(rows[('I+C', 'fnri', 'learned')]) == \

@@ -146,8 +146,9 @@ def test_commands_and_the_command_line(tmp_path, capsys):
                               '--minutes', '2'])
     assert [(r.model, r.budget, r.tag) for r in
             table1.selected_rows(args)] == [
-        (model, {'minutes': 2.0}, 'm20-60min-2min')
-        for model in ('nri', 'fnri', 'sfnri')]
+        (model, {'minutes': 2.0}, tag) for model, tag in (
+            ('nri', 'm20-60min-2min'), ('fnri', 'm20-60min-2min'),
+            ('sfnri', 'm20-nocentral-60min-2min'))]
     args = table1.parse_args(['--models', 'nri', '--minutes', '60'])
     assert table1.selected_rows(args) == tuple(
         r for r in table1.CPU_TABLE1 if r.model == 'nri')
