@@ -49,6 +49,7 @@ from benchmarks import classical_baselines, time_to_accuracy
 from benchmarks.reproduce.cpu_table1 import (
     CPU_TABLE1,
     REFINEMENT_ROOT,
+    TABLE1_MODES,
     refined_test,
     wrap,
 )
@@ -148,7 +149,7 @@ def classical_arguments(system: ComparisonSystem,
 
 
 def _comparison_rows(system: str, minutes: float, tag: str,
-                     options: Tuple[str, ...] = (),
+                     options: Tuple[str, ...] = ('--eval-every', '500'),
                      **data) -> Tuple[RunRow, ...]:
     # NRI, learned and supervised, on systems of one layer-graph (where
     # fNRI would be the same model).
@@ -421,6 +422,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--systems', nargs='+',
                         choices=[s.name for s in COMPARISON_SYSTEMS],
                         help='only these systems (default: all)')
+    parser.add_argument('--modes', nargs='+', choices=TABLE1_MODES,
+                        help='only the rows of these training modes')
     parser.add_argument('--parts', nargs='+', choices=PARTS,
                         default=list(PARTS),
                         help='make only the classical figures or only the '
@@ -452,7 +455,8 @@ def main(argv=None) -> int:
                 os.makedirs(args.classical_root, exist_ok=True)
                 classical_baselines.main(argv)
     if not args.report and 'learned' in args.parts:
-        rows = [row for system in systems for row in system.rows]
+        rows = [row for system in systems for row in system.rows
+                if args.modes is None or row.mode in args.modes]
         try:
             steps = plan(rows, args.root, seeds=args.seeds)
         except PlanError as error:

@@ -186,9 +186,17 @@ def test_dry_run_prints_what_is_missing_and_writes_nothing(tmp_path, capsys):
         'python benchmarks/time_to_accuracy.py --system springs --model nri '
         '--recipe fast --mode learned --minutes 10 --tag compare --out ')
     assert lines[2].endswith(
-        '--num-particles 15 --graph ba --threads 1 --note \'one other run\' '
-        '--seeds 1 2 3 --no-plot')
+        '--num-particles 15 --graph ba --eval-every 500 --threads 1 --note '
+        '\'one other run\' --seeds 1 2 3 --no-plot')
     assert len(lines) == 1 + 4 * 3
+    # One mode alone.
+    assert comparison.main([
+        '--dry-run', '--systems', 'springs-ba', '--modes', 'supervised',
+        '--parts', 'learned', '--root', str(root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ('springs-ba-n15 nri supervised: train seeds '
+                        '[1, 2, 3], summarise seeds [1, 2, 3]')
+    assert len(lines) == 3
     assert not root.exists()
     assert sorted(p.name for p in classical_root.iterdir()) == [
         'springs-ba-n15.json']
@@ -199,7 +207,7 @@ def test_dry_run_prints_what_is_missing_and_writes_nothing(tmp_path, capsys):
     assert text.startswith('# Learned encoders against classical baselines')
     assert text.count('\n### ') == len(comparison.COMPARISON_SYSTEMS)
     for argv in (['--systems', 'grid'], ['--parts', 'static'],
-                 ['--threads', '0']):
+                 ['--threads', '0'], ['--modes', 'true_graph']):
         with pytest.raises(SystemExit):
             comparison.parse_args(argv)
 
