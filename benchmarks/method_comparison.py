@@ -66,6 +66,7 @@ from benchmarks.reproduce.run_plan import (
 from benchmarks.reproduce.run_rows import (
     TIME_TO_ACCURACY_ROOT,
     RunRow,
+    data_options,
     read_row,
 )
 
@@ -125,12 +126,8 @@ class ComparisonSystem:
     @property
     def data_options(self) -> Tuple[str, ...]:
         """The options of the scripts that give its data."""
-        out = ('--system', self.system)
-        if self.num_particles != time_to_accuracy.DEFAULT_NUM_PARTICLES:
-            out += ('--num-particles', str(self.num_particles))
-        if self.graph is not None:
-            out += ('--graph', self.graph)
-        return out
+        return ('--system', self.system,
+                *data_options(self.num_particles, self.graph))
 
 
 def classical_file(system: ComparisonSystem,
@@ -259,6 +256,15 @@ def learned_cells(system: ComparisonSystem, names: List[str],
     a CPU), the cells of every layer and the budget; and the mean AUROC
     per layer of every row that ran, for the findings."""
     cells, means = {}, {}
+
+    def add(label: str, aurocs: List[List[float]], budget: str) -> None:
+        # One table row from per-run AUROCs [runs][layers].
+        per_layer = [[run[i] for run in aurocs] for i in range(len(names))]
+        cells[label] = [auroc_text(values) for values in per_layer] + [
+            budget]
+        means[label] = {name: mean_and_error(values)[0]
+                        for name, values in zip(names, per_layer)}
+
     for row in system.rows:
         _, runs = read_row(row, root)
         label = row_label(row)
@@ -269,21 +275,13 @@ def learned_cells(system: ComparisonSystem, names: List[str],
             continue
         updates = statistics.median(r['final_updates'] for r in runs)
         budget += f', {updates:,.0f} updates'
-        cells[label] = [auroc_text([r['test_auroc_layers'][i] for r in runs])
-                        for i in range(len(names))] + [budget]
-        means[label] = {name: mean_and_error(
-            [r['test_auroc_layers'][i] for r in runs])[0]
-            for i, name in enumerate(names)}
+        add(label, [r['test_auroc_layers'] for r in runs], budget)
         refined = [test['auroc_layers'] for test in (
             refined_test(row, r, refinement_root) for r in runs)
             if test is not None and test['auroc_layers'] is not None]
         if refined:
-            label += REFINED
-            cells[label] = [auroc_text([r[i] for r in refined])
-                            for i in range(len(names))] + [
-                budget + ', + test-time refinement']
-            means[label] = {name: mean_and_error([r[i] for r in refined])[0]
-                            for i, name in enumerate(names)}
+            add(label + REFINED, refined,
+                budget + ', + test-time refinement')
     return cells, means
 
 
@@ -355,7 +353,8 @@ def system_section(system: ComparisonSystem,
              '|---|' + '---|' * (len(names) + 1)]
     lines += [f'| {label} | ' + ' | '.join(cells) + ' |'
               for label, cells in {**learned, **classical}.items()]
-    missing = [row for row in system.rows if not read_row(row, root)[1]]
+    missing = [row for row in system.rows
+               if row_label(row) not in learned_means]
     if figures is None or missing:
         lines += ['', 'Not run yet: `' + f'{COMMAND} --systems '
                   f'{system.name}' + '`.']

@@ -77,13 +77,21 @@ class RunRow:
     def data_options(self) -> Tuple[str, ...]:
         """The options of ``time_to_accuracy.py`` that give the row's
         data: its particles and graph family where they are not the
-        papers'."""
-        out = ()
-        if self.num_particles != time_to_accuracy.DEFAULT_NUM_PARTICLES:
-            out += ('--num-particles', str(self.num_particles))
-        if self.graph is not None:
-            out += ('--graph', self.graph)
-        return out
+        papers' (:func:`data_options`)."""
+        return data_options(self.num_particles, self.graph)
+
+
+def data_options(num_particles: int,
+                 graph: Optional[str] = None) -> Tuple[str, ...]:
+    """``--num-particles`` and ``--graph`` of the scripts for
+    :obj:`num_particles` and :obj:`graph`, each left out where it is the
+    papers' (5 particles, every pair independently)."""
+    out = ()
+    if num_particles != time_to_accuracy.DEFAULT_NUM_PARTICLES:
+        out += ('--num-particles', str(num_particles))
+    if graph is not None:
+        out += ('--graph', graph)
+    return out
 
 
 def log_file(row: RunRow, seed: int,
