@@ -62,9 +62,10 @@ ROW_CHANGES: Dict[Tuple[str, str, str], Dict] = {
     # probes: the paper's weight decay 5e-8 does not prevent it, dropping
     # the central forces does: validation 0.53 after 2.3 minutes). On
     # I+C+F a 6-minute probe with them learnt the charges at once but
-    # left both springs layers at chance (0.243 after 4,609 updates,
-    # against 0.237 without them at the same count), so I+C+F takes the
-    # same change and sfNRI is one model on both systems.
+    # both springs layers scored at chance (0.243 after 4,609 updates,
+    # against 0.237 without them at the same count; the ideal springs'
+    # factor learnt upside down, AUROC 0.097), so I+C+F takes the same
+    # change and sfNRI is one model on both systems.
     ('I+C', 'sfnri', 'learned'): {
         'tag': 'nocentral-60min',
         'options': ('--set', 'central_forces=False', 'refine_steps=100')},
