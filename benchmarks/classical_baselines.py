@@ -58,7 +58,7 @@ from torch_geometric_fnri.baselines import (
     split_trajectories,
 )
 from torch_geometric_fnri.training import (
-    GRAPH_FAMILIES,
+    GRAPH_CHOICES,
     LOADABLE_SYSTEMS,
     TrainConfig,
     graph_family,
@@ -89,10 +89,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-test', type=int, default=2000)
     parser.add_argument('--num-frames', type=int, default=99)
     parser.add_argument('--num-particles', type=int, default=5)
-    parser.add_argument('--graph', choices=sorted(GRAPH_FAMILIES),
+    parser.add_argument('--graph', choices=GRAPH_CHOICES,
                         default=None, help='the family of the latent '
-                        'graphs, as in time_to_accuracy.py (default: every '
-                        'pair independently)')
+                        'graphs, or the grid of --system swing, as in '
+                        'time_to_accuracy.py (default: every pair '
+                        'independently)')
     parser.add_argument('--data-seed', type=int, default=42)
     parser.add_argument('--data-root', default='data')
     parser.add_argument('--lags', type=int, default=2,
@@ -116,7 +117,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     try:
         args.graph_family = graph_family(args.graph, args.system,
                                          args.num_particles)
-    except ValueError as error:
+    except (ValueError, ImportError) as error:
         parser.error(str(error))
     return args
 

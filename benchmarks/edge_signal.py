@@ -35,7 +35,7 @@ from torch_geometric.data import Batch
 
 from torch_geometric_fnri.losses import cauchy_nll
 from torch_geometric_fnri.training import (
-    LOADABLE_SYSTEMS,
+    SYSTEMS_WITHOUT_GRAPH,
     Trainer,
     get_recipe,
     load_splits,
@@ -45,7 +45,7 @@ from torch_geometric_fnri.utils.atomic_files import write_json_atomic
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--system', choices=LOADABLE_SYSTEMS,
+    parser.add_argument('--system', choices=SYSTEMS_WITHOUT_GRAPH,
                         default='I+C+F')
     parser.add_argument('--model', default='fnri')
     parser.add_argument('--updates', type=int, default=3000)

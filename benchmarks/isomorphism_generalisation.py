@@ -71,8 +71,9 @@ from torch_geometric_fnri.metrics import (
 )
 from torch_geometric_fnri.nn import MODEL_FAMILIES
 from torch_geometric_fnri.training import (
-    LOADABLE_SYSTEMS,
+    OSCILLATOR_SYSTEMS,
     RECIPES,
+    SYSTEMS_WITHOUT_GRAPH,
     Trainer,
     get_recipe,
     identity_mapping,
@@ -109,7 +110,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--recipe', choices=sorted(RECIPES), default='fast')
     parser.add_argument('--model', choices=MODEL_FAMILIES,
                         default=DEFAULT_MODEL, help='the model family')
-    parser.add_argument('--system', choices=LOADABLE_SYSTEMS, default='I+C')
+    parser.add_argument('--system', choices=SYSTEMS_WITHOUT_GRAPH, default='I+C')
     parser.add_argument('--mode', choices=MODES, default=MODES[0],
                         help='learned (encoder and decoder, no labels) or '
                         'supervised (the encoder alone on the labels)')
@@ -145,8 +146,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.out = osp.join('results', 'isomorphism', args.system)
     used = position_velocity_settings(
         get_recipe(args.recipe, args.system), args.overrides)
-    if args.system == 'kuramoto' and used:
-        parser.error(f'--system kuramoto: {used} need (x, y, vx, vy) '
+    if args.system in OSCILLATOR_SYSTEMS and used:
+        parser.error(f'--system {args.system}: {used} need (x, y, vx, vy) '
                      f'features')
     return args
 

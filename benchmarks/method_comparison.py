@@ -194,6 +194,11 @@ COMPARISON_SYSTEMS: Tuple[ComparisonSystem, ...] = (
         rows=_comparison_rows('kuramoto', MINUTES, 'compare',
                               num_particles=15,
                               graph='florentine_families')),
+    ComparisonSystem(
+        'grid-case14', 'swing dynamics on the IEEE 14-bus grid (14 buses, '
+        '20 lines), relabelled per simulation', 'swing', 14, 'case14',
+        rows=_comparison_rows('swing', MINUTES, 'compare',
+                              num_particles=14, graph='case14')),
 )
 
 

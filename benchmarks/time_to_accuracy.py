@@ -83,9 +83,7 @@ from typing import Dict, List, Optional
 
 import torch
 
-from torch_geometric_fnri.datasets.kuramoto import (
-    FEATURE_NAMES as KURAMOTO_FEATURES,
-)
+from torch_geometric_fnri.datasets import kuramoto, swing
 from torch_geometric_fnri.metrics import (
     EdgeAccuracy,
     MissedPairs,
@@ -100,6 +98,7 @@ from torch_geometric_fnri.train import (
 )
 from torch_geometric_fnri.training import (
     LOADABLE_SYSTEMS,
+    OSCILLATOR_SYSTEMS,
     RECIPES,
     Trainer,
     get_recipe,
@@ -146,9 +145,15 @@ MODEL_SETTINGS = tuple(
     if name not in ('family', 'num_edge_types', 'num_timesteps',
                     'in_channels', 'decoder', 'encoder_dropout'))
 
-#: Recipe settings that need (x, y, vx, vy) features, refused on Kuramoto.
+#: Recipe settings that need (x, y, vx, vy) features, refused on the
+#: oscillator systems (Kuramoto, swing).
 POSITION_VELOCITY_SETTINGS = ('box_symmetry_augmentation',
                               'relative_messages', 'central_forces')
+
+#: The features of the oscillator systems, for the message that refuses
+#: those settings.
+OSCILLATOR_FEATURES = {'kuramoto': kuramoto.FEATURE_NAMES,
+                       'swing': swing.FEATURE_NAMES}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -243,14 +248,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                      f'{args.recipe} give the encoder different frames, '
                      f'so one candidate graph cannot serve them all')
     args.encoder_frames = frames[0]
-    if args.system == 'kuramoto':
+    if args.system in OSCILLATOR_SYSTEMS:
         for name in args.recipe:
             used = position_velocity_settings(get_recipe(name, args.system),
                                               args.overrides)
             if used:
-                parser.error(f"--system kuramoto: {used} (recipe {name!r}) "
-                             f"need (x, y, vx, vy) features but Kuramoto's "
-                             f"are {list(KURAMOTO_FEATURES)}")
+                parser.error(f"--system {args.system}: {used} (recipe "
+                             f"{name!r}) need (x, y, vx, vy) features but "
+                             f"its features are "
+                             f"{list(OSCILLATOR_FEATURES[args.system])}")
     return args
 
 

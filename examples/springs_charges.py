@@ -31,7 +31,7 @@ import torch
 
 from torch_geometric_fnri.nn import MODEL_FAMILIES
 from torch_geometric_fnri.training import (
-    LOADABLE_SYSTEMS,
+    SYSTEMS_WITHOUT_GRAPH,
     RECIPES,
     Trainer,
     get_recipe,
@@ -56,7 +56,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--model', choices=MODEL_FAMILIES, default='fnri',
                         help='the model family')
     parser.add_argument('--recipe', choices=sorted(RECIPES), default='fast')
-    parser.add_argument('--system', choices=LOADABLE_SYSTEMS, default='I+C',
+    parser.add_argument('--system', choices=SYSTEMS_WITHOUT_GRAPH, default='I+C',
                         help="particles ('I+C', 'I+C+F', 'springs', "
                         "'charged') or Kuramoto oscillators ('kuramoto')")
     parser.add_argument('--num-train', type=int, default=5000)

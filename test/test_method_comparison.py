@@ -92,7 +92,8 @@ def test_mean_and_standard_error():
 def test_every_system_names_commands_the_scripts_accept():
     systems = _systems()
     assert list(systems) == ['I+C', 'I+C+F', 'kuramoto', 'springs-er',
-                             'springs-ba', 'karate', 'florentine']
+                             'springs-ba', 'karate', 'florentine',
+                             'grid-case14']
     for system in systems.values():
         args = classical_script.parse_args(
             comparison.classical_arguments(system))
@@ -117,6 +118,7 @@ def test_every_system_names_commands_the_scripts_accept():
         ('nri', 'learned', {'minutes': 10.0}, 'compare'),
         ('nri', 'supervised', {'minutes': 10.0}, 'compare')]
     assert systems['kuramoto'].rows[0].tag == 'preset'
+    assert systems['grid-case14'].folder == 'swing-case14-n14'
 
 
 def test_the_document_from_stored_files(tmp_path):

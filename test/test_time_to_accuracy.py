@@ -153,6 +153,14 @@ def test_kuramoto_command_line(capsys):
         # The systems of positions and velocities take them.
         tta.parse_args(['--system', 'I+C', '--set', f'{setting}=True',
                         '--tag', 'x'])
+    # Nor does swing, whose features are phases and frequencies.
+    with pytest.raises(SystemExit):
+        tta.parse_args(['--system', 'swing', '--graph', 'case14',
+                        '--num-particles', '14', '--set',
+                        'central_forces=True', '--tag', 'x'])
+    assert "--system swing: ['central_forces'] (recipe 'fast') need (x, y, " \
+        "vx, vy) features but its features are ['sin_phase', 'cos_phase', " \
+        "'frequency', 'net_power']" in capsys.readouterr().err
     for argv in (['--mode', 'true_graph'], ['--system', 'kuramoto5']):
         with pytest.raises(SystemExit):
             tta.parse_args(argv)

@@ -154,7 +154,14 @@ def test_train_module_static_baseline(tmp_path, capsys):
     (['--system', 'charged', '--graph', 'ba'], "--graph draws the springs, "
      "but the 'charged' system has none"),
     (['--system', 'kuramoto', '--candidates', 'knn'], '--candidates knn '
-     'needs positions, which Kuramoto oscillators lack'),
+     'needs positions, which --system kuramoto lacks'),
+    (['--system', 'swing'], '--system swing simulates an IEEE test grid: '
+     "give --graph one of ['case14', 'case30', 'case39', 'case57', "
+     "'case118', 'case300'] (got None)"),
+    (['--system', 'swing', '--graph', 'ba'], '--system swing simulates an '
+     'IEEE test grid'),
+    (['--system', 'springs', '--graph', 'case14'], '--graph case14 is an '
+     'IEEE test grid: its dynamics are --system swing'),
     (['--candidates', 'radius'], '--candidates radius needs '
      '--candidate-radius'),
     (['--candidate-k', '3'], '--candidate-k is for --candidates knn and '
@@ -172,6 +179,49 @@ def test_train_module_bad_arguments(tmp_path, capsys, args, message):
     assert exit.value.code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / 'data').exists()
+
+
+# Refused before any data is simulated; the bus count needs PYPOWER.
+@pytest.mark.parametrize('args,message', [
+    (['--system', 'swing', '--graph', 'case14'], '--graph case14 is a grid '
+     'of 14 buses: give --num-particles 14 (got 3)'),
+    (['--system', 'swing', '--graph', 'case14', '--num-particles', '14',
+      '--candidates', 'radius', '--candidate-radius', '0.2'],
+     '--candidates radius needs positions, which --system swing lacks'),
+])
+def test_train_module_bad_swing_arguments(tmp_path, capsys, args, message):
+    pytest.importorskip('pypower')
+    with pytest.raises(SystemExit) as exit:
+        train_cli.main(_tiny(tmp_path, tmp_path / 'run') + args)
+    assert exit.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / 'data').exists()
+
+
+def test_train_module_swing_on_a_power_grid(tmp_path, capsys):
+    pytest.importorskip('pypower')
+    out = tmp_path / 'run'
+    args = _tiny(tmp_path, out) + [
+        '--system', 'swing', '--graph', 'case14', '--num-particles', '14',
+        '--candidates', 'correlation', '--no-plots']
+    assert train_cli.main(args) == 0
+    assert 'FNRI on swing (learned)' in capsys.readouterr().out
+    with open(out / 'config.json') as f:
+        config = json.load(f)
+    # Swing's correlated features: the sine of the phase and the
+    # frequency; the fast recipe without the central forces.
+    assert config['run']['candidate_graph']['arguments']['features'] == [0, 2]
+    decoder = config['run']['model']['decoder']['arguments']
+    assert decoder['central_forces'] is False and decoder['in_channels'] == 4
+    with open(out / 'metrics.json') as f:
+        metrics = json.load(f)
+    assert metrics['layer_names'] == ['line']
+    assert metrics['test']['num_graphs'] == 4
+    assert 0 <= metrics['test']['acc_line'] <= 1
+    # The grid's dataset, cached under its own folder.
+    cached = [p.name for p in (tmp_path / 'data' / 'PowerGridDataset'
+                               ).iterdir()]
+    assert len(cached) == 1 and cached[0].startswith('swing_case14_')
 
 
 @pytest.mark.parametrize('args,system,candidates', [

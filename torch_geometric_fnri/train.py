@@ -7,6 +7,8 @@ every model, mode, recipe and training option, resumable runs and DDP.
     python -m torch_geometric_fnri.train --mode supervised
     python -m torch_geometric_fnri.train --encoder cnn    # NRI's CNN encoder
     python -m torch_geometric_fnri.train --system kuramoto
+    python -m torch_geometric_fnri.train --system swing --graph case14 \
+        --num-particles 14  # swing dynamics on the IEEE 14-bus grid
     python -m torch_geometric_fnri.train --graph ba --num-particles 50 \
         --candidates knn --candidate-k 6  # springs on Barabási-Albert graphs
     python -m torch_geometric_fnri.train --paper          # the paper's setup
@@ -16,8 +18,11 @@ every model, mode, recipe and training option, resumable runs and DDP.
 
 (installed, also ``fnri-train``). ``--system`` picks the simulated system:
 the particles of the fNRI paper (``I+C``, the default, ``I+C+F``,
-``springs``, ``charged``) or NRI's Kuramoto oscillators (``kuramoto``, one
-coupling layer-graph); ``--graph`` draws the springs (or couplings) from a
+``springs``, ``charged``), NRI's Kuramoto oscillators (``kuramoto``, one
+coupling layer-graph) or swing dynamics on an IEEE test grid (``swing``,
+one layer-graph of lines, the grid named by ``--graph``: ``case14`` to
+``case300``, with ``--num-particles`` its bus count; needs PYPOWER, the
+``grids`` extra); ``--graph`` draws the springs (or couplings) from a
 family of random graphs
 (:data:`~torch_geometric_fnri.training.GRAPH_FAMILIES`: Erdős–Rényi,
 Barabási–Albert, Watts–Strogatz, stochastic block model; mean degree about
@@ -29,7 +34,7 @@ frames (``knn``: each particle's ``--candidate-k`` nearest particles;
 ``radius``: the pairs that come within ``--candidate-radius``, in
 normalised units; ``correlation``: each particle's ``--candidate-k``
 partners of the most strongly correlated velocities, or phase velocities
-and sines for Kuramoto), made once when the data are cached and stored
+and sines for Kuramoto, frequencies and phase sines for swing), made once when the data are cached and stored
 with the run; the pairs left out count as predicted "no interaction" in
 every metric, and the metrics report the share of the interactions they
 miss.
@@ -57,9 +62,10 @@ import torch
 
 from torch_geometric_fnri.nn import MODEL_FAMILIES, CNNEncoder
 from torch_geometric_fnri.training import (
-    GRAPH_FAMILIES,
+    GRAPH_CHOICES,
     LOADABLE_SYSTEMS,
     MODES,
+    OSCILLATOR_SYSTEMS,
     RECIPES,
     Trainer,
     get_recipe,
@@ -92,9 +98,11 @@ PAPER = dict(recipe='paper', num_train=50000, num_valid=10000,
 CANDIDATES = ('full', 'knn', 'radius', 'correlation')
 #: Neighbours or partners per particle of --candidates knn and correlation.
 CANDIDATE_K = 4
-#: The Kuramoto features whose correlation --candidates correlation uses
-#: (phase velocity and sine of the phase).
-KURAMOTO_CORRELATED = (0, 1)
+#: The features whose correlation --candidates correlation uses on the
+#: oscillator systems: Kuramoto's phase velocity and sine of the phase,
+#: swing's sine of the phase and frequency (every other system: the
+#: velocities).
+OSCILLATOR_CORRELATED = {'kuramoto': (0, 1), 'swing': (0, 2)}
 
 
 def _int_at_least(text: str, minimum: int) -> int:
@@ -172,8 +180,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'below override its settings')
     parser.add_argument('--system', choices=list(LOADABLE_SYSTEMS),
                         default='I+C', help="the simulated system: "
-                        "particles ('I+C', ...) or Kuramoto oscillators "
-                        "('kuramoto')")
+                        "particles ('I+C', ...), Kuramoto oscillators "
+                        "('kuramoto') or swing dynamics on the IEEE grid "
+                        "of --graph ('swing')")
     parser.add_argument('--mode', default='learned', choices=MODES)
     parser.add_argument('--num-train', type=positive_int, default=NUM_TRAIN)
     parser.add_argument('--num-valid', type=positive_int, default=500)
@@ -323,13 +332,15 @@ def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
     :obj:`--candidate-radius`) to :obj:`parser`; check them with
     :func:`check_graph_options`. Shared with
     ``benchmarks/time_to_accuracy.py``."""
-    parser.add_argument('--graph', choices=sorted(GRAPH_FAMILIES),
+    parser.add_argument('--graph', choices=GRAPH_CHOICES,
                         default=None, help='draw the springs (or Kuramoto '
                         'couplings) from a family of random graphs: '
                         'Erdős–Rényi, Barabási–Albert, Watts–Strogatz or a '
                         'stochastic block model, or a recorded network '
                         '(karate_club, les_miserables, florentine_families; '
-                        '--num-particles its node count) (default: every '
+                        '--num-particles its node count); with --system '
+                        'swing, the IEEE grid (case14 ... case300; '
+                        '--num-particles its bus count) (default: every '
                         'pair independently, as in the papers)')
     parser.add_argument('--candidates', choices=CANDIDATES, default='full',
                         help='the pairs the encoder scores: all, or a '
@@ -365,12 +376,13 @@ def check_graph_options(parser: argparse.ArgumentParser,
     take one."""
     try:
         graph_family(args.graph, args.system, args.num_particles)
-    except ValueError as error:
+    except (ValueError, ImportError) as error:
         parser.error(str(error))
-    if args.candidates in ('knn', 'radius') and args.system == 'kuramoto':
+    if args.candidates in ('knn', 'radius') and \
+            args.system in OSCILLATOR_SYSTEMS:
         parser.error(f'--candidates {args.candidates} needs positions, '
-                     f'which Kuramoto oscillators lack: use --candidates '
-                     f'correlation')
+                     f'which --system {args.system} lacks: use '
+                     f'--candidates correlation')
     takes_k = args.candidates in ('knn', 'correlation')
     if args.candidate_k is not None and not takes_k:
         parser.error(f'--candidate-k is for --candidates knn and '
@@ -394,9 +406,10 @@ def make_candidate_graph(args: argparse.Namespace,
         return RadiusCandidateGraph(args.candidate_radius,
                                     frames=encoder_frames)
     if args.candidates == 'correlation':
-        if args.system == 'kuramoto':
-            return CorrelationCandidateGraph(args.candidate_k, encoder_frames,
-                                             features=KURAMOTO_CORRELATED)
+        if args.system in OSCILLATOR_CORRELATED:
+            return CorrelationCandidateGraph(
+                args.candidate_k, encoder_frames,
+                features=OSCILLATOR_CORRELATED[args.system])
         return CorrelationCandidateGraph(args.candidate_k, encoder_frames)
     return None
 

@@ -5,6 +5,7 @@ from typing import Dict, List, Tuple
 from torch_geometric_fnri.datasets import (
     SYSTEM_NAMES,
     KuramotoSystem,
+    SwingSystem,
     get_system,
 )
 from torch_geometric_fnri.model_family import MODEL_FAMILIES
@@ -19,9 +20,11 @@ PAPER_SYSTEMS = ('I+C', 'I+C+F')
 def layer_names(system: str) -> List[str]:
     """The interaction types of :obj:`system` (a key of
     :data:`~torch_geometric_fnri.datasets.SYSTEM_NAMES` or
-    :obj:`'kuramoto'`), in label order."""
+    :obj:`'kuramoto'` or :obj:`'swing'`), in label order."""
     if system == 'kuramoto':
         return list(KuramotoSystem().interaction_names)
+    if system == 'swing':
+        return list(SwingSystem().interaction_names)
     return get_system(SYSTEM_NAMES[system]).interaction_names
 
 

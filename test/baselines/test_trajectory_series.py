@@ -11,6 +11,9 @@ from torch_geometric_fnri.baselines import (
 )
 from torch_geometric_fnri.datasets import from_arrays
 from torch_geometric_fnri.datasets.kuramoto import FEATURE_NAMES
+from torch_geometric_fnri.datasets.swing import (
+    FEATURE_NAMES as SWING_FEATURES,
+)
 
 
 def _dataset(num_sims=3, num_frames=12, num_nodes=4, seed=0):
@@ -27,6 +30,9 @@ def test_the_feature_groups_of_each_layout():
     # Kuramoto's intrinsic frequency is constant over a trajectory.
     assert feature_groups(FEATURE_NAMES) == {
         'phase_velocity': (0, ), 'sin_phase': (1, ), 'phase': (2, )}
+    # So is a bus's net power in the swing dynamics.
+    assert feature_groups(SWING_FEATURES) == {
+        'sin_phase': (0, ), 'cos_phase': (1, ), 'frequency': (2, )}
     assert feature_groups(('a', 'b')) == {'a': (0, ), 'b': (1, )}
 
 

@@ -1,4 +1,5 @@
 import os
+import re
 
 import pytest
 import torch
@@ -6,8 +7,14 @@ import torch
 from torch_geometric_fnri.datasets import SYSTEMS, PhysicsSystemDataset
 from torch_geometric_fnri.nn import RNNDecoder, StaticDecoder, build_model
 from torch_geometric_fnri.training import (
+    GRAPH_CHOICES,
+    LOADABLE_SYSTEMS,
+    OSCILLATOR_SYSTEMS,
+    SWING_SYSTEM,
     SYSTEM_NAMES,
+    SYSTEMS_WITHOUT_GRAPH,
     FrameSplit,
+    graph_family,
     load_splits,
     make_model,
 )
@@ -71,6 +78,48 @@ def test_load_splits_passes_the_observation_noise(tmp_path):
     assert_same_data(noisy[1], expected)
     assert not torch.equal(clean[1][0].x, noisy[1][0].x)
     assert torch.equal(clean[1][0].edge_type, noisy[1][0].edge_type)
+
+
+def test_load_splits_simulates_swing_on_the_grid_named_by_graph(tmp_path):
+    pytest.importorskip('pypower')
+    from torch_geometric_fnri.datasets import PowerGridDataset
+    sizes = dict(num_simulations=(4, 2, 2), num_frames=6, seed=5)
+    splits = load_splits('swing', root=str(tmp_path), num_particles=14,
+                         graph='case14', **sizes)
+    assert [len(dataset) for dataset in splits] == [4, 2, 2]
+    # Oracle: the grid's dataset made directly, in memory.
+    for split, dataset in zip(('train', 'valid', 'test'), splits):
+        assert isinstance(dataset, PowerGridDataset)
+        assert dataset[0].x.shape == (14, 6, 4)
+        assert dataset[0].edge_type.shape == (14 * 13, 1)
+        expected = PowerGridDataset(None, 'case14', split=split, log=False,
+                                    **sizes)
+        assert_same_data(dataset, expected)
+    assert graph_family('case14', 'swing', 14) == 'case14'
+    assert SWING_SYSTEM in LOADABLE_SYSTEMS and SWING_SYSTEM in \
+        OSCILLATOR_SYSTEMS and SWING_SYSTEM not in SYSTEMS_WITHOUT_GRAPH
+    assert 'case300' in GRAPH_CHOICES and 'karate_club' in GRAPH_CHOICES
+
+
+@pytest.mark.parametrize('graph,num_particles,message', [
+    (None, 14, '--system swing simulates an IEEE test grid: give --graph'),
+    ('er', 14, '--system swing simulates an IEEE test grid'),
+    ('case30', 14, '--graph case30 is a grid of 30 buses: give '
+     '--num-particles 30 (got 14)'),
+])
+def test_load_splits_refuses_swing_without_its_grid(tmp_path, graph,
+                                                    num_particles, message):
+    pytest.importorskip('pypower')
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_splits('swing', (4, 2, 2), num_particles=num_particles,
+                    root=str(tmp_path), graph=graph)
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_grid_is_no_graph_family_of_the_particles():
+    with pytest.raises(ValueError, match='--graph case14 is an IEEE test '
+                       'grid: its dynamics are --system swing'):
+        graph_family('case14', 'springs')
 
 
 def test_load_splits_rejects_an_unknown_system(tmp_path):

@@ -17,9 +17,15 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..datasets.kuramoto import FEATURE_NAMES as KURAMOTO_FEATURES
 from ..transforms import POSITION_VELOCITY_FEATURES
 from ..utils import fully_connected_edge_index
+
+
+#: Features that are the same at every frame of a trajectory: the
+#: intrinsic frequency of
+#: :class:`~torch_geometric_fnri.datasets.KuramotoDataset` and the net
+#: power of :class:`~torch_geometric_fnri.datasets.PowerGridDataset`.
+CONSTANT_FEATURES = ('intrinsic_frequency', 'net_power')
 
 
 def feature_groups(
@@ -31,10 +37,10 @@ def feature_groups(
     * Positions and velocities (:class:`PhysicsSystemDataset`,
       :func:`from_arrays` with :obj:`loc` and :obj:`vel`):
       ``{'positions': (0, 1), 'velocities': (2, 3)}``.
-    * Kuramoto (:class:`KuramotoDataset`): one group per feature except
-      the intrinsic frequency, which is constant over a trajectory and
-      therefore carries no dependence between oscillators.
-    * Any other layout: one group per feature.
+    * Any other layout (Kuramoto, swing dynamics): one group per feature
+      except those of :data:`CONSTANT_FEATURES` (a Kuramoto oscillator's
+      intrinsic frequency, a bus's net power), which are constant over a
+      trajectory and therefore carry no dependence between nodes.
 
     Args:
         feature_names (Sequence[str]): The dataset's :obj:`feature_names`.
@@ -42,9 +48,8 @@ def feature_groups(
     names = tuple(feature_names)
     if names == POSITION_VELOCITY_FEATURES:
         return {'positions': (0, 1), 'velocities': (2, 3)}
-    if names == KURAMOTO_FEATURES:
-        names = names[:names.index('intrinsic_frequency')]
-    return {name: (index, ) for index, name in enumerate(names)}
+    return {name: (index, ) for index, name in enumerate(names)
+            if name not in CONSTANT_FEATURES}
 
 
 def split_trajectories(dataset, frames: Optional[slice] = None

@@ -18,9 +18,13 @@ from .edge_prediction import predict_edges
 from .evaluation import evaluate
 from .frame_split import FrameSplit
 from .experiment import (
+    GRAPH_CHOICES,
     GRAPH_FAMILIES,
     LOADABLE_SYSTEMS,
+    OSCILLATOR_SYSTEMS,
+    SWING_SYSTEM,
     SYSTEM_NAMES,
+    SYSTEMS_WITHOUT_GRAPH,
     graph_family,
     load_splits,
     make_model,
@@ -64,7 +68,11 @@ __all__ = [
     'shutdown_distributed',
     'SYSTEM_NAMES',
     'LOADABLE_SYSTEMS',
+    'SYSTEMS_WITHOUT_GRAPH',
+    'OSCILLATOR_SYSTEMS',
+    'SWING_SYSTEM',
     'GRAPH_FAMILIES',
+    'GRAPH_CHOICES',
     'graph_family',
     'load_splits',
     'make_model',

@@ -2,18 +2,21 @@ r"""One experiment of the fNRI paper: a simulated system, a model family
 and a training mode, wired together the same way by
 ``examples/springs_charges.py`` and ``benchmarks/reproduce``."""
 import functools
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple, Union
 
 from torch_geometric_fnri.datasets import (
+    GRID_CASES,
     SYSTEM_NAMES,
     BarabasiAlbertGraph,
     ErdosRenyiGraph,
     GraphFamily,
     KuramotoDataset,
+    PowerGridDataset,
     REAL_NETWORKS,
     PhysicsSystemDataset,
     RealNetwork,
     StochasticBlockGraph,
+    SwingSystem,
     WattsStrogatzGraph,
 )
 from torch_geometric_fnri.nn import RelationalInference, build_model
@@ -34,9 +37,25 @@ SUPERVISED_DROPOUT = 0.5
 MLP_DECODER_OPTIONS = ('relative_messages', 'central_forces',
                        'min_distance', 'checkpoint_decoder')
 
+#: Swing dynamics on an IEEE test grid
+#: (:class:`~torch_geometric_fnri.datasets.PowerGridDataset`): the one
+#: system whose graph argument is required, the name of the grid (a case
+#: of :data:`~torch_geometric_fnri.datasets.GRID_CASES`).
+SWING_SYSTEM = 'swing'
+
 #: The short names of the systems :func:`load_splits` simulates, for
-#: command lines: the keys of :data:`SYSTEM_NAMES` and :obj:`'kuramoto'`.
-LOADABLE_SYSTEMS: Tuple[str, ...] = (*SYSTEM_NAMES, 'kuramoto')
+#: command lines: the keys of :data:`SYSTEM_NAMES`, :obj:`'kuramoto'` and
+#: :data:`SWING_SYSTEM`.
+LOADABLE_SYSTEMS: Tuple[str, ...] = (*SYSTEM_NAMES, 'kuramoto', SWING_SYSTEM)
+
+#: The systems that need no graph argument: the choices of command lines
+#: without :obj:`--graph`.
+SYSTEMS_WITHOUT_GRAPH: Tuple[str, ...] = tuple(
+    system for system in LOADABLE_SYSTEMS if system != SWING_SYSTEM)
+
+#: The systems whose features are phases and frequencies, not positions
+#: and velocities (no central forces, no neighbours in space).
+OSCILLATOR_SYSTEMS: Tuple[str, ...] = ('kuramoto', SWING_SYSTEM)
 
 #: The short names of the graph families, for command lines: the random
 #: families and every recorded network of
@@ -50,19 +69,32 @@ GRAPH_FAMILIES: Dict[str, Callable[[], GraphFamily]] = {
     **{name: functools.partial(RealNetwork, name) for name in REAL_NETWORKS},
 }
 
+#: Every name a command line's :obj:`--graph` takes: the families of
+#: :data:`GRAPH_FAMILIES` and the grids of :data:`SWING_SYSTEM`.
+GRAPH_CHOICES: Tuple[str, ...] = (*sorted(GRAPH_FAMILIES), *GRID_CASES)
+
 
 def graph_family(name: Optional[str], system: str,
                  num_particles: Optional[int] = None
-                 ) -> Optional[GraphFamily]:
+                 ) -> Union[GraphFamily, str, None]:
     r"""The graph family :obj:`name` (a key of :data:`GRAPH_FAMILIES`)
     with its default parameters for :obj:`system`'s springs (or Kuramoto
     couplings), for :func:`load_splits`; :obj:`None` for :obj:`None`
-    (every pair independently, as in the papers). Raises
-    :class:`ValueError` for an unknown family, for the :obj:`'charged'`
-    system, which has no springs, and for a recorded network whose node
-    count is not :obj:`num_particles` (when given)."""
+    (every pair independently, as in the papers). For
+    :data:`SWING_SYSTEM`, :obj:`name` is required and is the grid, a case
+    of :data:`~torch_geometric_fnri.datasets.GRID_CASES`, returned as
+    given. Raises :class:`ValueError` for an unknown family or grid, a
+    grid without the swing system or the swing system without one, the
+    :obj:`'charged'` system, which has no springs, and a recorded network
+    or grid whose node count is not :obj:`num_particles` (when given;
+    a grid's needs PYPOWER, whose absence raises :class:`ImportError`)."""
+    if system == SWING_SYSTEM:
+        return _power_grid(name, num_particles)
     if name is None:
         return None
+    if name in GRID_CASES:
+        raise ValueError(f"--graph {name} is an IEEE test grid: its "
+                         f"dynamics are --system {SWING_SYSTEM}")
     if name not in GRAPH_FAMILIES:
         raise ValueError(f'unknown graph family {name!r}; choose one of '
                          f'{sorted(GRAPH_FAMILIES)}')
@@ -79,6 +111,21 @@ def graph_family(name: Optional[str], system: str,
     return family
 
 
+def _power_grid(name: Optional[str], num_particles: Optional[int]) -> str:
+    # The grid of the swing system, checked against the particle count.
+    if name not in GRID_CASES:
+        raise ValueError(f'--system {SWING_SYSTEM} simulates an IEEE test '
+                         f'grid: give --graph one of {list(GRID_CASES)} '
+                         f'(got {name})')
+    if num_particles is not None:
+        num_buses = SwingSystem(grid=name).num_particles
+        if num_particles != num_buses:
+            raise ValueError(f'--graph {name} is a grid of {num_buses} '
+                             f'buses: give --num-particles {num_buses} '
+                             f'(got {num_particles})')
+    return name
+
+
 def load_splits(
     system: str,
     num_simulations: Tuple[int, int, int],
@@ -88,7 +135,7 @@ def load_splits(
     root: str = 'data',
     rank: int = 0,
     observation_noise: float = 0.0,
-    graph: Optional[GraphFamily] = None,
+    graph: Union[GraphFamily, str, None] = None,
     pre_transform: Optional[Callable] = None,
 ) -> Tuple[PhysicsSystemDataset, PhysicsSystemDataset,
            PhysicsSystemDataset]:
@@ -100,7 +147,10 @@ def load_splits(
         system (str): A key of :data:`SYSTEM_NAMES` (*e.g.* :obj:`'I+C'`), a
             dataset system name (*e.g.* :obj:`'springs_charges'`) or
             :obj:`'kuramoto'` (a
-            :class:`~torch_geometric_fnri.datasets.KuramotoDataset`).
+            :class:`~torch_geometric_fnri.datasets.KuramotoDataset`) or
+            :data:`SWING_SYSTEM` (a
+            :class:`~torch_geometric_fnri.datasets.PowerGridDataset` of
+            the grid :obj:`graph`).
         num_simulations (Tuple[int, int, int]): Train, valid, test sizes.
         num_particles (int, optional): Particles (or oscillators)
             :math:`N`. (default: 5)
@@ -112,21 +162,27 @@ def load_splits(
             Gaussian noise on the observed positions and velocities (see
             :class:`~torch_geometric_fnri.datasets.PhysicsSystemDataset`).
             (default: 0)
-        graph (GraphFamily, optional): Draw the spring (or Kuramoto
+        graph (GraphFamily or str, optional): Draw the spring (or Kuramoto
             coupling) graphs from a family of random graphs (see
-            :data:`GRAPH_FAMILIES`). (default: :obj:`None`)
+            :data:`GRAPH_FAMILIES`); for :data:`SWING_SYSTEM` the grid's
+            case (required; :obj:`num_particles` must be its bus count).
+            (default: :obj:`None`)
         pre_transform (callable, optional): Applied to every simulation
             before it is cached, *e.g.* a candidate graph (part of the
             cache key). (default: :obj:`None`)
     """
-    kwargs = dict(system=SYSTEM_NAMES.get(system, system),
-                  num_simulations=tuple(num_simulations),
-                  num_particles=num_particles, num_frames=num_frames,
-                  seed=seed, observation_noise=observation_noise, log=False,
-                  graph=graph, pre_transform=pre_transform)
-
-    dataset = KuramotoDataset if system == 'kuramoto' else \
-        PhysicsSystemDataset
+    kwargs = dict(num_simulations=tuple(num_simulations),
+                  num_frames=num_frames, seed=seed,
+                  observation_noise=observation_noise, log=False,
+                  pre_transform=pre_transform)
+    if system == SWING_SYSTEM:
+        dataset = PowerGridDataset
+        kwargs['system'] = _power_grid(graph, num_particles)
+    else:
+        dataset = KuramotoDataset if system == 'kuramoto' else \
+            PhysicsSystemDataset
+        kwargs.update(system=SYSTEM_NAMES.get(system, system),
+                      num_particles=num_particles, graph=graph)
 
     def load():
         return tuple(dataset(root, split=split, **kwargs)

@@ -160,6 +160,15 @@ RECIPES: Dict[str, Recipe] = {
                     'positions and velocities)',
                 ],
             },
+            # Swing dynamics on a power grid: sines, cosines and
+            # frequencies of the phases, not positions.
+            'swing': {
+                'model': {'central_forces': False},
+                'differences': [
+                    'swing: no central forces (the features are not '
+                    'positions and velocities)',
+                ],
+            },
         },
     ),
 }
