@@ -546,7 +546,8 @@ def run_one(args, family: str, recipe_name: str, mode: str, seed: int,
 
     def evaluate_now(step):
         clock.pause()
-        acc = probe(trainer.model, mapping)
+        with trainer.evaluation_weights():  # the average, if kept
+            acc = probe(trainer.model, mapping)
         row = {'updates': step['updates'], 'examples': step['examples'],
                'epoch': step['epoch'], 'minutes': clock.minutes,
                'loss': step['loss'], 'valid_combined': acc['combined'],

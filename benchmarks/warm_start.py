@@ -39,9 +39,10 @@ SAVED_DEFAULTS = {'num_particles': 5, 'graph': None, 'candidates': None}
 
 
 def save_training_state(trainer, path: str, header: Dict[str, Any]) -> None:
-    r"""Writes the weights, the optimiser state and the progress
-    (:obj:`epoch`, :obj:`updates`, :obj:`examples`) of :obj:`trainer`, with
-    the :data:`HEADER_KEYS` of :obj:`header`, to :obj:`path` (atomically).
+    r"""Writes the weights, the optimiser state, the progress
+    (:obj:`epoch`, :obj:`updates`, :obj:`examples`) and the weight average
+    (if the run keeps one) of :obj:`trainer`, with the :data:`HEADER_KEYS`
+    of :obj:`header`, to :obj:`path` (atomically).
 
     Args:
         trainer (Trainer): A trainer after (or during) :meth:`Trainer.fit`.
@@ -54,6 +55,8 @@ def save_training_state(trainer, path: str, header: Dict[str, Any]) -> None:
                      'examples': trainer.examples},
         'model': trainer.model.state_dict(),
         'optimizer': trainer.optimizer.state_dict(),
+        **({} if trainer.weight_average is None else
+           {'weight_average': trainer.weight_average.state_dict()}),
     }, path)
 
 
@@ -64,7 +67,9 @@ def warm_start(trainer, path: str, header: Dict[str, Any]) -> Dict[str, Any]:
 
     The learning rate becomes :obj:`config.lr` decayed by the configuration's
     step schedule at the saved epoch, and the weight decay
-    :obj:`config.weight_decay`; the Adam moments stay.
+    :obj:`config.weight_decay`; the Adam moments stay. A run that keeps a
+    weight average continues the saved one when its decay is the same,
+    and otherwise starts one at the saved weights.
 
     Args:
         trainer (Trainer): A new trainer of the same system, model family
@@ -108,6 +113,14 @@ def warm_start(trainer, path: str, header: Dict[str, Any]) -> Dict[str, Any]:
                                   scheduler.base_lrs, scheduler.lr_lambdas):
         group['lr'] = base * decay(epoch)
     scheduler._last_lr = [group['lr'] for group in optimizer.param_groups]
+    average = trainer.weight_average
+    if average is not None:
+        saved_average = state.get('weight_average')
+        if saved_average is not None and \
+                saved_average['decay'] == average.decay:
+            average.load_state_dict(saved_average)
+        else:
+            average.reset(trainer.model)
     trainer.epoch = epoch
     trainer.updates = progress['updates']
     trainer.examples = progress['examples']

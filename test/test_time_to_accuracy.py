@@ -549,3 +549,43 @@ def test_warm_start_continues_a_saved_run_with_its_own_settings(tmp_path,
     with pytest.raises(ValueError, match='do not fit this model'):
         tta.warm_start(tta.Trainer(wide, config, *splits),
                        str(tmp_path / 'states' / 'tiny-seed1.pt'), header)
+
+
+def test_a_saved_state_carries_the_weight_average(tmp_path):
+    tta = _module()
+    recipe = get_recipe('fast')
+    splits = load_splits('I+C', (16, 8, 8), seed=42,
+                         root=str(tmp_path / 'data'))
+
+    def trainer(decay):
+        config = recipe.config(epochs=1, weight_average_decay=decay,
+                               progress=False)
+        model = recipe.build_model('fnri', 'learned',
+                                   splits[0].num_edge_types,
+                                   splits[0][0].x.size(1),
+                                   hidden_channels=8)
+        return tta.Trainer(model, config, *splits)
+
+    first = trainer(0.9)
+    first.fit()
+    header = {'system': 'I+C', 'num_particles': 5, 'graph': None,
+              'candidates': None, 'model': 'fnri', 'recipe': 'fast',
+              'mode': 'learned', 'tag': 'avg', 'seed': 1,
+              'model_args': {**recipe.model, 'hidden_channels': 8}}
+    path = str(tmp_path / 'state.pt')
+    tta.save_training_state(first, path, header)
+    saved = torch.load(path, weights_only=True)
+    # The same decay continues the saved average ...
+    same = trainer(0.9)
+    tta.warm_start(same, path, header)
+    assert same.weight_average.num_updates == first.updates == 1
+    for name, value in first.weight_average.average.items():
+        assert torch.equal(same.weight_average.average[name], value), name
+    # ... another one starts at the saved weights, and a run without an
+    # average takes the weights alone.
+    other = trainer(0.5)
+    tta.warm_start(other, path, header)
+    for name, value in other.weight_average.average.items():
+        assert torch.equal(value, saved['model'][name]), name
+    plain = trainer(None)
+    assert tta.warm_start(plain, path, header)['updates'] == 1

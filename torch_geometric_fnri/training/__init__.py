@@ -40,11 +40,13 @@ from .run_directory import RunDirectory, RunDirectoryInUseError
 from .trained_run import TrainedRun, load_trained, simulation_graph
 from .trainer import Trainer
 from .training_mode import MODES, TrainingMode, get_training_mode
+from .weight_average import WeightAverage
 
 __all__ = [
     'TrainConfig',
     'FrameSplit',
     'Trainer',
+    'WeightAverage',
     'TrainingObjective',
     'TrainingMode',
     'MODES',

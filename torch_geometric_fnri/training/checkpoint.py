@@ -19,6 +19,7 @@ from .distributed import (
 )
 from .run_directory import RunDirectory, RunDirectoryInUseError
 from .run_record import read_run_record, refuse_other_model
+from .weight_average import WeightAverage
 
 #: Settings that may change when a run is resumed; every other field of the
 #: configuration must match the checkpoint.
@@ -206,14 +207,21 @@ class RunCheckpoints:
             :func:`dataset_identity`); a resumed run must match it.
         run_record (dict): What rebuilds and uses the model.
         extra_config (dict): Further settings stored with the checkpoints.
+        weight_average (WeightAverage, optional): The run's average of the
+            weights, if it keeps one: every checkpoint stores it (key
+            :obj:`'weight_average'`) and ``best.pt``'s :obj:`'model'` holds
+            the averaged weights, those that were validated.
+            (default: :obj:`None`)
     """
     def __init__(self, run_dir: Optional[RunDirectory],
                  dist: DistributedInfo, model: torch.nn.Module,
                  optimizer: Optional[torch.optim.Optimizer], scheduler: Any,
                  generator: torch.Generator, config: TrainConfig,
                  data_identity: Optional[Dict[str, Any]],
-                 run_record: Dict[str, Any], extra_config: Dict[str, Any]):
+                 run_record: Dict[str, Any], extra_config: Dict[str, Any],
+                 weight_average: Optional[WeightAverage] = None):
         self.run_dir = run_dir
+        self.weight_average = weight_average
         self.dist = dist
         self.model = model
         self.optimizer = optimizer
@@ -239,7 +247,16 @@ class RunCheckpoints:
             'extra_config': self.extra_config,
             'data': self.data_identity,
             'run': self.run_record,
+            **({} if self.weight_average is None else
+               {'weight_average': self.weight_average.state_dict()}),
         }
+
+    def _best_weights(self) -> Dict[str, torch.Tensor]:
+        # The weights that were validated: the average, if the run keeps
+        # one.
+        if self.weight_average is None:
+            return copy.deepcopy(self.model.state_dict())
+        return self.weight_average.averaged_state_dict(self.model)
 
     def save(self, progress: Dict[str, Any], improved: bool) -> None:
         r"""Saves the end of an epoch: ``last.pt``, and ``best.pt`` first
@@ -250,7 +267,7 @@ class RunCheckpoints:
         states = all_gather_objects(rng_state(self.generator))
         if self.run_dir is None:
             if improved:
-                self._best_state = copy.deepcopy(self.model.state_dict())
+                self._best_state = self._best_weights()
             return
         if not self.dist.is_main:
             return
@@ -258,7 +275,8 @@ class RunCheckpoints:
         state = self.state(progress)
         state['rng'] = states
         if improved:
-            save_checkpoint(state, self.run_dir.best_checkpoint)
+            save_checkpoint({**state, 'model': self._best_weights()},
+                            self.run_dir.best_checkpoint)
         save_checkpoint(state, self.run_dir.last_checkpoint)
 
     def resume(self) -> Optional[Dict[str, Any]]:
@@ -326,6 +344,8 @@ class RunCheckpoints:
         if self.optimizer is not None:
             self.optimizer.load_state_dict(state['optimizer'])
             self.scheduler.load_state_dict(state['scheduler'])
+        if self.weight_average is not None:
+            self.weight_average.load_state_dict(state['weight_average'])
         progress = {
             'epoch': state['epoch'],
             'updates': state.get('updates', 0),
@@ -345,12 +365,18 @@ class RunCheckpoints:
 
     def load_best(self) -> None:
         r"""Loads the weights of the best epoch (``best.pt``, or the copy
-        in memory) into the model, if there is one."""
+        in memory) into the model, if there is one; a weight average
+        restarts at them (they are the average of that epoch)."""
         if self.run_dir is not None:
             barrier()  # Rank 0 has written the checkpoint.
-            if osp.isfile(self.run_dir.best_checkpoint):
-                state = load_checkpoint(self.run_dir.best_checkpoint,
-                                        map_location=self.dist.device)
-                self.model.load_state_dict(state['model'])
+            if not osp.isfile(self.run_dir.best_checkpoint):
+                return
+            state = load_checkpoint(self.run_dir.best_checkpoint,
+                                    map_location=self.dist.device)
+            self.model.load_state_dict(state['model'])
         elif self._best_state is not None:
             self.model.load_state_dict(self._best_state)
+        else:
+            return
+        if self.weight_average is not None:
+            self.weight_average.reset(self.model)

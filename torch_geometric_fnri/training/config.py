@@ -125,6 +125,12 @@ class TrainConfig:
             (default: :obj:`False`)
         grad_clip (float, optional): Clip the gradient norm to this value.
             (default: :obj:`None`)
+        weight_average_decay (float, optional): Keep an exponential moving
+            average of the weights with this decay per update (see
+            :class:`~torch_geometric_fnri.training.weight_average.WeightAverage`)
+            and validate, select (``best.pt`` holds the average) and test
+            the average instead of the trained weights; not in the papers.
+            (default: :obj:`None`: no average)
         compile (bool, optional): Run the training step (the loss of a
             batch, forward and backward) through :func:`torch.compile`
             (static shapes: one graph per batch size and rollout length).
@@ -206,6 +212,7 @@ class TrainConfig:
     lr_gamma: float = 0.5
     reference_lr_schedule: bool = False
     grad_clip: Optional[float] = None
+    weight_average_decay: Optional[float] = None
     compile: bool = False
     # The data and its batches.
     batch_size: int = 128
@@ -281,6 +288,13 @@ class TrainConfig:
             raise ValueError(f"'refine_steps' refines the edges a learned "
                              f"model infers; the {self.mode!r} mode has "
                              f"no inferred edges to refine")
+        if self.weight_average_decay is not None and (
+                isinstance(self.weight_average_decay, bool) or
+                not isinstance(self.weight_average_decay, (int, float)) or
+                not 0 < self.weight_average_decay < 1):
+            raise ValueError(f"'weight_average_decay' must be a number in "
+                             f"(0, 1) or None (got "
+                             f"{self.weight_average_decay!r})")
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ValueError(f"'grad_clip' must be positive or None "
                              f"(got {self.grad_clip})")

@@ -1,6 +1,7 @@
 r"""The training loop: epochs, validation, checkpoints, resume, DDP."""
+import contextlib
 import time
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import Any, Callable, ContextManager, Dict, Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -26,6 +27,7 @@ from .optimization import make_optimizer, trained_parameters
 from .run_directory import RunDirectory
 from .run_record import make_run_record
 from .trainer_checks import check_training_inputs, reference_split
+from .weight_average import WeightAverage
 
 
 class _StopRequested(Exception):
@@ -180,10 +182,13 @@ class Trainer:
         self.updates = 0
         self.examples = 0
         self.selection = CheckpointSelection(config)
+        self.weight_average = (
+            None if config.weight_average_decay is None else
+            WeightAverage(self.model, config.weight_average_decay))
         self.checkpoints = RunCheckpoints(
             self.run_dir, self.dist, self.model, self.optimizer,
             self.scheduler, self.generator, config, self.data_identity,
-            self.run_record, self.extra_config)
+            self.run_record, self.extra_config, self.weight_average)
         self.history: list = []
         if config.training_mode.trains:
             self.objective = TrainingObjective(self.model, config,
@@ -276,6 +281,8 @@ class Trainer:
                     torch.nn.utils.clip_grad_norm_(
                         trained_parameters(model, config), config.grad_clip)
                 self.optimizer.step()
+                if self.weight_average is not None:
+                    self.weight_average.update(model)
                 self.updates += 1
                 self.examples += batch.num_graphs * self.dist.world_size
                 if on_step_end is not None and on_step_end({
@@ -306,12 +313,23 @@ class Trainer:
                    else None)
         return accuracy.compute(mapping)['combined']
 
+    def evaluation_weights(self) -> ContextManager:
+        r"""A context in which :attr:`model` holds the weights the run
+        evaluates: the average of :attr:`TrainConfig.weight_average_decay`
+        if the run keeps one (its trained weights come back afterwards),
+        else its own."""
+        if self.weight_average is None:
+            return contextlib.nullcontext()
+        return self.weight_average.applied(self.model)
+
     def validate(self) -> Dict[str, Any]:
         r"""Evaluates the validation split with the training routine's
-        frames; keys prefixed :obj:`valid_`."""
-        out = evaluate(self.model, self.valid_loader, self.config,
-                       *self.frames, layer_names=self.layer_names,
-                       scale=self.scale, device=self.device)
+        frames, under :meth:`evaluation_weights`; keys prefixed
+        :obj:`valid_`."""
+        with self.evaluation_weights():
+            out = evaluate(self.model, self.valid_loader, self.config,
+                           *self.frames, layer_names=self.layer_names,
+                           scale=self.scale, device=self.device)
         return {f'valid_{k}': v for k, v in out.items()}
 
     # ------------------------------------------------------------------
@@ -404,7 +422,9 @@ class Trainer:
         self.checkpoints.load_best()
 
     def test(self, stopped_early: bool = False) -> Dict[str, Any]:
-        r"""Final evaluation of the current weights: the validation split
+        r"""Final evaluation of the current weights (under
+        :meth:`evaluation_weights`; after :meth:`load_best` the average is
+        the best epoch's): the validation split
         (fitting the accuracy mapping) and the test split (with that
         mapping), both with the full trajectory metrics and the test
         frames (:meth:`FrameSplit.test_slices`). With
@@ -427,7 +447,15 @@ class Trainer:
             'stopped_early': stopped_early,
             'layer_names': self.layer_names,
         }
-        mapping = None
+        with self.evaluation_weights():
+            self._test_splits(results)
+        if self.run_dir is not None and self.dist.is_main:
+            self.run_dir.write_json('metrics.json', results)
+        return results
+
+    def _test_splits(self, results: Dict[str, Any]) -> None:
+        # The validation and test figures of test(), into results.
+        config, mapping = self.config, None
         for split, dataset in (('valid', self.valid_dataset),
                                ('test', self.test_dataset)):
             if dataset is None:
@@ -450,9 +478,6 @@ class Trainer:
                 refined['refine_steps'] = config.refine_steps
                 refined['refine_lr'] = config.refine_lr
                 results['test_refined'] = refined
-        if self.run_dir is not None and self.dist.is_main:
-            self.run_dir.write_json('metrics.json', results)
-        return results
 
     def write_config(self) -> None:
         r"""Writes ``config.json`` (the configuration and
