@@ -71,9 +71,9 @@ from torch_geometric_fnri.metrics import (
 )
 from torch_geometric_fnri.nn import MODEL_FAMILIES
 from torch_geometric_fnri.training import (
-    OSCILLATOR_SYSTEMS,
     RECIPES,
     SYSTEMS_WITHOUT_GRAPH,
+    SYSTEMS_WITHOUT_POSITIONS,
     Trainer,
     get_recipe,
     identity_mapping,
@@ -146,7 +146,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.out = osp.join('results', 'isomorphism', args.system)
     used = position_velocity_settings(
         get_recipe(args.recipe, args.system), args.overrides)
-    if args.system in OSCILLATOR_SYSTEMS and used:
+    if args.system in SYSTEMS_WITHOUT_POSITIONS and used:
         parser.error(f'--system {args.system}: {used} need (x, y, vx, vy) '
                      f'features')
     return args

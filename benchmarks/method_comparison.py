@@ -199,6 +199,12 @@ COMPARISON_SYSTEMS: Tuple[ComparisonSystem, ...] = (
         '20 lines), relabelled per simulation', 'swing', 14, 'case14',
         rows=_comparison_rows('swing', MINUTES, 'compare',
                               num_particles=14, graph='case14')),
+    ComparisonSystem(
+        'netsim-sim3', "NetSim-style fMRI on NetSim's sim3 network (15 "
+        'regions, 18 directed connections), relabelled per simulation',
+        'netsim', 15, 'sim3',
+        rows=_comparison_rows('netsim', MINUTES, 'compare',
+                              num_particles=15, graph='sim3')),
 )
 
 

@@ -83,7 +83,7 @@ from typing import Dict, List, Optional
 
 import torch
 
-from torch_geometric_fnri.datasets import kuramoto, swing
+from torch_geometric_fnri.datasets import kuramoto, netsim, swing
 from torch_geometric_fnri.metrics import (
     EdgeAccuracy,
     MissedPairs,
@@ -98,8 +98,8 @@ from torch_geometric_fnri.train import (
 )
 from torch_geometric_fnri.training import (
     LOADABLE_SYSTEMS,
-    OSCILLATOR_SYSTEMS,
     RECIPES,
+    SYSTEMS_WITHOUT_POSITIONS,
     Trainer,
     get_recipe,
     graph_family,
@@ -146,14 +146,15 @@ MODEL_SETTINGS = tuple(
                     'in_channels', 'decoder', 'encoder_dropout'))
 
 #: Recipe settings that need (x, y, vx, vy) features, refused on the
-#: oscillator systems (Kuramoto, swing).
+#: systems without positions (Kuramoto, swing, NetSim).
 POSITION_VELOCITY_SETTINGS = ('box_symmetry_augmentation',
                               'relative_messages', 'central_forces')
 
-#: The features of the oscillator systems, for the message that refuses
-#: those settings.
-OSCILLATOR_FEATURES = {'kuramoto': kuramoto.FEATURE_NAMES,
-                       'swing': swing.FEATURE_NAMES}
+#: The features of the systems without positions, for the message that
+#: refuses those settings.
+NON_SPATIAL_FEATURES = {'kuramoto': kuramoto.FEATURE_NAMES,
+                        'swing': swing.FEATURE_NAMES,
+                        'netsim': netsim.FEATURE_NAMES}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -248,7 +249,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                      f'{args.recipe} give the encoder different frames, '
                      f'so one candidate graph cannot serve them all')
     args.encoder_frames = frames[0]
-    if args.system in OSCILLATOR_SYSTEMS:
+    if args.system in SYSTEMS_WITHOUT_POSITIONS:
         for name in args.recipe:
             used = position_velocity_settings(get_recipe(name, args.system),
                                               args.overrides)
@@ -256,7 +257,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                 parser.error(f"--system {args.system}: {used} (recipe "
                              f"{name!r}) need (x, y, vx, vy) features but "
                              f"its features are "
-                             f"{list(OSCILLATOR_FEATURES[args.system])}")
+                             f"{list(NON_SPATIAL_FEATURES[args.system])}")
     return args
 
 

@@ -93,7 +93,7 @@ def test_every_system_names_commands_the_scripts_accept():
     systems = _systems()
     assert list(systems) == ['I+C', 'I+C+F', 'kuramoto', 'springs-er',
                              'springs-ba', 'karate', 'florentine',
-                             'grid-case14']
+                             'grid-case14', 'netsim-sim3']
     for system in systems.values():
         args = classical_script.parse_args(
             comparison.classical_arguments(system))

@@ -444,6 +444,7 @@ def test_fast_recipe_on_kuramoto_is_the_setting_its_stored_runs_measured():
                  if key not in header['config']}
         assert later == {'compile': False, 'layer_graph_schedule': None,
                          'decoder_window_per_graph': False,
+                         'weight_average_decay': None,
                          'refine_steps': 30, 'refine_lr': 0.3}
         assert TrainConfig.from_dict({**header['config'], 'refine_steps': 30,
                                       'refine_lr': 0.3}) == config

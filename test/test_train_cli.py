@@ -183,8 +183,8 @@ def test_train_module_bad_arguments(tmp_path, capsys, args, message):
 
 # Refused before any data is simulated; the bus count needs PYPOWER.
 @pytest.mark.parametrize('args,message', [
-    (['--system', 'swing', '--graph', 'case14'], '--graph case14 is a grid '
-     'of 14 buses: give --num-particles 14 (got 3)'),
+    (['--system', 'swing', '--graph', 'case14'], '--graph case14 is an IEEE '
+     'test grid of 14 nodes: give --num-particles 14 (got 3)'),
     (['--system', 'swing', '--graph', 'case14', '--num-particles', '14',
       '--candidates', 'radius', '--candidate-radius', '0.2'],
      '--candidates radius needs positions, which --system swing lacks'),

@@ -9,6 +9,8 @@ every model, mode, recipe and training option, resumable runs and DDP.
     python -m torch_geometric_fnri.train --system kuramoto
     python -m torch_geometric_fnri.train --system swing --graph case14 \
         --num-particles 14  # swing dynamics on the IEEE 14-bus grid
+    python -m torch_geometric_fnri.train --system netsim --graph sim3 \
+        --num-particles 15 --num-frames 200  # NetSim-style fMRI
     python -m torch_geometric_fnri.train --graph ba --num-particles 50 \
         --candidates knn --candidate-k 6  # springs on Barabási-Albert graphs
     python -m torch_geometric_fnri.train --paper          # the paper's setup
@@ -22,7 +24,10 @@ the particles of the fNRI paper (``I+C``, the default, ``I+C+F``,
 coupling layer-graph) or swing dynamics on an IEEE test grid (``swing``,
 one layer-graph of lines, the grid named by ``--graph``: ``case14`` to
 ``case300``, with ``--num-particles`` its bus count; needs PYPOWER, the
-``grids`` extra); ``--graph`` draws the springs (or couplings) from a
+``grids`` extra) or NetSim-style fMRI (``netsim``, one directed
+layer-graph of connections, the network named by ``--graph``: ``sim1``
+or ``sim3``, 5 or 15 regions, NetSim's 200 scans with ``--num-frames
+200``); ``--graph`` draws the springs (or couplings) from a
 family of random graphs
 (:data:`~torch_geometric_fnri.training.GRAPH_FAMILIES`: Erdős–Rényi,
 Barabási–Albert, Watts–Strogatz, stochastic block model; mean degree about
@@ -34,7 +39,8 @@ frames (``knn``: each particle's ``--candidate-k`` nearest particles;
 ``radius``: the pairs that come within ``--candidate-radius``, in
 normalised units; ``correlation``: each particle's ``--candidate-k``
 partners of the most strongly correlated velocities, or phase velocities
-and sines for Kuramoto, frequencies and phase sines for swing), made once when the data are cached and stored
+and sines for Kuramoto, frequencies and phase sines for swing, BOLD
+signals for NetSim), made once when the data are cached and stored
 with the run; the pairs left out count as predicted "no interaction" in
 every metric, and the metrics report the share of the interactions they
 miss.
@@ -65,8 +71,8 @@ from torch_geometric_fnri.training import (
     GRAPH_CHOICES,
     LOADABLE_SYSTEMS,
     MODES,
-    OSCILLATOR_SYSTEMS,
     RECIPES,
+    SYSTEMS_WITHOUT_POSITIONS,
     Trainer,
     get_recipe,
     get_training_mode,
@@ -99,10 +105,10 @@ CANDIDATES = ('full', 'knn', 'radius', 'correlation')
 #: Neighbours or partners per particle of --candidates knn and correlation.
 CANDIDATE_K = 4
 #: The features whose correlation --candidates correlation uses on the
-#: oscillator systems: Kuramoto's phase velocity and sine of the phase,
-#: swing's sine of the phase and frequency (every other system: the
-#: velocities).
-OSCILLATOR_CORRELATED = {'kuramoto': (0, 1), 'swing': (0, 2)}
+#: systems without positions: Kuramoto's phase velocity and sine of the
+#: phase, swing's sine of the phase and frequency, NetSim's BOLD signal
+#: (every other system: the velocities).
+CORRELATED_FEATURES = {'kuramoto': (0, 1), 'swing': (0, 2), 'netsim': (0, )}
 
 
 def _int_at_least(text: str, minimum: int) -> int:
@@ -181,8 +187,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--system', choices=list(LOADABLE_SYSTEMS),
                         default='I+C', help="the simulated system: "
                         "particles ('I+C', ...), Kuramoto oscillators "
-                        "('kuramoto') or swing dynamics on the IEEE grid "
-                        "of --graph ('swing')")
+                        "('kuramoto'), swing dynamics on the IEEE grid "
+                        "of --graph ('swing') or NetSim-style fMRI on the "
+                        "network of --graph ('netsim')")
     parser.add_argument('--mode', default='learned', choices=MODES)
     parser.add_argument('--num-train', type=positive_int, default=NUM_TRAIN)
     parser.add_argument('--num-valid', type=positive_int, default=500)
@@ -340,7 +347,8 @@ def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
                         '(karate_club, les_miserables, florentine_families; '
                         '--num-particles its node count); with --system '
                         'swing, the IEEE grid (case14 ... case300; '
-                        '--num-particles its bus count) (default: every '
+                        '--num-particles its bus count), with --system '
+                        'netsim, the network (sim1, sim3) (default: every '
                         'pair independently, as in the papers)')
     parser.add_argument('--candidates', choices=CANDIDATES, default='full',
                         help='the pairs the encoder scores: all, or a '
@@ -379,7 +387,7 @@ def check_graph_options(parser: argparse.ArgumentParser,
     except (ValueError, ImportError) as error:
         parser.error(str(error))
     if args.candidates in ('knn', 'radius') and \
-            args.system in OSCILLATOR_SYSTEMS:
+            args.system in SYSTEMS_WITHOUT_POSITIONS:
         parser.error(f'--candidates {args.candidates} needs positions, '
                      f'which --system {args.system} lacks: use '
                      f'--candidates correlation')
@@ -406,10 +414,10 @@ def make_candidate_graph(args: argparse.Namespace,
         return RadiusCandidateGraph(args.candidate_radius,
                                     frames=encoder_frames)
     if args.candidates == 'correlation':
-        if args.system in OSCILLATOR_CORRELATED:
+        if args.system in CORRELATED_FEATURES:
             return CorrelationCandidateGraph(
                 args.candidate_k, encoder_frames,
-                features=OSCILLATOR_CORRELATED[args.system])
+                features=CORRELATED_FEATURES[args.system])
         return CorrelationCandidateGraph(args.candidate_k, encoder_frames)
     return None
 

@@ -5,6 +5,7 @@ from typing import Dict, List, Tuple
 from torch_geometric_fnri.datasets import (
     SYSTEM_NAMES,
     KuramotoSystem,
+    NetSimSystem,
     SwingSystem,
     get_system,
 )
@@ -20,11 +21,12 @@ PAPER_SYSTEMS = ('I+C', 'I+C+F')
 def layer_names(system: str) -> List[str]:
     """The interaction types of :obj:`system` (a key of
     :data:`~torch_geometric_fnri.datasets.SYSTEM_NAMES` or
-    :obj:`'kuramoto'` or :obj:`'swing'`), in label order."""
-    if system == 'kuramoto':
-        return list(KuramotoSystem().interaction_names)
-    if system == 'swing':
-        return list(SwingSystem().interaction_names)
+    :obj:`'kuramoto'`, :obj:`'swing'` or :obj:`'netsim'`), in label
+    order."""
+    others = {'kuramoto': KuramotoSystem, 'swing': SwingSystem,
+              'netsim': NetSimSystem}
+    if system in others:
+        return list(others[system]().interaction_names)
     return get_system(SYSTEM_NAMES[system]).interaction_names
 
 

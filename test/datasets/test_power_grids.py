@@ -18,7 +18,7 @@ from torch_geometric_fnri.datasets import (
     swing_features,
 )
 from torch_geometric_fnri.datasets import swing
-from torch_geometric_fnri.datasets.swing_dataset import _relabel
+from torch_geometric_fnri.datasets.graph_families import relabel_simulations
 
 needs_pypower = pytest.mark.skipif(
     importlib.util.find_spec('pypower') is None,
@@ -252,7 +252,7 @@ def test_features_and_relabelling():
     # Bus u becomes particle relabel[s, u].
     adjacency = np.array([[[0, 1, 0], [1, 0, 1], [0, 1, 0]]])
     relabel = np.array([[2, 0, 1], [0, 1, 2]])
-    moved, labels = _relabel(relabel, features, adjacency)
+    moved, labels = relabel_simulations(relabel, features, adjacency)
     assert np.array_equal(moved[0, 2], features[0, 0])
     assert np.array_equal(moved[0, 0], features[0, 1])
     assert np.array_equal(moved[1], features[1])

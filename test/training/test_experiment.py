@@ -9,10 +9,10 @@ from torch_geometric_fnri.nn import RNNDecoder, StaticDecoder, build_model
 from torch_geometric_fnri.training import (
     GRAPH_CHOICES,
     LOADABLE_SYSTEMS,
-    OSCILLATOR_SYSTEMS,
-    SWING_SYSTEM,
+    NETWORK_SYSTEMS,
     SYSTEM_NAMES,
     SYSTEMS_WITHOUT_GRAPH,
+    SYSTEMS_WITHOUT_POSITIONS,
     FrameSplit,
     graph_family,
     load_splits,
@@ -96,16 +96,19 @@ def test_load_splits_simulates_swing_on_the_grid_named_by_graph(tmp_path):
                                     **sizes)
         assert_same_data(dataset, expected)
     assert graph_family('case14', 'swing', 14) == 'case14'
-    assert SWING_SYSTEM in LOADABLE_SYSTEMS and SWING_SYSTEM in \
-        OSCILLATOR_SYSTEMS and SWING_SYSTEM not in SYSTEMS_WITHOUT_GRAPH
-    assert 'case300' in GRAPH_CHOICES and 'karate_club' in GRAPH_CHOICES
+    for system in NETWORK_SYSTEMS:
+        assert system in LOADABLE_SYSTEMS and system in \
+            SYSTEMS_WITHOUT_POSITIONS and system not in SYSTEMS_WITHOUT_GRAPH
+    assert {'case300', 'sim3', 'karate_club'} <= set(GRAPH_CHOICES)
 
 
 @pytest.mark.parametrize('graph,num_particles,message', [
     (None, 14, '--system swing simulates an IEEE test grid: give --graph'),
     ('er', 14, '--system swing simulates an IEEE test grid'),
-    ('case30', 14, '--graph case30 is a grid of 30 buses: give '
+    ('case30', 14, '--graph case30 is an IEEE test grid of 30 nodes: give '
      '--num-particles 30 (got 14)'),
+    ('sim3', 14, "--system swing simulates an IEEE test grid: give --graph "
+     "one of ['case14'"),
 ])
 def test_load_splits_refuses_swing_without_its_grid(tmp_path, graph,
                                                     num_particles, message):
@@ -116,10 +119,31 @@ def test_load_splits_refuses_swing_without_its_grid(tmp_path, graph,
     assert not any(tmp_path.iterdir())
 
 
-def test_a_grid_is_no_graph_family_of_the_particles():
+def test_a_network_of_its_own_system_is_no_graph_family_of_another():
     with pytest.raises(ValueError, match='--graph case14 is an IEEE test '
                        'grid: its dynamics are --system swing'):
         graph_family('case14', 'springs')
+    with pytest.raises(ValueError, match="--graph sim3 is one of NetSim's "
+                       "networks: its dynamics are --system netsim"):
+        graph_family('sim3', 'kuramoto')
+
+
+def test_load_splits_simulates_netsim_on_the_network_named_by_graph():
+    from torch_geometric_fnri.datasets import NetSimDataset
+    sizes = dict(num_simulations=(2, 1, 1), num_frames=3, seed=5)
+    splits = load_splits('netsim', root=None, num_particles=5, graph='sim1',
+                         **sizes)
+    for split, dataset in zip(('train', 'valid', 'test'), splits):
+        assert isinstance(dataset, NetSimDataset)
+        assert dataset[0].x.shape == (5, 3, 1)
+        expected = NetSimDataset(None, 'sim1', split=split, log=False,
+                                 **sizes)
+        assert_same_data(dataset, expected)
+    with pytest.raises(ValueError, match=re.escape(
+            "--graph sim3 is one of NetSim's networks of 15 nodes: give "
+            "--num-particles 15 (got 5)")):
+        load_splits('netsim', root=None, num_particles=5, graph='sim3',
+                    **sizes)
 
 
 def test_load_splits_rejects_an_unknown_system(tmp_path):

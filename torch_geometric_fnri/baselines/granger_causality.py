@@ -30,7 +30,9 @@ def granger_causality(series: np.ndarray, lags: int = 2) -> np.ndarray:
     the intercept are dependent); a receiver that its own past predicts
     exactly (:math:`\mathrm{RSS}_i` below :math:`10^{-10}` of its sum of
     squares) leaves nothing to explain and gets :math:`F = 0` from every
-    sender.
+    sender, and a sender whose lags lower the residual by less than
+    :math:`10^{-12}` of the receiver's sum of squares (rounding) gets
+    :math:`F = 0`.
 
     Args:
         series (numpy.ndarray): Series :obj:`[B, N, T]` with
@@ -67,6 +69,9 @@ def granger_causality(series: np.ndarray, lags: int = 2) -> np.ndarray:
         restricted = _residual_sum_of_squares(design[:, :, kept], target)
         increase[:, :, sender] = restricted - full
     explained = full > 1e-10 * num_rows  # Standardised: sum of squares n.
+    # A sender that explains nothing (a constant one) raises the residual
+    # by rounding alone, whose size depends on the BLAS kernels.
+    increase = np.where(increase > 1e-12 * num_rows, increase, 0.0)
     f_stat = np.where(
         explained[:, :, None],
         (increase / lags) / np.where(explained, full, 1.0)[:, :, None] *

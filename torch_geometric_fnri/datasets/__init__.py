@@ -32,6 +32,13 @@ from .kuramoto import (
     simulate_kuramoto,
 )
 from .kuramoto_dataset import KuramotoDataset
+from .netsim import (
+    NETSIM_NETWORKS,
+    NetSimSystem,
+    NetSimTrajectories,
+    simulate_netsim,
+)
+from .netsim_dataset import NetSimDataset
 from .physics_system_dataset import PhysicsSystemDataset
 from .power_grids import GRID_CASES, PowerGrid, load_power_grid
 from .real_networks import REAL_NETWORKS, RealNetwork
@@ -70,6 +77,11 @@ __all__ = [
     'PhysicsSystemDataset',
     'KuramotoDataset',
     'PowerGridDataset',
+    'NetSimDataset',
+    'NetSimSystem',
+    'NetSimTrajectories',
+    'simulate_netsim',
+    'NETSIM_NETWORKS',
     'TrajectoryDataset',
     'from_arrays',
     'load_reference_files',

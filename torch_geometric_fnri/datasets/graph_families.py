@@ -64,6 +64,25 @@ def random_relabelling(rng: np.random.Generator, num_simulations: int,
                                 (num_simulations, 1)), axis=1)
 
 
+def relabel_simulations(relabel: np.ndarray, features: np.ndarray,
+                        labels: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    r"""Puts simulations of one recorded network into the order of their
+    relabelling (:func:`random_relabelling`): node :math:`u` of simulation
+    :math:`s` becomes particle ``relabel[s, u]``.
+
+    Shapes:
+        - **input:** relabel :math:`(S, N)`, features :math:`(S, N, T, D)`
+          and labels :math:`(1, N, N)` (``[receiver, sender]``) in the
+          network's order
+        - **output:** features :math:`(S, N, T, D)` and labels
+          :math:`(S, 1, N, N)` in particle order
+    """
+    inverse = np.argsort(relabel, axis=1)
+    features = np.take_along_axis(features, inverse[:, :, None, None], 1)
+    labels = labels[0][inverse[:, :, None], inverse[:, None, :]]
+    return features, labels[:, None]
+
+
 class GraphFamily:
     r"""Base class of the random-graph families: draws one graph per
     simulation with :meth:`graph` and returns the adjacency matrices of the

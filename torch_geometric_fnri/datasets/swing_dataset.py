@@ -3,6 +3,7 @@ from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from .graph_families import relabel_simulations
 from .physics_system_dataset import PhysicsSystemDataset
 from .swing import (
     FEATURE_NAMES,
@@ -15,16 +16,6 @@ from .swing import (
 
 # Bump when the swing simulation, its features or the grid reading change.
 SWING_VERSION = 1
-
-
-def _relabel(relabel: np.ndarray, features: np.ndarray,
-             labels: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    # Bus u of simulation s becomes particle relabel[s, u]: features
-    # [S, N, T, D] and labels [1, N, N] in bus order to particle order.
-    inverse = np.argsort(relabel, axis=1)
-    features = np.take_along_axis(features, inverse[:, :, None, None], 1)
-    labels = labels[0][inverse[:, :, None], inverse[:, None, :]]
-    return features, labels[:, None]
 
 
 class PowerGridDataset(PhysicsSystemDataset):
@@ -142,5 +133,6 @@ class PowerGridDataset(PhysicsSystemDataset):
                 noise.standard_normal(phases.shape)
             frequencies = frequencies + self.observation_noise * \
                 noise.standard_normal(frequencies.shape)
-        return _relabel(relabel, swing_features(phases, frequencies, power),
-                        system.labels())
+        return relabel_simulations(
+            relabel, swing_features(phases, frequencies, power),
+            system.labels())

@@ -2,7 +2,7 @@ r"""One experiment of the fNRI paper: a simulated system, a model family
 and a training mode, wired together the same way by
 ``examples/springs_charges.py`` and ``benchmarks/reproduce``."""
 import functools
-from typing import Callable, Dict, Optional, Tuple, Union
+from typing import Callable, Dict, NamedTuple, Optional, Tuple, Union
 
 from torch_geometric_fnri.datasets import (
     GRID_CASES,
@@ -11,6 +11,8 @@ from torch_geometric_fnri.datasets import (
     ErdosRenyiGraph,
     GraphFamily,
     KuramotoDataset,
+    NETSIM_NETWORKS,
+    NetSimDataset,
     PowerGridDataset,
     REAL_NETWORKS,
     PhysicsSystemDataset,
@@ -37,25 +39,47 @@ SUPERVISED_DROPOUT = 0.5
 MLP_DECODER_OPTIONS = ('relative_messages', 'central_forces',
                        'min_distance', 'checkpoint_decoder')
 
-#: Swing dynamics on an IEEE test grid
-#: (:class:`~torch_geometric_fnri.datasets.PowerGridDataset`): the one
-#: system whose graph argument is required, the name of the grid (a case
-#: of :data:`~torch_geometric_fnri.datasets.GRID_CASES`).
-SWING_SYSTEM = 'swing'
+class NetworkSystem(NamedTuple):
+    r"""A system that simulates one recorded network with a dataset of its
+    own: its graph argument is required and names the network."""
+    #: The dataset class (its :obj:`system` argument takes the network).
+    dataset: type
+    #: The names of its networks.
+    networks: Tuple[str, ...]
+    #: What a network is, for messages (*e.g.* "an IEEE test grid").
+    kind: str
+    #: The node count of a network.
+    num_nodes: Callable[[str], int]
+
+
+#: The systems whose graph argument names the network they simulate:
+#: swing dynamics on an IEEE test grid
+#: (:class:`~torch_geometric_fnri.datasets.PowerGridDataset`, needs
+#: PYPOWER) and NetSim-style fMRI on one of NetSim's networks
+#: (:class:`~torch_geometric_fnri.datasets.NetSimDataset`).
+NETWORK_SYSTEMS: Dict[str, NetworkSystem] = {
+    'swing': NetworkSystem(
+        PowerGridDataset, GRID_CASES, 'an IEEE test grid',
+        lambda name: SwingSystem(grid=name).num_particles),
+    'netsim': NetworkSystem(
+        NetSimDataset, tuple(NETSIM_NETWORKS), "one of NetSim's networks",
+        lambda name: NETSIM_NETWORKS[name][0]),
+}
 
 #: The short names of the systems :func:`load_splits` simulates, for
 #: command lines: the keys of :data:`SYSTEM_NAMES`, :obj:`'kuramoto'` and
-#: :data:`SWING_SYSTEM`.
-LOADABLE_SYSTEMS: Tuple[str, ...] = (*SYSTEM_NAMES, 'kuramoto', SWING_SYSTEM)
+#: those of :data:`NETWORK_SYSTEMS`.
+LOADABLE_SYSTEMS: Tuple[str, ...] = (*SYSTEM_NAMES, 'kuramoto',
+                                     *NETWORK_SYSTEMS)
 
 #: The systems that need no graph argument: the choices of command lines
 #: without :obj:`--graph`.
 SYSTEMS_WITHOUT_GRAPH: Tuple[str, ...] = tuple(
-    system for system in LOADABLE_SYSTEMS if system != SWING_SYSTEM)
+    system for system in LOADABLE_SYSTEMS if system not in NETWORK_SYSTEMS)
 
-#: The systems whose features are phases and frequencies, not positions
-#: and velocities (no central forces, no neighbours in space).
-OSCILLATOR_SYSTEMS: Tuple[str, ...] = ('kuramoto', SWING_SYSTEM)
+#: The systems whose features are not positions and velocities (phases,
+#: frequencies, BOLD signals): no central forces, no neighbours in space.
+SYSTEMS_WITHOUT_POSITIONS: Tuple[str, ...] = ('kuramoto', *NETWORK_SYSTEMS)
 
 #: The short names of the graph families, for command lines: the random
 #: families and every recorded network of
@@ -70,8 +94,11 @@ GRAPH_FAMILIES: Dict[str, Callable[[], GraphFamily]] = {
 }
 
 #: Every name a command line's :obj:`--graph` takes: the families of
-#: :data:`GRAPH_FAMILIES` and the grids of :data:`SWING_SYSTEM`.
-GRAPH_CHOICES: Tuple[str, ...] = (*sorted(GRAPH_FAMILIES), *GRID_CASES)
+#: :data:`GRAPH_FAMILIES` and the networks of :data:`NETWORK_SYSTEMS`.
+GRAPH_CHOICES: Tuple[str, ...] = (
+    *sorted(GRAPH_FAMILIES),
+    *(name for system in NETWORK_SYSTEMS.values()
+      for name in system.networks))
 
 
 def graph_family(name: Optional[str], system: str,
@@ -80,21 +107,21 @@ def graph_family(name: Optional[str], system: str,
     r"""The graph family :obj:`name` (a key of :data:`GRAPH_FAMILIES`)
     with its default parameters for :obj:`system`'s springs (or Kuramoto
     couplings), for :func:`load_splits`; :obj:`None` for :obj:`None`
-    (every pair independently, as in the papers). For
-    :data:`SWING_SYSTEM`, :obj:`name` is required and is the grid, a case
-    of :data:`~torch_geometric_fnri.datasets.GRID_CASES`, returned as
-    given. Raises :class:`ValueError` for an unknown family or grid, a
-    grid without the swing system or the swing system without one, the
-    :obj:`'charged'` system, which has no springs, and a recorded network
-    or grid whose node count is not :obj:`num_particles` (when given;
-    a grid's needs PYPOWER, whose absence raises :class:`ImportError`)."""
-    if system == SWING_SYSTEM:
-        return _power_grid(name, num_particles)
+    (every pair independently, as in the papers). For a system of
+    :data:`NETWORK_SYSTEMS`, :obj:`name` is required and is its network,
+    returned as given. Raises :class:`ValueError` for an unknown family or
+    network, a network of another system or such a system without one,
+    the :obj:`'charged'` system, which has no springs, and a recorded
+    network whose node count is not :obj:`num_particles` (when given; a
+    grid's needs PYPOWER, whose absence raises :class:`ImportError`)."""
+    if system in NETWORK_SYSTEMS:
+        return _network(system, name, num_particles)
     if name is None:
         return None
-    if name in GRID_CASES:
-        raise ValueError(f"--graph {name} is an IEEE test grid: its "
-                         f"dynamics are --system {SWING_SYSTEM}")
+    for other, network_system in NETWORK_SYSTEMS.items():
+        if name in network_system.networks:
+            raise ValueError(f"--graph {name} is {network_system.kind}: "
+                             f"its dynamics are --system {other}")
     if name not in GRAPH_FAMILIES:
         raise ValueError(f'unknown graph family {name!r}; choose one of '
                          f'{sorted(GRAPH_FAMILIES)}')
@@ -111,18 +138,21 @@ def graph_family(name: Optional[str], system: str,
     return family
 
 
-def _power_grid(name: Optional[str], num_particles: Optional[int]) -> str:
-    # The grid of the swing system, checked against the particle count.
-    if name not in GRID_CASES:
-        raise ValueError(f'--system {SWING_SYSTEM} simulates an IEEE test '
-                         f'grid: give --graph one of {list(GRID_CASES)} '
-                         f'(got {name})')
+def _network(system: str, name: Optional[str],
+             num_particles: Optional[int]) -> str:
+    # The network of a system of NETWORK_SYSTEMS, checked against the
+    # particle count.
+    network_system = NETWORK_SYSTEMS[system]
+    if name not in network_system.networks:
+        raise ValueError(f'--system {system} simulates {network_system.kind}'
+                         f': give --graph one of '
+                         f'{list(network_system.networks)} (got {name})')
     if num_particles is not None:
-        num_buses = SwingSystem(grid=name).num_particles
-        if num_particles != num_buses:
-            raise ValueError(f'--graph {name} is a grid of {num_buses} '
-                             f'buses: give --num-particles {num_buses} '
-                             f'(got {num_particles})')
+        num_nodes = network_system.num_nodes(name)
+        if num_particles != num_nodes:
+            raise ValueError(f'--graph {name} is {network_system.kind} of '
+                             f'{num_nodes} nodes: give --num-particles '
+                             f'{num_nodes} (got {num_particles})')
     return name
 
 
@@ -148,9 +178,8 @@ def load_splits(
             dataset system name (*e.g.* :obj:`'springs_charges'`) or
             :obj:`'kuramoto'` (a
             :class:`~torch_geometric_fnri.datasets.KuramotoDataset`) or
-            :data:`SWING_SYSTEM` (a
-            :class:`~torch_geometric_fnri.datasets.PowerGridDataset` of
-            the grid :obj:`graph`).
+            a key of :data:`NETWORK_SYSTEMS` (its dataset of the network
+            :obj:`graph`).
         num_simulations (Tuple[int, int, int]): Train, valid, test sizes.
         num_particles (int, optional): Particles (or oscillators)
             :math:`N`. (default: 5)
@@ -164,8 +193,9 @@ def load_splits(
             (default: 0)
         graph (GraphFamily or str, optional): Draw the spring (or Kuramoto
             coupling) graphs from a family of random graphs (see
-            :data:`GRAPH_FAMILIES`); for :data:`SWING_SYSTEM` the grid's
-            case (required; :obj:`num_particles` must be its bus count).
+            :data:`GRAPH_FAMILIES`); for a system of
+            :data:`NETWORK_SYSTEMS` its network (required;
+            :obj:`num_particles` must be its node count).
             (default: :obj:`None`)
         pre_transform (callable, optional): Applied to every simulation
             before it is cached, *e.g.* a candidate graph (part of the
@@ -175,9 +205,9 @@ def load_splits(
                   num_frames=num_frames, seed=seed,
                   observation_noise=observation_noise, log=False,
                   pre_transform=pre_transform)
-    if system == SWING_SYSTEM:
-        dataset = PowerGridDataset
-        kwargs['system'] = _power_grid(graph, num_particles)
+    if system in NETWORK_SYSTEMS:
+        dataset = NETWORK_SYSTEMS[system].dataset
+        kwargs['system'] = _network(system, graph, num_particles)
     else:
         dataset = KuramotoDataset if system == 'kuramoto' else \
             PhysicsSystemDataset

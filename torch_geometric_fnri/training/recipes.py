@@ -160,15 +160,16 @@ RECIPES: Dict[str, Recipe] = {
                     'positions and velocities)',
                 ],
             },
-            # Swing dynamics on a power grid: sines, cosines and
-            # frequencies of the phases, not positions.
-            'swing': {
+            # Swing dynamics on a power grid (sines, cosines and
+            # frequencies of the phases) and NetSim's BOLD signals: no
+            # positions.
+            **{system: {
                 'model': {'central_forces': False},
                 'differences': [
-                    'swing: no central forces (the features are not '
-                    'positions and velocities)',
+                    f'{system}: no central forces (the features are not '
+                    f'positions and velocities)',
                 ],
-            },
+            } for system in ('swing', 'netsim')},
         },
     ),
 }
