@@ -17,7 +17,7 @@ from torch_geometric_fnri.nn import (
     build_model,
 )
 from torch_geometric_fnri.training import (
-    LOADABLE_SYSTEMS,
+    SYSTEMS_WITHOUT_GRAPH,
     TrainConfig,
     Trainer,
     load_splits,
@@ -378,15 +378,19 @@ def test_infer_graphs_warns_of_data_far_outside_the_training_data(
             run.infer_graphs(dataset)
 
 
-@pytest.mark.parametrize('system', LOADABLE_SYSTEMS)
-def test_the_library_test_splits_lie_inside_the_training_range(tmp_path,
-                                                               system):
+@pytest.mark.parametrize('system,graph,num_particles', [
+    *((system, None, 5) for system in SYSTEMS_WITHOUT_GRAPH),
+    ('swing', 'case14', 14), ('netsim', 'sim1', 5)])
+def test_the_library_test_splits_lie_inside_the_training_range(
+        tmp_path, system, graph, num_particles):
     # What infer_graphs warns of never holds for the library's own test
     # splits (the encoder's frames, the first half), whole or one
-    # simulation, at the fast recipe's particle count.
+    # simulation, at the fast recipe's particle count (or the network's).
     from torch_geometric_fnri.training import trained_run
-    test = load_splits(system, (32, 8, 16), num_particles=5, num_frames=49,
-                       root=str(tmp_path))[2]
+    if system == 'swing':
+        pytest.importorskip('pypower')
+    test = load_splits(system, (32, 8, 16), num_particles=num_particles,
+                       num_frames=49, root=str(tmp_path), graph=graph)[2]
     x = torch.stack([d.x for d in test])[:, :, :25].double()
     with warnings.catch_warnings():
         warnings.simplefilter('error')
