@@ -63,6 +63,52 @@ def test_sampler_noise_is_the_uniform_draw_of_the_logits_shape(
         expected)
 
 
+@pytest.mark.parametrize('noise_scale', [0.0, 0.3, 2.0])
+def test_sampler_noise_scale_oracle(noise_scale):
+    # z = softmax((h + c g) / tau) per block, with g the Gumbel noise of
+    # the same draws as at c = 1; c = 0 draws nothing from the generator.
+    sampler = MultiplexEdgeSampler([2, 3], tau=0.7, noise_scale=noise_scale)
+    logits = torch.randn(6, 5, dtype=torch.float64)
+    gen = torch.Generator().manual_seed(9)
+    u = torch.rand(logits.shape, generator=gen, dtype=torch.float64)
+    gumbel = -torch.log(sampler.eps - torch.log(u + sampler.eps))
+    expected = torch.cat([block.softmax(-1) for block in (
+        (logits + noise_scale * gumbel) / 0.7).split([2, 3], dim=-1)], -1)
+    gen = torch.Generator().manual_seed(9)
+    assert torch.allclose(sampler(logits, generator=gen), expected,
+                          rtol=1e-12, atol=1e-12)
+    drawn = torch.rand(1, generator=gen)
+    first = torch.rand(1, generator=torch.Generator().manual_seed(9))
+    assert torch.equal(drawn, first) == (noise_scale == 0.0)
+
+
+def test_sampler_without_noise_is_the_relaxed_posterior():
+    sampler = MultiplexEdgeSampler([2, 2], tau=0.5, noise_scale=0.0)
+    logits = torch.randn(8, 4, requires_grad=True)
+    torch.manual_seed(0)
+    a = sampler(logits)
+    b = sampler(logits)
+    assert torch.equal(a, b)
+    assert torch.allclose(a, sampler.probabilities(logits / 0.5))
+    a.pow(2).sum().backward()
+    assert logits.grad.abs().sum() > 0
+    # Evaluation still feeds the one-hot argmax.
+    assert torch.equal(sampler(logits, deterministic=True),
+                       MultiplexEdgeSampler([2, 2])(logits,
+                                                    deterministic=True))
+    assert str(sampler) == ("MultiplexEdgeSampler([2, 2], tau=0.5, "
+                            "hard=False, mode='gumbel', noise_scale=0.0)")
+
+
+def test_sampler_refuses_bad_noise_scales():
+    for value in (-0.1, math.inf, math.nan):
+        with pytest.raises(ValueError, match="'noise_scale' must be "
+                           "non-negative and finite"):
+            MultiplexEdgeSampler([2, 2], noise_scale=value)
+    with pytest.raises(ValueError, match="mode='sigmoid' has none"):
+        MultiplexEdgeSampler(2, mode='sigmoid', noise_scale=0.0)
+
+
 def test_sampler_gumbel_distribution():
     # The argmax of Gumbel-perturbed logits follows softmax(logits).
     sampler = MultiplexEdgeSampler(3, hard=True)

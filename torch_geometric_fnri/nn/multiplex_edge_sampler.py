@@ -20,9 +20,13 @@ class MultiplexEdgeSampler(RebuildableModule):
     Gumbel-softmax (:obj:`mode='gumbel'`):
 
     .. math::
-        \mathbf{z}_l = \mathrm{softmax}\left((\mathbf{h}_l + \mathbf{g}_l)
-        / \tau\right), \qquad g = -\log(\epsilon - \log(u + \epsilon)),
-        \ u \sim \mathcal{U}[0, 1)
+        \mathbf{z}_l = \mathrm{softmax}\left((\mathbf{h}_l + c\,
+        \mathbf{g}_l) / \tau\right), \qquad
+        g = -\log(\epsilon - \log(u + \epsilon)), \ u \sim \mathcal{U}[0, 1)
+
+    with noise scale :math:`c` (1 in the papers; :math:`c = 0` feeds the
+    decoder the relaxed posterior :math:`\mathrm{softmax}(\mathbf{h}_l /
+    \tau)` without noise, as sfNRI's factors are, and draws nothing).
 
     One block (an int :obj:`num_edge_types`) is NRI. With :obj:`hard=True`
     the forward value is the one-hot argmax of every block and the gradient
@@ -39,6 +43,9 @@ class MultiplexEdgeSampler(RebuildableModule):
             (default: :obj:`0.5`)
         hard (bool, optional): Straight-through hard samples.
             (default: :obj:`False`)
+        noise_scale (float, optional): The scale :math:`0 \le c < \infty`
+            of the Gumbel noise (:obj:`'gumbel'` mode only; sigmoid mode
+            has no noise). (default: :obj:`1.0`)
         mode (str, optional): :obj:`'gumbel'` or :obj:`'sigmoid'`.
             (default: :obj:`'gumbel'`)
         sharpness (float, optional): Sigmoid sharpness :math:`s`.
@@ -52,7 +59,8 @@ class MultiplexEdgeSampler(RebuildableModule):
     """
     def __init__(self, num_edge_types: Union[int, List[int]],
                  tau: float = 0.5, hard: bool = False, mode: str = 'gumbel',
-                 sharpness: float = 1.0, eps: float = 1e-10):
+                 sharpness: float = 1.0, eps: float = 1e-10,
+                 noise_scale: float = 1.0):
         super().__init__()
         if mode not in ('gumbel', 'sigmoid'):
             raise ValueError(f"'mode' must be 'gumbel' or 'sigmoid' "
@@ -62,6 +70,13 @@ class MultiplexEdgeSampler(RebuildableModule):
         if not 0 < sharpness < math.inf:
             raise ValueError(f"'sharpness' must be positive and finite "
                              f"(got {sharpness})")
+        if not 0 <= noise_scale < math.inf:
+            raise ValueError(f"'noise_scale' must be non-negative and "
+                             f"finite (got {noise_scale})")
+        if mode == 'sigmoid' and noise_scale != 1.0:
+            raise ValueError(f"'noise_scale' scales the Gumbel noise; "
+                             f"mode='sigmoid' has none (got "
+                             f"noise_scale={noise_scale})")
         self.num_edge_types = as_edge_type_counts(num_edge_types)
         if mode == 'gumbel' and min(self.num_edge_types) < 2:
             raise ValueError(
@@ -73,6 +88,7 @@ class MultiplexEdgeSampler(RebuildableModule):
         self.mode = mode
         self.sharpness = float(sharpness)
         self.eps = eps
+        self.noise_scale = float(noise_scale)
         self.width = sum(self.num_edge_types)
 
     @property
@@ -138,18 +154,27 @@ class MultiplexEdgeSampler(RebuildableModule):
             return z
         if deterministic:
             return self._blockwise(logits.detach(), self._one_hot_argmax)
-        if generator is None:  # Compiles with symbolic sizes; same draws.
-            u = torch.rand_like(logits, memory_format=torch.contiguous_format)
+        if self.noise_scale == 0.0:
+            perturbed = logits
         else:
-            u = torch.rand(logits.shape, generator=generator,
-                           device=logits.device, dtype=logits.dtype)
-        gumbel = -torch.log(self.eps - torch.log(u + self.eps))
-        soft = self._blockwise((logits + gumbel) / self.tau,
+            perturbed = logits + self.noise_scale * self._gumbel(logits,
+                                                                 generator)
+        soft = self._blockwise(perturbed / self.tau,
                                lambda b: b.softmax(dim=-1))
         if self.hard:
             hard = self._blockwise(soft.detach(), self._one_hot_argmax)
             return hard - soft.detach() + soft
         return soft
+
+    def _gumbel(self, logits: Tensor,
+                generator: Optional[torch.Generator]) -> Tensor:
+        # Standard Gumbel noise of the logits' shape.
+        if generator is None:  # Compiles with symbolic sizes; same draws.
+            u = torch.rand_like(logits, memory_format=torch.contiguous_format)
+        else:
+            u = torch.rand(logits.shape, generator=generator,
+                           device=logits.device, dtype=logits.dtype)
+        return -torch.log(self.eps - torch.log(u + self.eps))
 
     def keep_layer_graphs(self, values: Tensor, count: int) -> Tensor:
         r"""Returns :obj:`values` (samples :obj:`[E, sum(K)]`) with every
@@ -182,5 +207,8 @@ class MultiplexEdgeSampler(RebuildableModule):
         return torch.cat(blocks, dim=-1)
 
     def __repr__(self) -> str:
+        noise = ('' if self.noise_scale == 1.0 else
+                 f', noise_scale={self.noise_scale}')
         return (f'{self.__class__.__name__}({self.num_edge_types}, '
-                f'tau={self.tau}, hard={self.hard}, mode={self.mode!r})')
+                f'tau={self.tau}, hard={self.hard}, mode={self.mode!r}'
+                f'{noise})')

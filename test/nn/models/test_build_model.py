@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from torch_geometric_fnri.nn import build_model
+from torch_geometric_fnri.nn import RelationalInference, build_model
 from torch_geometric_fnri.utils import fully_connected_edge_index
 
 TABLE_3 = {  # (family, label layers): (encoder, decoder)
@@ -101,3 +101,16 @@ def test_encoder_width_apart_from_the_decoder(encoder):
     x = torch.randn(4, 16, 4)
     logits = model.encoder(x, fully_connected_edge_index(4))
     assert logits.shape == (12, 4)
+
+
+def test_noise_scale_reaches_the_sampler_and_the_config():
+    model = build_model('fnri', [2, 2], num_timesteps=4, hidden_channels=8,
+                        noise_scale=0.0)
+    assert model.sampler.noise_scale == 0.0
+    rebuilt = RelationalInference.from_config(model.config)
+    assert rebuilt.sampler.noise_scale == 0.0
+    assert build_model('nri', [2, 2], num_timesteps=4,
+                       hidden_channels=8).sampler.noise_scale == 1.0
+    with pytest.raises(ValueError, match="mode='sigmoid' has none"):
+        build_model('sfnri', [2, 2], num_timesteps=4, hidden_channels=8,
+                    noise_scale=0.0)

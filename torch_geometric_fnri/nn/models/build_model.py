@@ -21,6 +21,7 @@ def build_model(family: str, num_edge_types: List[int],
                 hidden_channels: int = 256, encoder: str = 'mlp',
                 decoder: str = 'mlp', skip_first: bool = True,
                 tau: float = 0.5, hard: bool = False,
+                noise_scale: float = 1.0,
                 encoder_dropout: float = 0., decoder_dropout: float = 0.,
                 sharpness: float = 1.0, split_point: int = 0,
                 symmetric: bool = False,
@@ -63,6 +64,11 @@ def build_model(family: str, num_edge_types: List[int],
             (default: :obj:`0.5`)
         hard (bool, optional): Straight-through hard samples (sfNRI:
             rounding). (default: :obj:`False`)
+        noise_scale (float, optional): Scale of the Gumbel noise of NRI's
+            and fNRI's samples; :obj:`0.` trains the decoder on the
+            relaxed posterior without noise (see
+            :class:`~torch_geometric_fnri.nn.MultiplexEdgeSampler`).
+            (default: :obj:`1.0`)
         encoder_dropout (float, optional): (default: :obj:`0.`)
         decoder_dropout (float, optional): (default: :obj:`0.`)
         sharpness (float, optional): sfNRI sigmoid sharpness.
@@ -161,6 +167,7 @@ def build_model(family: str, num_edge_types: List[int],
 
     sampler = MultiplexEdgeSampler(model_types, tau=tau, hard=hard,
                                    mode=model_family.sampler_mode,
-                                   sharpness=sharpness)
+                                   sharpness=sharpness,
+                                   noise_scale=noise_scale)
     return RelationalInference(enc, dec, sampler, family, layers,
                                symmetric=symmetric)
