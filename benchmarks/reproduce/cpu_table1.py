@@ -56,6 +56,15 @@ ROW_CHANGES: Dict[Tuple[str, str, str], Dict] = {
                     'prediction_steps_schedule=[[500,10],[6000,20]]',
                     'refine_steps=100')}
        for model in MODEL_FAMILIES},
+    # fNRI learned on I+C without the Gumbel noise and without the central
+    # forces (docs/time-to-accuracy.md, "fNRI without Gumbel noise"): the
+    # charges after about 12,000 updates, a validation plateau of 0.90-0.92
+    # from 20,000 on where the noisy samples with the central forces sit at
+    # 0.85; with the central forces and no noise the springs collapse.
+    ('I+C', 'fnri', 'learned'): {
+        'tag': 'nocentral-noise0-60min',
+        'options': ('--set', 'central_forces=False', 'noise_scale=0',
+                    'refine_steps=100')},
     # sfNRI learned without the central forces: with them its encoder
     # collapses to one output for every edge within 200 updates on I+C
     # (test 0.300, the constant level, through 24 minutes; 6-minute
@@ -66,15 +75,6 @@ ROW_CHANGES: Dict[Tuple[str, str, str], Dict] = {
     # against 0.237 without them at the same count; the ideal springs'
     # factor learnt upside down, AUROC 0.097), so I+C+F takes the same
     # change and sfNRI is one model on both systems.
-    # fNRI learned on I+C without the Gumbel noise and without the central
-    # forces (docs/time-to-accuracy.md, "fNRI without Gumbel noise"): the
-    # charges after about 12,000 updates, a validation plateau of 0.90-0.92
-    # from 20,000 on where the noisy samples with the central forces sit at
-    # 0.85; with the central forces and no noise the springs collapse.
-    ('I+C', 'fnri', 'learned'): {
-        'tag': 'nocentral-noise0-60min',
-        'options': ('--set', 'central_forces=False', 'noise_scale=0',
-                    'refine_steps=100')},
     ('I+C', 'sfnri', 'learned'): {
         'tag': 'nocentral-60min',
         'options': ('--set', 'central_forces=False', 'refine_steps=100')},
