@@ -490,10 +490,12 @@ def test_cpu_table1_rows_name_the_runs_of_time_to_accuracy():
         osp.join(root, 'I+C+F', 'nri-fast-supervised-table1-seed2.jsonl')
     # The learned rows train the 60-minute settings of the stored runs,
     # the same for every model of a system, sfNRI without the central
-    # forces.
+    # forces, fNRI on I+C also without the Gumbel noise.
+    assert rows[('I+C', 'nri', 'learned')].options == (
+        '--set', 'min_distance=0.01', 'refine_steps=100')
+    assert rows[('I+C', 'fnri', 'learned')].options == (
+        '--set', 'central_forces=False', 'noise_scale=0', 'refine_steps=100')
     for model in ('nri', 'fnri'):
-        assert rows[('I+C', model, 'learned')].options == (
-            '--set', 'min_distance=0.01', 'refine_steps=100')
         assert rows[('I+C+F', model, 'learned')].options == (
             '--set', 'decoder_window=22',
             'prediction_steps_schedule=[[500,10],[6000,20]]',
@@ -509,7 +511,7 @@ def test_cpu_table1_rows_name_the_runs_of_time_to_accuracy():
     assert reproduce.log_file(rows[('I+C+F', 'nri', 'learned')], 2) == \
         osp.join(root, 'I+C+F', 'nri-fast-m20-60min-seed2.jsonl')
     assert reproduce.summary_file(rows[('I+C', 'fnri', 'learned')]) == \
-        osp.join(root, 'I+C', 'fnri-fast-central-60min-summary.json')
+        osp.join(root, 'I+C', 'fnri-fast-nocentral-noise0-60min-summary.json')
     assert reproduce.row_command(row) == (
         'python -m benchmarks.table1 --systems I+C --models fnri --modes '
         'supervised')
