@@ -86,6 +86,32 @@ def test_decoder_window_draws_only_valid_windows():
         TrainConfig(decoder_window=1)
 
 
+def test_decoder_window_traces_as_one_graph_for_every_start(monkeypatch):
+    # The window's start stays a tensor, so a compiled step traces it
+    # without a graph break and does not recompile for each start
+    # (error_on_recompile raises if it does): a Python int start did both.
+    import torch._dynamo
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    x = torch.arange(13.).view(1, 13, 1).expand(3, 13, 4).contiguous()
+    windowed = TrainingObjective(model, TrainConfig(decoder_window=4), ENC,
+                                 DEC)
+    assert torch._dynamo.explain(windowed.decoder_input)(
+        x).graph_break_count == 0
+    torch._dynamo.reset()
+    monkeypatch.setattr(torch._dynamo.config, 'error_on_recompile', True)
+    traced = torch.compile(windowed.decoder_input, backend='eager')
+    starts = set()
+    for seed in range(20):
+        torch.manual_seed(seed)
+        eager = windowed.decoder_input(x)
+        torch.manual_seed(seed)
+        window = traced(x)
+        assert torch.equal(window, eager)  # The same draw, the same frames.
+        starts.add(int(window[0, 0, 0]))
+    assert starts == {7, 8, 9}
+    torch._dynamo.reset()
+
+
 def test_decoder_window_per_graph_draws_one_start_per_graph():
     model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
     # Frame t of node n holds t + 100 n, so a window shows its frames and

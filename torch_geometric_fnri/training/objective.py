@@ -81,8 +81,12 @@ class TrainingObjective(torch.nn.Module):
             raise ValueError(f"'decoder_window' ({window}) must be at most "
                              f"the {x_dec.size(1)} decoder frames")
         if not self.config.decoder_window_per_graph:
-            start = int(torch.randint(x_dec.size(1) - window + 1, ()))
-            return x_dec[:, start:start + window]
+            # The start stays a tensor: a Python int would break the graph
+            # of a compiled step and recompile it for every start.
+            start = torch.randint(x_dec.size(1) - window + 1, ())
+            frames = start.to(x.device) + torch.arange(window,
+                                                       device=x.device)
+            return x_dec.index_select(1, frames)
         if batch is None:
             batch = x.new_zeros(x.size(0), dtype=torch.long)
         num_graphs = int(batch.max()) + 1 if batch.numel() > 0 else 0

@@ -52,6 +52,23 @@ def test_edge_to_node_conv_batch_for_sparse_graph():
         EdgeToNodeConv(normalize=True)(e, edge_index, 5, batch[:4])
 
 
+def test_edge_to_node_conv_graph_sizes_trace_as_one_graph():
+    # The graph sizes of a batch have a static shape, so a compiled step
+    # traces them without a graph break (bincount's data-dependent length
+    # broke it) and gives the eager values.
+    batch = torch.arange(32).repeat_interleave(5)
+    edge_index = torch.cat([fully_connected_edge_index(5) + 5 * graph
+                            for graph in range(32)], dim=1)
+    conv = EdgeToNodeConv(normalize=True)
+    e = torch.randn(edge_index.size(1), 4)
+    explanation = torch._dynamo.explain(conv)(e, edge_index, 160, batch)
+    assert explanation.graph_break_count == 0
+    assert torch.equal(EdgeToNodeConv.graph_size(edge_index, 160, batch),
+                       torch.full((160, ), 5))
+    assert torch.allclose(conv(e, edge_index, 160, batch),
+                          conv(e, edge_index, 160), atol=1e-6)
+
+
 def test_edge_to_node_conv_errors():
     conv = EdgeToNodeConv()
     edge_index = fully_connected_edge_index(3)

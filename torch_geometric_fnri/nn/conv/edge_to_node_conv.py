@@ -1,6 +1,5 @@
 from typing import Optional
 
-import torch
 from torch import Tensor
 from torch_geometric.nn import MessagePassing
 from torch_geometric.utils import scatter
@@ -86,7 +85,12 @@ class EdgeToNodeConv(MessagePassing):
             if batch.dim() != 1 or batch.numel() != num_nodes:
                 raise ValueError(f"'batch' must have shape [{num_nodes}] "
                                  f"(got {tuple(batch.shape)})")
-            return torch.bincount(batch)[batch]
+            # Counted into num_nodes slots (an upper bound on the graphs),
+            # not by bincount, whose data-dependent length breaks the graph
+            # of a compiled step.
+            counts = scatter(batch.new_ones(num_nodes), batch, 0,
+                             dim_size=num_nodes)
+            return counts[batch]
         ones = edge_index.new_ones(edge_index.size(1))
         return scatter(ones, edge_index[1], 0, dim_size=num_nodes) + 1
 
