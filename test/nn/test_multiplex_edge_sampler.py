@@ -82,6 +82,39 @@ def test_sampler_noise_scale_oracle(noise_scale):
     assert torch.equal(drawn, first) == (noise_scale == 0.0)
 
 
+def test_sampler_noise_scale_per_layer_graph_oracle():
+    # z_l = softmax((h_l + c_l g_l) / tau): block 1 without noise, block 2
+    # with twice the noise, from one draw over every column.
+    sampler = MultiplexEdgeSampler([2, 3], tau=0.7, noise_scale=[0, 2.0])
+    assert sampler.noise_scale == [0.0, 2.0] and sampler.has_noise
+    logits = torch.randn(6, 5, dtype=torch.float64)
+    gen = torch.Generator().manual_seed(9)
+    u = torch.rand(logits.shape, generator=gen, dtype=torch.float64)
+    gumbel = -torch.log(sampler.eps - torch.log(u + sampler.eps))
+    expected = torch.cat([(logits[:, :2] / 0.7).softmax(-1), (
+        (logits[:, 2:] + 2.0 * gumbel[:, 2:]) / 0.7).softmax(-1)], -1)
+    sample = sampler(logits, generator=torch.Generator().manual_seed(9))
+    assert torch.allclose(sample, expected, rtol=1e-12, atol=1e-12)
+    # A uniform list is the single scale, draw for draw.
+    for scales in ([0.3, 0.3], 0.3):
+        sampler = MultiplexEdgeSampler([2, 3], noise_scale=scales)
+        out = sampler(logits, generator=torch.Generator().manual_seed(4))
+        if scales == 0.3:
+            assert torch.allclose(out, previous, rtol=1e-12, atol=1e-12)
+        previous = out
+    # Every scale 0: no draw at all.
+    sampler = MultiplexEdgeSampler([2, 3], noise_scale=[0, 0])
+    assert not sampler.has_noise
+    gen = torch.Generator().manual_seed(9)
+    sampler(logits, generator=gen)
+    assert torch.equal(torch.rand(1, generator=gen),
+                       torch.rand(1, generator=torch.Generator().manual_seed(
+                           9)))
+    assert str(MultiplexEdgeSampler([2, 2], noise_scale=[1, 0])) == (
+        "MultiplexEdgeSampler([2, 2], tau=0.5, hard=False, mode='gumbel', "
+        "noise_scale=[1.0, 0.0])")
+
+
 def test_sampler_without_noise_is_the_relaxed_posterior():
     sampler = MultiplexEdgeSampler([2, 2], tau=0.5, noise_scale=0.0)
     logits = torch.randn(8, 4, requires_grad=True)
@@ -107,6 +140,15 @@ def test_sampler_refuses_bad_noise_scales():
             MultiplexEdgeSampler([2, 2], noise_scale=value)
     with pytest.raises(ValueError, match="mode='sigmoid' has none"):
         MultiplexEdgeSampler(2, mode='sigmoid', noise_scale=0.0)
+    with pytest.raises(ValueError, match="mode='sigmoid' has none"):
+        MultiplexEdgeSampler(2, mode='sigmoid', noise_scale=[1.0, 1.0])
+    for value in ([], [1.0, -1.0], [1.0, True], 'big'):
+        with pytest.raises(ValueError, match="one number or one per "
+                           "layer-graph"):
+            MultiplexEdgeSampler([2, 2], noise_scale=value)
+    with pytest.raises(ValueError, match=r"one scale per layer-graph \(2 "
+                       r"for num_edge_types=\[2, 3\], got 3\)"):
+        MultiplexEdgeSampler([2, 3], noise_scale=[1, 0, 1])
 
 
 def test_sampler_gumbel_distribution():

@@ -1,5 +1,5 @@
 import math
-from typing import List, Optional, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 from torch import Tensor
@@ -26,7 +26,8 @@ class MultiplexEdgeSampler(RebuildableModule):
 
     with noise scale :math:`c` (1 in the papers; :math:`c = 0` feeds the
     decoder the relaxed posterior :math:`\mathrm{softmax}(\mathbf{h}_l /
-    \tau)` without noise, as sfNRI's factors are, and draws nothing).
+    \tau)` without noise, as sfNRI's factors are, and draws nothing), one
+    for all layer-graphs or one :math:`c_l` per layer-graph.
 
     One block (an int :obj:`num_edge_types`) is NRI. With :obj:`hard=True`
     the forward value is the one-hot argmax of every block and the gradient
@@ -43,9 +44,10 @@ class MultiplexEdgeSampler(RebuildableModule):
             (default: :obj:`0.5`)
         hard (bool, optional): Straight-through hard samples.
             (default: :obj:`False`)
-        noise_scale (float, optional): The scale :math:`0 \le c < \infty`
-            of the Gumbel noise (:obj:`'gumbel'` mode only; sigmoid mode
-            has no noise). (default: :obj:`1.0`)
+        noise_scale (float or List[float], optional): The scale
+            :math:`0 \le c < \infty` of the Gumbel noise, or one scale per
+            layer-graph (:obj:`'gumbel'` mode only; sigmoid mode has no
+            noise). (default: :obj:`1.0`)
         mode (str, optional): :obj:`'gumbel'` or :obj:`'sigmoid'`.
             (default: :obj:`'gumbel'`)
         sharpness (float, optional): Sigmoid sharpness :math:`s`.
@@ -60,7 +62,7 @@ class MultiplexEdgeSampler(RebuildableModule):
     def __init__(self, num_edge_types: Union[int, List[int]],
                  tau: float = 0.5, hard: bool = False, mode: str = 'gumbel',
                  sharpness: float = 1.0, eps: float = 1e-10,
-                 noise_scale: float = 1.0):
+                 noise_scale: Union[float, Sequence[float]] = 1.0):
         super().__init__()
         if mode not in ('gumbel', 'sigmoid'):
             raise ValueError(f"'mode' must be 'gumbel' or 'sigmoid' "
@@ -70,14 +72,24 @@ class MultiplexEdgeSampler(RebuildableModule):
         if not 0 < sharpness < math.inf:
             raise ValueError(f"'sharpness' must be positive and finite "
                              f"(got {sharpness})")
-        if not 0 <= noise_scale < math.inf:
+        per_layer = isinstance(noise_scale, (list, tuple))
+        scales = list(noise_scale) if per_layer else [noise_scale]
+        if not scales or not all(
+                isinstance(c, (int, float)) and not isinstance(c, bool)
+                and 0 <= c < math.inf for c in scales):
             raise ValueError(f"'noise_scale' must be non-negative and "
-                             f"finite (got {noise_scale})")
-        if mode == 'sigmoid' and noise_scale != 1.0:
+                             f"finite, one number or one per layer-graph "
+                             f"(got {noise_scale!r})")
+        if mode == 'sigmoid' and (per_layer or noise_scale != 1.0):
             raise ValueError(f"'noise_scale' scales the Gumbel noise; "
                              f"mode='sigmoid' has none (got "
-                             f"noise_scale={noise_scale})")
+                             f"noise_scale={noise_scale!r})")
         self.num_edge_types = as_edge_type_counts(num_edge_types)
+        if per_layer and len(scales) != len(self.num_edge_types):
+            raise ValueError(f"'noise_scale' needs one scale per "
+                             f"layer-graph ({len(self.num_edge_types)} for "
+                             f"num_edge_types={self.num_edge_types}, got "
+                             f"{len(scales)})")
         if mode == 'gumbel' and min(self.num_edge_types) < 2:
             raise ValueError(
                 f"every layer-graph needs at least 2 edge types (a non-edge "
@@ -88,8 +100,24 @@ class MultiplexEdgeSampler(RebuildableModule):
         self.mode = mode
         self.sharpness = float(sharpness)
         self.eps = eps
-        self.noise_scale = float(noise_scale)
+        self.noise_scale: Union[float, List[float]] = (
+            [float(c) for c in scales] if per_layer else float(noise_scale))
         self.width = sum(self.num_edge_types)
+        # The scale of every logit column (a per-layer scale repeated over
+        # its block's columns); None where one scale serves every column.
+        self.register_buffer(
+            'column_noise_scale',
+            torch.tensor(scales, dtype=torch.float64).repeat_interleave(
+                torch.tensor(self.num_edge_types)) if per_layer else None,
+            persistent=False)
+
+    @property
+    def has_noise(self) -> bool:
+        r"""Whether training samples draw Gumbel noise (a scale above 0
+        for some layer-graph)."""
+        scales = self.noise_scale if isinstance(self.noise_scale, list) \
+            else [self.noise_scale]
+        return any(c > 0 for c in scales)
 
     @property
     def num_layer_graphs(self) -> int:
@@ -154,8 +182,11 @@ class MultiplexEdgeSampler(RebuildableModule):
             return z
         if deterministic:
             return self._blockwise(logits.detach(), self._one_hot_argmax)
-        if self.noise_scale == 0.0:
+        if not self.has_noise:
             perturbed = logits
+        elif self.column_noise_scale is not None:
+            perturbed = logits + self.column_noise_scale.to(
+                logits.dtype) * self._gumbel(logits, generator)
         else:
             perturbed = logits + self.noise_scale * self._gumbel(logits,
                                                                  generator)

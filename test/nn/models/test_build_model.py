@@ -114,3 +114,11 @@ def test_noise_scale_reaches_the_sampler_and_the_config():
     with pytest.raises(ValueError, match="mode='sigmoid' has none"):
         build_model('sfnri', [2, 2], num_timesteps=4, hidden_channels=8,
                     noise_scale=0.0)
+    # One scale per layer-graph, through the config as well.
+    model = build_model('fnri', [2, 2], num_timesteps=4, hidden_channels=8,
+                        noise_scale=[1, 0])
+    rebuilt = RelationalInference.from_config(model.config)
+    assert model.sampler.noise_scale == rebuilt.sampler.noise_scale == [
+        1.0, 0.0]
+    assert torch.equal(rebuilt.sampler.column_noise_scale,
+                       torch.tensor([1., 1., 0., 0.], dtype=torch.float64))

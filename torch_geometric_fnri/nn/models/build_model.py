@@ -1,4 +1,4 @@
-from typing import List, Optional
+from typing import List, Optional, Union
 
 from torch_geometric_fnri.nn.models.cnn_encoder import CNNEncoder
 from torch_geometric_fnri.nn.models.mlp_decoder import MLPDecoder
@@ -21,7 +21,7 @@ def build_model(family: str, num_edge_types: List[int],
                 hidden_channels: int = 256, encoder: str = 'mlp',
                 decoder: str = 'mlp', skip_first: bool = True,
                 tau: float = 0.5, hard: bool = False,
-                noise_scale: float = 1.0,
+                noise_scale: Union[float, List[float]] = 1.0,
                 encoder_dropout: float = 0., decoder_dropout: float = 0.,
                 sharpness: float = 1.0, split_point: int = 0,
                 symmetric: bool = False,
@@ -64,9 +64,10 @@ def build_model(family: str, num_edge_types: List[int],
             (default: :obj:`0.5`)
         hard (bool, optional): Straight-through hard samples (sfNRI:
             rounding). (default: :obj:`False`)
-        noise_scale (float, optional): Scale of the Gumbel noise of NRI's
-            and fNRI's samples; :obj:`0.` trains the decoder on the
-            relaxed posterior without noise (see
+        noise_scale (float or List[float], optional): Scale of the Gumbel
+            noise of NRI's and fNRI's samples, or one per layer-graph;
+            :obj:`0.` trains the decoder on the relaxed posterior without
+            noise (see
             :class:`~torch_geometric_fnri.nn.MultiplexEdgeSampler`).
             (default: :obj:`1.0`)
         encoder_dropout (float, optional): (default: :obj:`0.`)
