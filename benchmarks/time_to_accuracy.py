@@ -513,6 +513,7 @@ def run_one(args, family: str, recipe_name: str, mode: str, seed: int,
     torch.manual_seed(seed)
     model = recipe.build_model(family, mode, train.num_edge_types,
                                num_frames, frame_split=config.frame_split,
+                               in_channels=train[0].x.size(-1),
                                **args.overrides['model'])
     trainer = Trainer(model, config, train, valid, test, run_dir=None)
     header = {'recipe': recipe_name, 'tag': args.tag, 'model': family,

@@ -422,6 +422,28 @@ def test_tiny_kuramoto_run_in_both_modes(tmp_path, capsys):
         tta.main(learned_only + ['--report-only', '--no-plot'])
 
 
+def test_tiny_netsim_run_reads_one_feature_per_node(tmp_path, capsys):
+    # NetSim's nodes carry one BOLD signal, not (x, y, vx, vy): the model
+    # is built for the data's features.
+    tta = _module()
+    out = tmp_path / 'out'
+    args = ['--system', 'netsim', '--graph', 'sim3', '--num-particles',
+            '15', '--model', 'nri', '--recipe', 'fast', '--updates', '2',
+            '--eval-every', '2', '--seeds', '1', '--num-train', '8',
+            '--num-valid', '4', '--num-test', '4', '--eval-size', '4',
+            '--data-root', str(tmp_path / 'data'), '--out', str(out),
+            '--set', 'hidden_channels=8', 'refine_steps=0', '--tag', 'tiny',
+            '--threads', '1', '--no-plot']
+    assert tta.main(args) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    run, = result['runs']
+    assert run['final_updates'] == 2
+    assert result['layer_names'] == ['connection']
+    with open(out / 'nri-fast-tiny-seed1.jsonl') as f:
+        header = json.loads(f.readline())
+    assert header['system'] == 'netsim' and header['graph'] == 'sim3'
+
+
 def test_fast_recipe_on_kuramoto_is_the_setting_its_stored_runs_measured():
     # docs/kuramoto.md reports the learned model at 0.83-0.85 after 10
     # minutes with `--set routine=nri encoder=cnn

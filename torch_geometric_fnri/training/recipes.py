@@ -161,15 +161,25 @@ RECIPES: Dict[str, Recipe] = {
                 ],
             },
             # Swing dynamics on a power grid (sines, cosines and
-            # frequencies of the phases) and NetSim's BOLD signals: no
-            # positions.
-            **{system: {
+            # frequencies of the phases): no positions.
+            'swing': {
                 'model': {'central_forces': False},
                 'differences': [
-                    f'{system}: no central forces (the features are not '
-                    f'positions and velocities)',
+                    'swing: no central forces (the features are not '
+                    'positions and velocities)',
                 ],
-            } for system in ('swing', 'netsim')},
+            },
+            # NetSim's BOLD signals: no positions, and directed
+            # connections.
+            'netsim': {
+                'model': {'central_forces': False, 'symmetric': False},
+                'differences': [
+                    'netsim: no central forces (the features are not '
+                    'positions and velocities)',
+                    'netsim: edge logits not averaged with their reverse '
+                    '(the connections are directed)',
+                ],
+            },
         },
     ),
 }
