@@ -88,6 +88,19 @@ def test_refinement_is_deterministic_symmetric_and_per_simulation(
     assert torch.allclose(refined, halves, atol=1e-5)
 
 
+def test_refinement_weighs_the_kl_term_by_the_schedules_last_beta(
+        tiny_splits):
+    model = _model()
+    batch = _batch(tiny_splits[0])
+    scheduled = _refine(model, batch, TrainConfig(
+        refine_steps=3, beta_schedule=[[10, 0.5], [20, 0.0]]))
+    assert torch.equal(scheduled,
+                       _refine(model, batch,
+                               TrainConfig(refine_steps=3, beta=0.0)))
+    assert not torch.equal(scheduled,
+                           _refine(model, batch, TrainConfig(refine_steps=3)))
+
+
 def test_a_directed_model_keeps_its_logits_directed(tiny_splits):
     model = _model(symmetric=False)
     batch = _batch(tiny_splits[0])

@@ -128,6 +128,50 @@ def test_prediction_steps_schedule_sets_the_training_rollout(
     assert trainer.objective.prediction_steps == 5
 
 
+def test_beta_schedule_weighs_the_kl_term_of_each_update(tiny_splits,
+                                                        monkeypatch):
+    config = TrainConfig(epochs=2, batch_size=8, prediction_steps=2,
+                         beta_schedule=[[1, 0.5], [3, 0]],
+                         accuracy_batch_size=4, progress=False)
+    assert config.beta_schedule == ((1, 0.5), (3, 0.0))
+    assert [config.beta_at(u) for u in range(5)] == [1, 0.5, 0.5, 0, 0]
+    assert TrainConfig(beta=0.2).beta_at(10**6) == 0.2
+    assert TrainConfig.from_dict(json.loads(config.to_json())) == config
+    torch.manual_seed(0)
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8)
+    seen = []
+    forward = TrainingObjective.forward
+
+    def recording_forward(self, *args, **kwargs):
+        out = forward(self, *args, **kwargs)
+        if self.training:
+            seen.append([float(out[k]) for k in ('loss', 'nll', 'kl')])
+        return out
+    monkeypatch.setattr(TrainingObjective, 'forward', recording_forward)
+    trainer = Trainer(model, config, *tiny_splits)
+    trainer.fit()
+    # 16 training simulations in batches of 8: two updates an epoch.
+    assert len(seen) == 4
+    for (loss, nll, kl), beta in zip(seen, [1, 0.5, 0.5, 0]):
+        assert abs(kl) > 0.1
+        assert loss == pytest.approx(nll + beta * kl, rel=1e-6)
+
+
+@pytest.mark.parametrize('schedule, error, match', [
+    ([[2, 0.1], [1, 0.5]], ValueError, 'strictly increasing'),
+    ([], ValueError, 'strictly increasing'),
+    ([[1, -0.1]], ValueError, 'numbers >= 0'),
+    ([[1, True]], ValueError, 'numbers >= 0'),
+    ([[1, 'a']], ValueError, 'numbers >= 0'),
+    ([[-1, 0.1]], ValueError, r'updates\' must be >= 0'),
+    ([[1.5, 0.1]], TypeError, 'must be an int'),
+    ([3], TypeError, r'\(updates, beta\) pairs'),
+])
+def test_bad_beta_schedule_raises(schedule, error, match):
+    with pytest.raises(error, match=match):
+        TrainConfig(beta_schedule=schedule)
+
+
 def test_layer_graph_schedule_keeps_later_layer_graphs_out_until_due(
         tiny_splits, monkeypatch):
     config = TrainConfig(epochs=2, batch_size=8, prediction_steps=2,

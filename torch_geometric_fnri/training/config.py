@@ -47,6 +47,13 @@ class TrainConfig:
         variance (float, optional): :math:`\sigma^2` of the Gaussian
             likelihood. (default: :obj:`5e-5`)
         beta (float, optional): Weight of the KL term. (default: :obj:`1.0`)
+        beta_schedule (Sequence[Tuple[int, float]], optional): A schedule
+            on the KL weight: pairs :obj:`(updates, beta)`, in increasing
+            order of :obj:`updates`; from that many optimiser steps on, the
+            training loss weighs the KL term by :obj:`beta` (see
+            :meth:`beta_at`). Validation losses keep :obj:`beta`; logit
+            refinement uses the schedule's last weight. (default:
+            :obj:`None`)
         non_edge_prior (float, optional): If set, the KL term is taken to a
             sparsity prior with this probability on the non-edge type of
             every layer-graph (see :obj:`sparsity_prior` of
@@ -192,6 +199,7 @@ class TrainConfig:
     mode: str = 'learned'
     variance: float = 5e-5
     beta: float = 1.0
+    beta_schedule: Optional[Sequence[Tuple[int, float]]] = None
     non_edge_prior: Optional[float] = None
     sfnri_loss: str = 'mse'
     cauchy_scale: Optional[float] = None
@@ -244,6 +252,8 @@ class TrainConfig:
         if self.prediction_steps_schedule is not None:
             self.prediction_steps_schedule = _check_schedule(
                 self.prediction_steps_schedule)
+        if self.beta_schedule is not None:
+            self.beta_schedule = _check_beta_schedule(self.beta_schedule)
         if self.decoder_window is not None:
             _check_int('decoder_window', self.decoder_window, minimum=2)
         if not isinstance(self.decoder_window_per_graph, bool):
@@ -309,6 +319,16 @@ class TrainConfig:
             if updates >= start:
                 steps = scheduled
         return steps
+
+    def beta_at(self, updates: int) -> float:
+        r"""The KL weight of the training loss after :obj:`updates`
+        optimiser steps: the last entry of :obj:`beta_schedule` that has
+        been reached, else :obj:`beta`."""
+        beta = self.beta
+        for start, scheduled in self.beta_schedule or ():
+            if updates >= start:
+                beta = scheduled
+        return beta
 
     @property
     def training_mode(self) -> TrainingMode:
@@ -392,6 +412,26 @@ def _check_schedule(schedule: Any) -> Tuple[Tuple[int, int], ...]:
         raise ValueError(f"'{name}' must list strictly increasing update "
                          f"counts (got {schedule!r})")
     return pairs
+
+
+def _check_beta_schedule(schedule: Any) -> Tuple[Tuple[int, float], ...]:
+    name = 'beta_schedule'
+    try:
+        pairs = tuple((start, beta) for start, beta in schedule)
+    except (TypeError, ValueError):
+        raise TypeError(f"'{name}' must be a sequence of (updates, beta) "
+                        f"pairs (got {schedule!r})") from None
+    for start, beta in pairs:
+        _check_int(f'{name} updates', start, minimum=0)
+        if isinstance(beta, bool) or not isinstance(beta, (int, float)) \
+                or not beta >= 0:
+            raise ValueError(f"'{name}' weights must be numbers >= 0 "
+                             f"(got {beta!r})")
+    starts = [start for start, _ in pairs]
+    if not pairs or starts != sorted(set(starts)):
+        raise ValueError(f"'{name}' must list strictly increasing update "
+                         f"counts (got {schedule!r})")
+    return tuple((start, float(beta)) for start, beta in pairs)
 
 
 def _check_update_counts(name: str, counts: Any) -> Tuple[int, ...]:

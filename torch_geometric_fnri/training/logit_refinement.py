@@ -43,8 +43,8 @@ def refine_edge_logits(model: torch.nn.Module, x: Tensor, edge_index: Tensor,
     of an :math:`M`-step rollout over :obj:`x`, :math:`M` the last rollout
     length of the training schedule
     (:meth:`TrainConfig.prediction_steps_at`; at most the :math:`T` frames
-    of :obj:`x`), plus :obj:`config.beta`
-    times the KL term (NRI, fNRI). The decoder reads the posterior's
+    of :obj:`x`), plus the KL weight the schedule ends with
+    (:meth:`TrainConfig.beta_at`) times the KL term (NRI, fNRI). The decoder reads the posterior's
     probabilities (:meth:`MultiplexEdgeSampler.probabilities`) rather than
     Gumbel samples, so the refinement is deterministic. A symmetric model
     keeps the logits of each edge and its reverse equal. Each simulation's
@@ -77,6 +77,7 @@ def refine_edge_logits(model: torch.nn.Module, x: Tensor, edge_index: Tensor,
                 x.size(1))
     reverse = (reverse_edge_permutation(edge_index, x.size(0))
                if model.symmetric else None)
+    beta = config.beta_at(_AFTER_EVERY_SCHEDULE)
     param = logits.detach().clone().requires_grad_(True)
     optimizer = torch.optim.Adam([param], lr=config.refine_lr)
     with torch.enable_grad():
@@ -89,7 +90,7 @@ def refine_edge_logits(model: torch.nn.Module, x: Tensor, edge_index: Tensor,
             loss = reconstruction_loss(pred, x[:, 1:], config,
                                        model.family.has_kl)
             if model.family.has_kl:
-                loss = loss + config.beta * model.kl_loss(
+                loss = loss + beta * model.kl_loss(
                     current, num_nodes=x.size(0), prior=prior)
             param.grad, = torch.autograd.grad(loss, [param])
             optimizer.step()

@@ -49,6 +49,9 @@ class TrainingObjective(torch.nn.Module):
         # M of the training rollouts; the trainer follows
         # config.prediction_steps_schedule by setting it between updates.
         self.prediction_steps = config.prediction_steps
+        # The KL weight of the training loss; the trainer follows
+        # config.beta_schedule the same way.
+        self.beta = config.beta
         # How many layer-graphs reach the training rollouts (None: all);
         # the trainer follows config.layer_graph_schedule the same way.
         self.active_layer_graphs: Optional[int] = None
@@ -147,7 +150,7 @@ class TrainingObjective(torch.nn.Module):
         else:
             out['kl'] = model.kl_loss(logits, num_nodes=x.size(0),
                                       prior=self.prior)
-            out['loss'] = out['nll'] + config.beta * out['kl']
+            out['loss'] = out['nll'] + self.beta * out['kl']
         return out
 
 

@@ -268,6 +268,7 @@ class Trainer:
                     config.prediction_steps_at(self.updates)
                 self.objective.active_layer_graphs = \
                     config.active_layer_graphs_at(self.updates)
+                self.objective.beta = config.beta_at(self.updates)
                 x = batch.x
                 if self.augmentation is not None:
                     x = self.augmentation.augment(x, batch.batch)
