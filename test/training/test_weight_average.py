@@ -60,6 +60,48 @@ def test_the_average_follows_its_formula():
     assert state['count'].item() == 10
 
 
+def test_a_late_start_follows_the_weights_until_then():
+    model = _Scalar()
+    average = WeightAverage(model, decay=0.5, start=3)
+    expected = 0.0
+    # Oracle: the weights themselves for updates 1..3 (d = 0), then
+    # d_n = min(0.5, (1 + n) / (10 + n)) with n counted from the start.
+    for step in range(8):
+        with torch.no_grad():
+            model.w.fill_(step + 1.0)
+        n = step - 3
+        decay = 0.0 if n < 0 else min(0.5, (1 + n) / (10 + n))
+        expected = decay * expected + (1 - decay) * (step + 1.0)
+        average.update(model)
+        assert average.average['w'].item() == pytest.approx(expected)
+        if step < 3:
+            assert average.average['w'].item() == step + 1.0
+    assert average.average['w'].item() < 8.0
+    again = WeightAverage(_Scalar(), decay=0.5, start=3)
+    again.load_state_dict(average.state_dict())
+    assert again.num_updates == 8
+    with pytest.raises(ValueError, match='starts after 3 updates, not 0'):
+        WeightAverage(_Scalar(), decay=0.5).load_state_dict(
+            average.state_dict())
+    for start in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="'start' must be an int"):
+            WeightAverage(model, decay=0.5, start=start)
+    with pytest.raises(ValueError, match="needs a 'weight_average_decay'"):
+        TrainConfig(weight_average_start=5)
+    with pytest.raises(ValueError, match="'weight_average_start' must be"):
+        TrainConfig(weight_average_decay=0.9, weight_average_start=-1)
+
+
+def test_the_trainer_starts_the_average_late(tiny_splits):
+    model = _model()
+    trainer = Trainer(model, _config(weight_average_start=3), *tiny_splits)
+    trainer.fit()
+    average = trainer.weight_average
+    # 4 updates: the weights themselves for 3, then one averaged update.
+    assert (average.start, average.num_updates) == (3, 4)
+    assert average.current_decay() == pytest.approx(2 / 11)
+
+
 def test_applied_restores_the_weights_after_an_error():
     model = _Scalar()
     average = WeightAverage(model, decay=0.9)

@@ -138,6 +138,9 @@ class TrainConfig:
             and validate, select (``best.pt`` holds the average) and test
             the average instead of the trained weights; not in the papers.
             (default: :obj:`None`: no average)
+        weight_average_start (int, optional): The updates before the
+            average of :obj:`weight_average_decay` starts; until then it is
+            the trained weights themselves. (default: :obj:`0`)
         compile (bool, optional): Run the training step (the loss of a
             batch, forward and backward) through :func:`torch.compile`
             (static shapes: one graph per batch size and rollout length).
@@ -221,6 +224,7 @@ class TrainConfig:
     reference_lr_schedule: bool = False
     grad_clip: Optional[float] = None
     weight_average_decay: Optional[float] = None
+    weight_average_start: int = 0
     compile: bool = False
     # The data and its batches.
     batch_size: int = 128
@@ -305,6 +309,11 @@ class TrainConfig:
             raise ValueError(f"'weight_average_decay' must be a number in "
                              f"(0, 1) or None (got "
                              f"{self.weight_average_decay!r})")
+        _check_int('weight_average_start', self.weight_average_start,
+                   minimum=0)
+        if self.weight_average_start and self.weight_average_decay is None:
+            raise ValueError("'weight_average_start' needs a "
+                             "'weight_average_decay'")
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ValueError(f"'grad_clip' must be positive or None "
                              f"(got {self.grad_clip})")

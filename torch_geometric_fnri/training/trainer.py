@@ -184,7 +184,8 @@ class Trainer:
         self.selection = CheckpointSelection(config)
         self.weight_average = (
             None if config.weight_average_decay is None else
-            WeightAverage(self.model, config.weight_average_decay))
+            WeightAverage(self.model, config.weight_average_decay,
+                          config.weight_average_start))
         self.checkpoints = RunCheckpoints(
             self.run_dir, self.dist, self.model, self.optimizer,
             self.scheduler, self.generator, config, self.data_identity,

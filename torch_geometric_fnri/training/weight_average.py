@@ -15,6 +15,8 @@ from typing import Dict, Iterator
 import torch
 from torch import Tensor
 
+from ..utils.int_checks import is_int
+
 
 class WeightAverage:
     r"""The exponential moving average
@@ -25,19 +27,29 @@ class WeightAverage:
     averaged before (the warm-up of TensorFlow's
     ``ExponentialMovingAverage`` with ``num_updates``: the first updates do
     not drag the initial weights along for :math:`1 / (1 - d)` steps).
-    Integer buffers are not averaged.
+    With :obj:`start` :math:`s > 0` the average is the weights themselves
+    for the first :math:`s` updates (:math:`d_n = 0`) and averages from
+    there, :math:`n` counted from :math:`s`: what is averaged is the
+    flat late phase of a run, not the climb before it. Integer buffers
+    are not averaged.
 
     Args:
         model (torch.nn.Module): The trained model; the average starts at
             its current weights.
         decay (float): :math:`d`, in :math:`(0, 1)`.
+        start (int, optional): :math:`s`, the updates before the average
+            starts. (default: :obj:`0`)
     """
-    def __init__(self, model: torch.nn.Module, decay: float):
+    def __init__(self, model: torch.nn.Module, decay: float,
+                 start: int = 0):
         if isinstance(decay, bool) or not isinstance(decay, (int, float)) \
                 or not 0 < decay < 1:
             raise ValueError(f"'decay' must be a number in (0, 1) (got "
                              f"{decay!r})")
+        if not is_int(start) or start < 0:
+            raise ValueError(f"'start' must be an int >= 0 (got {start!r})")
         self.decay = float(decay)
+        self.start = int(start)
         self.num_updates = 0
         self.average: Dict[str, Tensor] = {}
         self.reset(model)
@@ -50,8 +62,11 @@ class WeightAverage:
                         if value.is_floating_point()}
 
     def current_decay(self) -> float:
-        r""":math:`d_n` of the next update."""
-        n = self.num_updates
+        r""":math:`d_n` of the next update (:obj:`0` before
+        :obj:`start`)."""
+        n = self.num_updates - self.start
+        if n < 0:
+            return 0.0
         return min(self.decay, (1 + n) / (10 + n))
 
     @torch.no_grad()
@@ -89,16 +104,22 @@ class WeightAverage:
 
     def state_dict(self) -> Dict[str, object]:
         r"""The average and its update count, for a checkpoint."""
-        return {'decay': self.decay, 'num_updates': self.num_updates,
+        return {'decay': self.decay, 'start': self.start,
+                'num_updates': self.num_updates,
                 'average': {name: value.clone()
                             for name, value in self.average.items()}}
 
     def load_state_dict(self, state: Dict[str, object]) -> None:
         r"""Restores :meth:`state_dict`; raises :class:`ValueError` for
-        another decay or other tensors."""
+        another decay or start, or other tensors (a state saved without a
+        start started at once)."""
         if state['decay'] != self.decay:
             raise ValueError(f"the saved weight average has decay "
                              f"{state['decay']}, not {self.decay}")
+        if state.get('start', 0) != self.start:
+            raise ValueError(f"the saved weight average starts after "
+                             f"{state.get('start', 0)} updates, not "
+                             f"{self.start}")
         average = state['average']
         if set(average) != set(self.average) or any(
                 average[name].shape != self.average[name].shape
