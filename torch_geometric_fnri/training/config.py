@@ -2,7 +2,7 @@ r"""The configuration of a training run."""
 import dataclasses
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from torch import Tensor
 
@@ -255,9 +255,11 @@ class TrainConfig:
             _check_int(name, getattr(self, name), minimum=1)
         if self.prediction_steps_schedule is not None:
             self.prediction_steps_schedule = _check_schedule(
-                self.prediction_steps_schedule)
+                'prediction_steps_schedule', self.prediction_steps_schedule,
+                'steps', _check_steps)
         if self.beta_schedule is not None:
-            self.beta_schedule = _check_beta_schedule(self.beta_schedule)
+            self.beta_schedule = _check_schedule(
+                'beta_schedule', self.beta_schedule, 'beta', _check_weight)
         if self.decoder_window is not None:
             _check_int('decoder_window', self.decoder_window, minimum=2)
         if not isinstance(self.decoder_window_per_graph, bool):
@@ -323,21 +325,14 @@ class TrainConfig:
         optimiser steps: the last entry of
         :obj:`prediction_steps_schedule` that has been reached, else
         :obj:`prediction_steps`."""
-        steps = self.prediction_steps
-        for start, scheduled in self.prediction_steps_schedule or ():
-            if updates >= start:
-                steps = scheduled
-        return steps
+        return _scheduled(self.prediction_steps_schedule,
+                          self.prediction_steps, updates)
 
     def beta_at(self, updates: int) -> float:
         r"""The KL weight of the training loss after :obj:`updates`
         optimiser steps: the last entry of :obj:`beta_schedule` that has
         been reached, else :obj:`beta`."""
-        beta = self.beta
-        for start, scheduled in self.beta_schedule or ():
-            if updates >= start:
-                beta = scheduled
-        return beta
+        return _scheduled(self.beta_schedule, self.beta, updates)
 
     @property
     def training_mode(self) -> TrainingMode:
@@ -406,16 +401,20 @@ def _check_choice(name: str, value: Any, choices: Tuple[str, ...]) -> None:
                          f"(got {value!r})")
 
 
-def _check_schedule(schedule: Any) -> Tuple[Tuple[int, int], ...]:
-    name = 'prediction_steps_schedule'
+def _check_schedule(name: str, schedule: Any, value_name: str,
+                    check_value: Callable[[str, Any], Any]
+                    ) -> Tuple[Tuple[int, Any], ...]:
+    r"""Checks :obj:`schedule`, pairs :obj:`(updates, value)` in strictly
+    increasing order of :obj:`updates`; :obj:`check_value(name, value)`
+    raises for a bad value and returns it as stored."""
     try:
-        pairs = tuple((start, steps) for start, steps in schedule)
+        pairs = tuple((start, value) for start, value in schedule)
     except (TypeError, ValueError):
-        raise TypeError(f"'{name}' must be a sequence of (updates, steps) "
-                        f"pairs (got {schedule!r})") from None
-    for start, steps in pairs:
+        raise TypeError(f"'{name}' must be a sequence of (updates, "
+                        f"{value_name}) pairs (got {schedule!r})") from None
+    for start, _ in pairs:
         _check_int(f'{name} updates', start, minimum=0)
-        _check_int(f'{name} steps', steps, minimum=1)
+    pairs = tuple((start, check_value(name, value)) for start, value in pairs)
     starts = [start for start, _ in pairs]
     if not pairs or starts != sorted(set(starts)):
         raise ValueError(f"'{name}' must list strictly increasing update "
@@ -423,24 +422,28 @@ def _check_schedule(schedule: Any) -> Tuple[Tuple[int, int], ...]:
     return pairs
 
 
-def _check_beta_schedule(schedule: Any) -> Tuple[Tuple[int, float], ...]:
-    name = 'beta_schedule'
-    try:
-        pairs = tuple((start, beta) for start, beta in schedule)
-    except (TypeError, ValueError):
-        raise TypeError(f"'{name}' must be a sequence of (updates, beta) "
-                        f"pairs (got {schedule!r})") from None
-    for start, beta in pairs:
-        _check_int(f'{name} updates', start, minimum=0)
-        if isinstance(beta, bool) or not isinstance(beta, (int, float)) \
-                or not beta >= 0:
-            raise ValueError(f"'{name}' weights must be numbers >= 0 "
-                             f"(got {beta!r})")
-    starts = [start for start, _ in pairs]
-    if not pairs or starts != sorted(set(starts)):
-        raise ValueError(f"'{name}' must list strictly increasing update "
-                         f"counts (got {schedule!r})")
-    return tuple((start, float(beta)) for start, beta in pairs)
+def _scheduled(schedule: Optional[Sequence[Tuple[int, Any]]], default: Any,
+               updates: int) -> Any:
+    r"""The value of :obj:`schedule` after :obj:`updates` optimiser steps:
+    that of its last entry reached, else :obj:`default`."""
+    value = default
+    for start, scheduled in schedule or ():
+        if updates >= start:
+            value = scheduled
+    return value
+
+
+def _check_steps(name: str, steps: Any) -> int:
+    _check_int(f'{name} steps', steps, minimum=1)
+    return steps
+
+
+def _check_weight(name: str, weight: Any) -> float:
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) \
+            or not weight >= 0:
+        raise ValueError(f"'{name}' weights must be numbers >= 0 "
+                         f"(got {weight!r})")
+    return float(weight)
 
 
 def _check_update_counts(name: str, counts: Any) -> Tuple[int, ...]:
