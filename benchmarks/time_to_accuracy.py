@@ -134,6 +134,15 @@ NUM_FRAMES = 99
 REFINED_KEYS = ('test_refined_acc_combined', 'test_refined_acc_layers',
                 'test_refined_auroc_layers', 'refine_minutes')
 
+#: What the final line of a run with ``--set symmetry_ensemble=True``
+#: adds: the test split with the encoder's logits averaged over the box
+#: symmetries (the mapping fitted on the ensemble's validation), its
+#: validation accuracy, and the minutes both passes took.
+SYMMETRISED_KEYS = ('test_symmetrised_acc_combined',
+                    'test_symmetrised_acc_layers',
+                    'test_symmetrised_auroc_layers',
+                    'valid_symmetrised_acc_combined', 'symmetrise_minutes')
+
 #: The training modes compared; runs and logs of the first leave the mode
 #: out of their names (as before there were modes).
 MODES = ('learned', 'supervised')
@@ -591,18 +600,33 @@ def run_one(args, family: str, recipe_name: str, mode: str, seed: int,
     }
     if 'test_refined' in results:
         refined = results['test_refined']
-        final.update({
-            'test_refined_acc_combined': refined['acc_combined'],
-            'test_refined_acc_layers': [refined[f'acc_{name}'] for name in
-                                        trainer.layer_names],
-            'test_refined_auroc_layers': [refined[f'auroc_{name}'] for name
-                                          in trainer.layer_names],
-            'refine_minutes': refined['refine_seconds'] / 60})
+        final.update(test_figures('refined', refined, trainer.layer_names))
+        final['refine_minutes'] = refined['refine_seconds'] / 60
+    if 'test_symmetrised' in results:
+        final.update(test_figures('symmetrised', results['test_symmetrised'],
+                                  trainer.layer_names))
+        final['valid_symmetrised_acc_combined'] = \
+            results['valid_symmetrised']['acc_combined']
+        final['symmetrise_minutes'] = (
+            results['valid_symmetrised']['seconds'] +
+            results['test_symmetrised']['seconds']) / 60
     write(final)
     log.close()
     if args.save_state is not None:
         save_training_state(trainer, state_path(args.save_state, seed),
                             header)
+
+
+def test_figures(variant: str, out: Dict, layer_names: List[str]) -> Dict:
+    r"""The final line's test accuracy (combined and per layer) and AUROC
+    per layer of an inference :obj:`variant` (``'refined'``,
+    ``'symmetrised'``) from :func:`evaluate`'s :obj:`out`."""
+    return {
+        f'test_{variant}_acc_combined': out['acc_combined'],
+        f'test_{variant}_acc_layers': [out[f'acc_{name}']
+                                       for name in layer_names],
+        f'test_{variant}_auroc_layers': [out[f'auroc_{name}']
+                                         for name in layer_names]}
 
 
 def summarise(recipe: str, seed: int, rows: List[Dict], final: Dict) -> Dict:
@@ -621,8 +645,10 @@ def summarise(recipe: str, seed: int, rows: List[Dict], final: Dict) -> Dict:
             # Logs written before AUROC was recorded have none.
             'test_auroc_layers': final.get('test_auroc_layers'),
             'test_mse_block_10': final['test_mse_block_10'],
-            # Runs with refine_steps: the test split with refined logits.
-            **{key: final[key] for key in REFINED_KEYS if key in final}}
+            # Runs with refine_steps: the test split with refined logits;
+            # with symmetry_ensemble: with the ensemble's logits.
+            **{key: final[key] for key in REFINED_KEYS + SYMMETRISED_KEYS
+               if key in final}}
 
 
 def median_or_none(values) -> Optional[float]:
@@ -673,11 +699,13 @@ def medians(runs: List[Dict]) -> Dict:
             'test_mse_block_10': median_or_none(
                 r['test_mse_block_10'] for r in mine),
         }
-        if all('test_refined_acc_combined' in r for r in mine):
-            out[group]['test_refined_acc_combined'] = statistics.median(
-                r['test_refined_acc_combined'] for r in mine)
-            out[group]['test_refined_acc_layers'] = median_layers(
-                r['test_refined_acc_layers'] for r in mine)
+        for variant in ('refined', 'symmetrised'):
+            key = f'test_{variant}_acc'
+            if all(f'{key}_combined' in r for r in mine):
+                out[group][f'{key}_combined'] = statistics.median(
+                    r[f'{key}_combined'] for r in mine)
+                out[group][f'{key}_layers'] = median_layers(
+                    r[f'{key}_layers'] for r in mine)
     return out
 
 

@@ -31,6 +31,7 @@ from .experiment import (
 )
 from .loaders import TensorBatchLoader, make_loader
 from .logit_refinement import refine_edge_logits
+from .symmetry_ensemble import symmetry_ensemble_logits
 from .non_finite_loss import NonFiniteLossError
 from .objective import TrainingObjective
 from .progress_line import progress_printer
@@ -55,6 +56,7 @@ __all__ = [
     'evaluate',
     'predict_edges',
     'refine_edge_logits',
+    'symmetry_ensemble_logits',
     'identity_mapping',
     'reference_batch_search',
     'RunDirectory',

@@ -188,6 +188,15 @@ class TrainConfig:
             Learned NRI/fNRI/sfNRI runs only. (default: :obj:`0`)
         refine_lr (float, optional): Adam's learning rate of the
             refinement. (default: :obj:`0.1`)
+        symmetry_ensemble (bool, optional): :meth:`Trainer.test` also
+            scores the validation and test splits with the encoder's logits
+            averaged over the eight symmetries of the square box (keys
+            :obj:`'valid_symmetrised'` and :obj:`'test_symmetrised'`, the
+            mapping fitted on the former; see
+            :func:`~torch_geometric_fnri.training.symmetry_ensemble_logits`;
+            (x, y, vx, vy) features in a square box). Training, validation
+            and checkpoint selection are unchanged. Learned and supervised
+            runs. (default: :obj:`False`)
         seed (int, optional): Seeds the global torch RNG (dropout, Gumbel
             noise; offset by the rank in distributed runs) and the loader's
             generator. (default: :obj:`42`)
@@ -239,6 +248,7 @@ class TrainConfig:
     accuracy_batch_size: int = 128
     refine_steps: int = 0
     refine_lr: float = 0.1
+    symmetry_ensemble: bool = False
     # The run: random seed, device and output.
     seed: int = 42
     device: str = 'auto'
@@ -304,6 +314,12 @@ class TrainConfig:
             raise ValueError(f"'refine_steps' refines the edges a learned "
                              f"model infers; the {self.mode!r} mode has "
                              f"no inferred edges to refine")
+        if not isinstance(self.symmetry_ensemble, bool):
+            raise TypeError(f"'symmetry_ensemble' must be a bool (got "
+                            f"{self.symmetry_ensemble!r})")
+        if self.symmetry_ensemble and not self.training_mode.uses_encoder:
+            raise ValueError(f"'symmetry_ensemble' averages the encoder; "
+                             f"the {self.mode!r} mode has none")
         if self.weight_average_decay is not None and (
                 isinstance(self.weight_average_decay, bool) or
                 not isinstance(self.weight_average_decay, (int, float)) or

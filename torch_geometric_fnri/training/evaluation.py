@@ -5,10 +5,13 @@ from typing import Dict, Iterable, Optional, Sequence
 import torch
 from torch import Tensor
 
+from torch_geometric_fnri.transforms import RandomBoxSymmetry
+
 from .config import TrainConfig
 from .distributed import all_reduce_sum
 from .edge_evaluation import EdgeEvaluation, identity_mapping
 from .logit_refinement import refine_edge_logits
+from .symmetry_ensemble import symmetry_ensemble_logits
 from .trajectory_evaluation import TrajectoryEvaluation
 
 
@@ -37,6 +40,7 @@ def evaluate(
     mapping: Optional[Dict] = None,
     device: Optional[torch.device] = None,
     refine: bool = False,
+    symmetries: Optional[RandomBoxSymmetry] = None,
 ) -> Dict:
     r"""Evaluates :obj:`model` on every batch of :obj:`loader` and returns a
     flat :obj:`dict` of metrics (sums are all-reduced over processes, so
@@ -118,6 +122,10 @@ def evaluate(
             them (:func:`refine_edge_logits`; the encoder metrics, the KL
             term and the decoder's edges are then the refined ones).
             (default: :obj:`False`)
+        symmetries (RandomBoxSymmetry, optional): Read the encoder's
+            logits averaged over the eight box symmetries of its input
+            (:func:`symmetry_ensemble_logits`; a refinement starts from
+            them). (default: :obj:`None`: the encoder as it is)
     """
     mode = config.training_mode
     uses_encoder, uses_decoder = mode.uses_encoder, mode.uses_decoder
@@ -158,8 +166,13 @@ def evaluate(
             add('nodes', torch.tensor(float(num_nodes)))
             edge_weight = None
             if uses_encoder:
-                logits = model.encode(x[:, encoder_frames], edge_index,
-                                      batch.batch)
+                if symmetries is None:
+                    logits = model.encode(x[:, encoder_frames], edge_index,
+                                          batch.batch)
+                else:
+                    logits = symmetry_ensemble_logits(
+                        model, x[:, encoder_frames], edge_index,
+                        batch.batch, symmetries)
                 if refine:
                     logits = refine_edge_logits(model, x[:, encoder_frames],
                                                 edge_index, logits, config,

@@ -10,7 +10,7 @@ from torch_geometric_fnri.metrics import EdgeAccuracy, MissedPairs
 from torch_geometric_fnri.transforms import CandidateGraph
 from torch_geometric_fnri.utils.progress import ProgressBar, progress_enabled
 
-from .augmentation import training_augmentation
+from .augmentation import feature_box_symmetries, training_augmentation
 from .candidate_splits import run_candidate_graph
 from .checkpoint import PROGRESS_KEYS, RunCheckpoints, claim_run_directory
 from .checkpoint_selection import CheckpointSelection
@@ -164,6 +164,9 @@ class Trainer:
         self.frames = config.frame_split.slices(num_frames)
         self.augmentation = training_augmentation(config, stats,
                                                   num_features)
+        self.symmetries = (feature_box_symmetries(stats, num_features,
+                                                  'symmetry_ensemble')
+                           if config.symmetry_ensemble else None)
         self.run_record = make_run_record(model, reference, self.frames[0],
                                           self.layer_names,
                                           self.candidate_graph)
@@ -434,8 +437,12 @@ class Trainer:
         logits refined per simulation (key :obj:`'test_refined'`, the
         validation mapping, with :obj:`'refine_steps'`, :obj:`'refine_lr'`
         and :obj:`'refine_seconds'`, the wall time of that pass; see
-        :func:`refine_edge_logits`). Writes ``metrics.json`` when there is
-        a run directory and returns the same dict."""
+        :func:`refine_edge_logits`). With :obj:`config.symmetry_ensemble`,
+        also both splits with the encoder's logits averaged over the box
+        symmetries (keys :obj:`'valid_symmetrised'`, fitting its own
+        mapping, and :obj:`'test_symmetrised'`; see
+        :func:`symmetry_ensemble_logits`). Writes ``metrics.json`` when
+        there is a run directory and returns the same dict."""
         config = self.config
         results: Dict[str, Any] = {
             'mode': config.mode,
@@ -480,6 +487,28 @@ class Trainer:
                 refined['refine_steps'] = config.refine_steps
                 refined['refine_lr'] = config.refine_lr
                 results['test_refined'] = refined
+        if self.symmetries is not None:
+            self._test_symmetrised(results)
+
+    def _test_symmetrised(self, results: Dict[str, Any]) -> None:
+        # The symmetry ensemble's validation and test figures, into
+        # results, with the wall time of each pass.
+        mapping = None
+        for split, dataset in (('valid', self.valid_dataset),
+                               ('test', self.test_dataset)):
+            if dataset is None:
+                continue
+            loader = self._loader(dataset, shuffle=False)
+            frames = self.config.frame_split.test_slices(
+                dataset[0].x.size(1))
+            start = time.perf_counter()
+            out = evaluate(self.model, loader, self.config, *frames,
+                           layer_names=self.layer_names, scale=self.scale,
+                           full=True, mapping=mapping, device=self.device,
+                           symmetries=self.symmetries)
+            out['seconds'] = time.perf_counter() - start
+            mapping = out.get('edge_mapping', mapping)
+            results[f'{split}_symmetrised'] = out
 
     def write_config(self) -> None:
         r"""Writes ``config.json`` (the configuration and

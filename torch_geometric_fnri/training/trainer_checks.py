@@ -173,6 +173,7 @@ def _check_data_options(model: torch.nn.Module, config: TrainConfig,
     decoder = getattr(model, 'decoder', None)
     needs = [name for name, used in (
         ('box_symmetry_augmentation', config.box_symmetry_augmentation),
+        ('symmetry_ensemble', config.symmetry_ensemble),
         ('relative_messages', getattr(decoder, 'relative_messages', False)),
         ('central_forces', getattr(decoder, 'central_forces', False)))
         if used]
