@@ -547,6 +547,18 @@ def test_cpu_table1_markdown_from_the_summaries(tmp_path):
     with open(refinement_root / 'I+C' / 'fnri-fast-table1-lr-seed4.json',
               'w') as f:
         json.dump({'test_refined': {'acc_combined': 0.10}}, f)
+    # Symmetrised: seed 2 in its own test, seed 1 by
+    # benchmarks/symmetry_ensemble.py, seed 3 not at all.
+    symmetry_root = tmp_path / 'symmetry_ensemble'
+    with open(path) as f:
+        summary = json.load(f)
+    summary['runs'][1]['test_symmetrised_acc_combined'] = 0.93
+    with open(path, 'w') as f:
+        json.dump(summary, f)
+    os.makedirs(symmetry_root / 'I+C')
+    with open(symmetry_root / 'I+C' / 'fnri-fast-table1-lr-seed1.json',
+              'w') as f:
+        json.dump({'test_symmetrised': {'acc_combined': 0.84}}, f)
     # Two of three seeds, one on another machine.
     path = _table1_summary(tmp_path, rows[('I+C', 'nri', 'supervised')], [
         (1, 0.7, [0.8, 0.9], 59.5, 2000), (2, 0.8, [0.9, 1.0], 60.5, 3001)])
@@ -562,27 +574,30 @@ def test_cpu_table1_markdown_from_the_summaries(tmp_path):
                     [(1, 0.5, [0.5, 0.5], 1.0, 10)])
 
     text = reproduce.cpu_table1_markdown(str(tmp_path), table,
-                                         str(refinement_root))
+                                         str(refinement_root),
+                                         str(symmetry_root))
     assert text.startswith('## Table 1 on a CPU\n')
     assert '```bash\npython -m benchmarks.table1\n```' in text
     lines = text.splitlines()
     assert ('| model | mode | recipe | budget | seeds | median: combined | '
             'ideal_springs | charges | per seed: combined | refined: '
-            'combined | refined per seed | paper: combined '
+            'combined | refined per seed | symmetrised: combined | '
+            'symmetrised per seed | paper: combined '
             '| ideal_springs | charges | minutes | updates | machine |'
             ) in lines
     assert ('| fnri | learned | fast `--set lr=0.002` | 60 min | 1, 2, 3 | '
             '85.0 | 93.0 | 90.0 | 80.0 / 90.0 / 85.0 | 96.5 | 95.0 / – / '
-            '98.0 | 94.0 | 98.0 | 95.8 | 60.0 | 110,000 | AVX512, 1 thread, '
-            'two runs side by side |') in lines
+            '98.0 | 88.5 | 84.0 / 93.0 / – | 94.0 | 98.0 | 95.8 | 60.0 | '
+            '110,000 | AVX512, 1 thread, two runs side by side |') in lines
     assert ('| nri | supervised | fast | 60 min | 1, 2 (of 1, 2, 3) | 75.0 '
-            '| 85.0 | 95.0 | 70.0 / 80.0 | – | – | 98.3 | 98.6 | 99.7 | '
-            '60.0 | 2,500 | AVX512, 1 thread, two runs side by side; AVX2, '
-            '2 threads, none \\| idle |') in lines
+            '| 85.0 | 95.0 | 70.0 / 80.0 | – | – | – | – | 98.3 | 98.6 | '
+            '99.7 | 60.0 | 2,500 | AVX512, 1 thread, two runs side by side; '
+            'AVX2, 2 threads, none \\| idle |') in lines
     assert ('| sfnri | learned | fast | 60 min | not run | – | – | – | – | '
-            '– | – | 88.8 | 97.6 | 91.1 | – | – | – |') in lines
+            '– | – | – | – | 88.8 | 97.6 | 91.1 | – | – | – |') in lines
     assert ('| sfnri | supervised | fast | 60 min | not run | – | – | – | – '
-            '| – | – | – | 81.0 | 92.9 | 99.2 | 85.2 | – | – | – |') in lines
+            '| – | – | – | – | – | 81.0 | 92.9 | 99.2 | 85.2 | – | – | – |'
+            ) in lines
     assert ('- sfnri learned: `python -m benchmarks.table1 --systems I+C '
             '--models sfnri --modes learned`') in lines
     assert '- fnri learned: `python' not in text[:text.index('### I+C+F')]

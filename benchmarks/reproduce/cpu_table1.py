@@ -33,6 +33,11 @@ from .run_rows import (
 #: run, one folder per system: ``<system>/<log name>.json``.
 REFINEMENT_ROOT = osp.join(ROOT, 'results', 'refinement')
 
+#: Where ``benchmarks/symmetry_ensemble.py`` keeps the test of a saved run
+#: with the encoder averaged over the box symmetries, one folder per
+#: system: ``<system>/<log name>.json``.
+SYMMETRY_ENSEMBLE_ROOT = osp.join(ROOT, 'results', 'symmetry_ensemble')
+
 #: The command that makes the whole table (``benchmarks/table1.py``).
 COMMAND = 'python -m benchmarks.table1'
 
@@ -103,33 +108,50 @@ def row_command(row: RunRow) -> str:
             f'--modes {row.mode}')
 
 
-def refined_test(row: RunRow, run: Dict,
-                 refinement_root: str = REFINEMENT_ROOT) -> Optional[Dict]:
-    """The test figures of :obj:`run` (a run of :obj:`row`'s summary) with
-    every test simulation's graph refined through the trained decoder,
+def variant_test(row: RunRow, run: Dict, variant: str,
+                 root: str) -> Optional[Dict]:
+    """The test figures of :obj:`run` (a run of :obj:`row`'s summary) under
+    an inference :obj:`variant` (``'refined'``, ``'symmetrised'``),
     ``{'acc_combined': float, 'auroc_layers': [float, ...] or None}``:
-    the run's own refined test (``test_refined_*``), else the one
-    ``benchmarks/refinement.py`` stored for its saved state
-    (``<refinement_root>/<folder>/<log name>.json``), else :obj:`None`."""
-    if 'test_refined_acc_combined' in run:
-        return {'acc_combined': run['test_refined_acc_combined'],
-                'auroc_layers': run.get('test_refined_auroc_layers')}
+    the run's own test (``test_<variant>_*``), else the one the variant's
+    benchmark stored for its saved state
+    (``<root>/<folder>/<log name>.json``), else :obj:`None`."""
+    key = f'test_{variant}'
+    if f'{key}_acc_combined' in run:
+        return {'acc_combined': run[f'{key}_acc_combined'],
+                'auroc_layers': run.get(f'{key}_auroc_layers')}
     log_name = osp.basename(log_file(row, run['seed']))[:-len('.jsonl')]
-    stored = read_json(osp.join(refinement_root, row.folder,
-                                f'{log_name}.json'))
+    stored = read_json(osp.join(root, row.folder, f'{log_name}.json'))
     if stored is None:
         return None
-    return {'acc_combined': stored['test_refined']['acc_combined'],
-            'auroc_layers': stored['test_refined'].get('auroc_layers')}
+    return {'acc_combined': stored[key]['acc_combined'],
+            'auroc_layers': stored[key].get('auroc_layers')}
 
 
-def refined_accuracy(row: RunRow, run: Dict,
-                     refinement_root: str = REFINEMENT_ROOT
-                     ) -> Optional[float]:
-    """The combined test accuracy of :func:`refined_test`, :obj:`None`
+def refined_test(row: RunRow, run: Dict,
+                 refinement_root: str = REFINEMENT_ROOT) -> Optional[Dict]:
+    """:func:`variant_test` of every test simulation's graph refined
+    through the trained decoder (``benchmarks/refinement.py``)."""
+    return variant_test(row, run, 'refined', refinement_root)
+
+
+def variant_accuracy(row: RunRow, run: Dict, variant: str,
+                     root: str) -> Optional[float]:
+    """The combined test accuracy of :func:`variant_test`, :obj:`None`
     without one."""
-    refined = refined_test(row, run, refinement_root)
-    return None if refined is None else refined['acc_combined']
+    found = variant_test(row, run, variant, root)
+    return None if found is None else found['acc_combined']
+
+
+def variant_cells(values: List[Optional[float]]) -> List[str]:
+    """The median (over the seeds that have one) and per-seed cells of an
+    inference variant's combined accuracies (dashes without any)."""
+    found = [value for value in values if value is not None]
+    if not found:
+        return ['–', '–']
+    return [f'{100 * statistics.median(found):.1f}',
+            ' / '.join('–' if value is None else f'{100 * value:.1f}'
+                       for value in values)]
 
 
 def machine_text(machine: Optional[Dict]) -> str:
@@ -145,15 +167,16 @@ def machine_text(machine: Optional[Dict]) -> str:
 
 
 def row_cells(row: RunRow, summary: Optional[Dict],
-              runs: List[Dict], refinement_root: str = REFINEMENT_ROOT
-              ) -> List[str]:
+              runs: List[Dict], refinement_root: str = REFINEMENT_ROOT,
+              symmetry_root: str = SYMMETRY_ENSEMBLE_ROOT) -> List[str]:
     """The Markdown cells of :obj:`row` from its :obj:`summary` and
     :obj:`runs` (see :func:`read_row`): model, mode, recipe, budget, seeds,
     median accuracies (%, combined then per layer), every seed's combined
-    accuracy, the refined combined accuracy (median and per seed, dashes
-    for a seed without one; :func:`refined_accuracy`), the paper's
-    accuracies, median minutes and updates per run and the machines;
-    ``not run`` and dashes when no run was found."""
+    accuracy, the refined and the symmetrised combined accuracies (each
+    median and per seed, dashes for a seed without one;
+    :func:`variant_accuracy`), the paper's accuracies, median minutes and
+    updates per run and the machines; ``not run`` and dashes when no run
+    was found."""
     names = layer_names(row.system)
     recipe = ' '.join([row.recipe] + ([f"`{' '.join(row.options)}`"]
                                       if row.options else []))
@@ -164,7 +187,7 @@ def row_cells(row: RunRow, summary: Optional[Dict],
                    ['–'] * (1 + len(names)))
     cells = [row.model, row.mode, recipe, budget]
     if not runs:
-        return cells + ['not run'] + ['–'] * (4 + len(names)) + \
+        return cells + ['not run'] + ['–'] * (6 + len(names)) + \
             paper_cells + ['–'] * 3
     seeds = ', '.join(str(r['seed']) for r in runs)
     if len(runs) < len(row.seeds):
@@ -174,8 +197,10 @@ def row_cells(row: RunRow, summary: Optional[Dict],
         r['test_acc_layers'] for r in runs)
     name = time_to_accuracy.run_name(row.model, row.recipe, row.mode,
                                      row.tag)
-    refined = [refined_accuracy(row, r, refinement_root) for r in runs]
-    found = [value for value in refined if value is not None]
+    variants = [variant_cells([variant_accuracy(row, r, variant, root)
+                               for r in runs])
+                for variant, root in (('refined', refinement_root),
+                                      ('symmetrised', symmetry_root))]
     machines = dict.fromkeys(
         machine_text(summary.get('machine', {}).get(f"{name} seed "
                                                     f"{r['seed']}"))
@@ -184,9 +209,7 @@ def row_cells(row: RunRow, summary: Optional[Dict],
         seeds, f'{100 * combined:.1f}',
         *[f'{100 * v:.1f}' for v in per_layer],
         ' / '.join(f"{100 * r['test_acc_combined']:.1f}" for r in runs),
-        f'{100 * statistics.median(found):.1f}' if found else '–',
-        ' / '.join('–' if value is None else f'{100 * value:.1f}'
-                   for value in refined) if found else '–',
+        *variants[0], *variants[1],
         *paper_cells,
         f"{statistics.median(r['final_minutes'] for r in runs):.1f}",
         f"{statistics.median(r['final_updates'] for r in runs):,.0f}",
@@ -248,7 +271,13 @@ def intro() -> str:
         "inference, not in the paper; the run's own test or "
         "`benchmarks/refinement.py` on its saved state, "
         "`results/refinement/<system>/<log name>.json`), median over the "
-        "seeds that have one and per seed; "
+        "seeds that have one and per seed; \"symmetrised\": the same "
+        "trained models with the encoder's logits averaged over the eight "
+        "symmetries of the square box (a test-time ensemble of one "
+        "simulation's eight mirror images, not in the paper; the run's "
+        "own test or `benchmarks/symmetry_ensemble.py` on its saved "
+        "state, `results/symmetry_ensemble/<system>/<log name>.json`), "
+        "likewise; "
         "the paper's figures beside (means over its "
         "runs; its learned accuracies choose the label mapping on every "
         "test batch with the labels). \"minutes\" and \"updates\": the "
@@ -261,12 +290,13 @@ def intro() -> str:
 
 def cpu_table1_markdown(root: str = TIME_TO_ACCURACY_ROOT,
                         rows: Tuple[RunRow, ...] = CPU_TABLE1,
-                        refinement_root: str = REFINEMENT_ROOT) -> str:
+                        refinement_root: str = REFINEMENT_ROOT,
+                        symmetry_root: str = SYMMETRY_ENSEMBLE_ROOT) -> str:
     """The section "Table 1 on a CPU" of ``docs/RESULTS.md``: per system
     the constant-prediction level and one line per row of :obj:`rows`
     (see :func:`row_cells`) from the summaries in :obj:`root`
-    (:func:`summary_file`) and the refined tests in
-    :obj:`refinement_root`, then the command of every row not run yet."""
+    (:func:`summary_file`) and the refined and symmetrised tests in
+    :obj:`refinement_root` and :obj:`symmetry_root`, then the command of every row not run yet."""
     lines = ['## Table 1 on a CPU', '', wrap(intro()), '',
              '```bash', COMMAND, '```', '']
     for system in dict.fromkeys(row.system for row in rows):
@@ -280,11 +310,13 @@ def cpu_table1_markdown(root: str = TIME_TO_ACCURACY_ROOT,
                   '| model | mode | recipe | budget | seeds | median: '
                   'combined | ' + ' | '.join(names) + ' | per seed: '
                   'combined | refined: combined | refined per seed | '
+                  'symmetrised: combined | symmetrised per seed | '
                   'paper: combined | ' + ' | '.join(names) +
                   ' | minutes | updates | machine |',
-                  '|' + '---|' * (13 + 2 * len(names))]
+                  '|' + '---|' * (15 + 2 * len(names))]
         lines += ['| ' + ' | '.join(row_cells(row, summary, runs,
-                                              refinement_root)) + ' |'
+                                              refinement_root,
+                                              symmetry_root)) + ' |'
                   for row, summary, runs in found]
         missing = [row for row, _, runs in found if not runs]
         if missing:
