@@ -27,7 +27,10 @@ logits of every simulation are refined by K gradient steps on that
 simulation's own training loss over the encoder frames, the weights frozen
 (semi-amortised inference, see
 :func:`~torch_geometric_fnri.training.refine_edge_logits`), and every
-output is the refined one. Bad input ends with status 2 and one message.
+output is the refined one. With ``--symmetry-ensemble`` the encoder's
+logits are averaged over the eight symmetries of the square box
+(:func:`~torch_geometric_fnri.training.symmetry_ensemble_logits`). Bad
+input ends with status 2 and one message.
 Writes to
 ``--out``:
 
@@ -266,6 +269,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--refine-lr', type=float, default=None,
                         help='learning rate of the refinement (default: '
                         'the run\'s refine_lr)')
+    parser.add_argument('--symmetry-ensemble',
+                        action=argparse.BooleanOptionalAction, default=None,
+                        help='average the encoder over the eight '
+                        'symmetries of the square box (particle systems; '
+                        'default: the run\'s symmetry_ensemble)')
     parser.add_argument('--no-plots', action='store_true')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace the results already in --out')
@@ -306,7 +314,8 @@ def main(argv=None) -> int:
             dataset = run.on_candidate_graph(
                 load_data(args.data, run, args.split))
             result = run.infer_graphs(dataset, args.batch_size,
-                                     args.refine_steps, args.refine_lr)
+                                     args.refine_steps, args.refine_lr,
+                                     args.symmetry_ensemble)
         for warning in caught:
             print(f'warning: {warning.message}', file=sys.stderr)
         if run.edge_mapping is None:
@@ -330,6 +339,9 @@ def main(argv=None) -> int:
                    'refine_steps': (run.config.refine_steps
                                     if args.refine_steps is None
                                     else args.refine_steps),
+                   'symmetry_ensemble': (run.config.symmetry_ensemble
+                                         if args.symmetry_ensemble is None
+                                         else args.symmetry_ensemble),
                    'edge_accuracy': accuracy}
         write_json_atomic(osp.join(args.out, 'summary.json'), summary,
                           sort_keys=False)

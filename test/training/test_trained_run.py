@@ -264,6 +264,46 @@ def test_command_line_on_raw_arrays(trained, tiny_splits, tmp_path, capsys):
     assert 'edge accuracy: combined' in capsys.readouterr().out
 
 
+def test_inference_averages_the_encoder_over_the_box_symmetries(
+        trained, tiny_splits, tmp_path):
+    from torch_geometric_fnri.training import symmetry_ensemble_logits
+    from torch_geometric_fnri.training.augmentation import (
+        feature_box_symmetries,
+    )
+    run_dir, _, _ = trained
+    run = load_trained(str(run_dir))
+    assert run.config.symmetry_ensemble is False
+    plain = run.infer_graphs(tiny_splits[2], batch_size=8)
+    graphs = run.infer_graphs(tiny_splits[2], batch_size=8,
+                              symmetry_ensemble=True)
+    # The posterior of the logits averaged over the eight views.
+    data = [tiny_splits[2][i] for i in range(len(tiny_splits[2]))]
+    symmetries = feature_box_symmetries(run.normalizer, 4, 'test')
+    with torch.no_grad():
+        expected = torch.stack([run.model.factor_probabilities(
+            symmetry_ensemble_logits(run.model, d.x[:, run.encoder_frames],
+                                     d.edge_index, None, symmetries))[0]
+            for d in data])
+    assert torch.allclose(graphs['probabilities'][0], expected, atol=1e-5)
+    assert not torch.allclose(plain['probabilities'][0], expected,
+                              atol=1e-3)
+    # The command line's flag, recorded in the summary.
+    features, edges = _raw_arrays(tiny_splits[2], run.normalizer)
+    arrays = tmp_path / 'systems.npz'
+    np.savez(arrays, features=features, edges=edges)
+    for flag, used in (('--symmetry-ensemble', True),
+                       ('--no-symmetry-ensemble', False)):
+        out = tmp_path / flag
+        assert infer.main([str(run_dir), str(arrays), '--out', str(out),
+                           '--no-plots', flag]) == 0
+        with open(out / 'summary.json') as f:
+            assert json.load(f)['symmetry_ensemble'] is used
+        with np.load(out / 'graphs.npz') as saved:
+            assert np.allclose(saved['probabilities_0'],
+                               (graphs if used else plain)[
+                                   'probabilities'][0].numpy(), atol=1e-5)
+
+
 def test_command_line_rejects_bad_input(trained, tiny_splits, tmp_path,
                                         capsys):
     run_dir, _, _ = trained

@@ -24,7 +24,9 @@ from .distributed import resolve_device
 from .edge_prediction import predict_edges
 from .evaluation import check_finite_trajectories
 from .loaders import TensorBatchLoader, batch_to
+from .augmentation import feature_box_symmetries
 from .logit_refinement import refine_edge_logits
+from .symmetry_ensemble import symmetry_ensemble_logits
 from .run_directory import RunDirectory
 from .run_record import read_run_record, refuse_other_model
 from .training_mode import get_training_mode
@@ -114,7 +116,9 @@ class TrainedRun:
     @torch.no_grad()
     def infer_graphs(self, dataset: Sequence, batch_size: int = 128,
                      refine_steps: Optional[int] = None,
-                     refine_lr: Optional[float] = None) -> Dict[str, Any]:
+                     refine_lr: Optional[float] = None,
+                     symmetry_ensemble: Optional[bool] = None
+                     ) -> Dict[str, Any]:
         r"""Infers the multiplex interaction graph of every simulation of
         :obj:`dataset` (normalised like the training data, for example by
         :func:`~torch_geometric_fnri.datasets.from_arrays` with
@@ -135,7 +139,14 @@ class TrainedRun:
         simulation are refined by that many gradient steps on the
         simulation's own training loss over the encoder frames, the
         weights frozen (:func:`refine_edge_logits`; learned runs only), and
-        every output below is the refined one.
+        every output below is the refined one. With
+        :obj:`symmetry_ensemble` (by default the run's
+        :obj:`config.symmetry_ensemble`), the encoder's logits are averaged
+        over the eight symmetries of the square box
+        (:func:`symmetry_ensemble_logits`; (x, y, vx, vy) features; a
+        refinement starts from them); :obj:`edge_type` still maps the
+        classes through the run's :attr:`edge_mapping`, fitted on the
+        encoder alone.
 
         Returns a :obj:`dict` with, for a run on fully connected graphs,
 
@@ -172,8 +183,17 @@ class TrainedRun:
                 run's :obj:`config.refine_steps`)
             refine_lr (float, optional): The refinement's learning rate.
                 (default: :obj:`None`, the run's :obj:`config.refine_lr`)
+            symmetry_ensemble (bool, optional): Average the encoder over
+                the box's symmetries. (default: :obj:`None`, the run's
+                :obj:`config.symmetry_ensemble`)
         """
         _check_infers_graphs(self.config.mode)
+        if symmetry_ensemble is None:
+            symmetry_ensemble = self.config.symmetry_ensemble
+        symmetries = (feature_box_symmetries(
+            self.normalizer, self.num_features, 'symmetry_ensemble',
+            getattr(dataset, 'feature_names', None))
+            if symmetry_ensemble else None)
         refinement = replace(
             self.config,
             refine_steps=(self.config.refine_steps if refine_steps is None
@@ -211,6 +231,10 @@ class TrainedRun:
                                         self.device),
                 self.encoder_frames):
             x = batch.x[:, self.encoder_frames]
+            if symmetries is not None:
+                logits = symmetry_ensemble_logits(
+                    model, x, batch.edge_index, batch.batch, symmetries)
+                classes = model.predict_edge_types(logits)
             if refinement.refine_steps > 0:
                 logits = refine_edge_logits(model, x, batch.edge_index,
                                             logits, refinement, prior)
