@@ -36,17 +36,11 @@ The data options must match the run's (the defaults are those of
 """
 import argparse
 import itertools
-import json
-import os
-import os.path as osp
 import sys
-import time
 from dataclasses import replace
 from typing import Dict, List
 
-from torch_geometric_fnri.training import TrainConfig, evaluate
-from torch_geometric_fnri.training.loaders import make_loader
-from torch_geometric_fnri.utils.atomic_files import write_json_atomic
+from torch_geometric_fnri.training import TrainConfig
 
 try:  # as a script: its folder is on sys.path
     from saved_run import (
@@ -54,16 +48,18 @@ try:  # as a script: its folder is on sys.path
         check_positive,
         load_saved_run,
         run_record,
+        score_split,
+        write_result,
     )
-    from time_to_accuracy import data_folder
 except ImportError:  # as benchmarks.refinement
     from benchmarks.saved_run import (
         add_saved_run_arguments,
         check_positive,
         load_saved_run,
         run_record,
+        score_split,
+        write_result,
     )
-    from benchmarks.time_to_accuracy import data_folder
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -93,17 +89,11 @@ def score(model, dataset, config: TrainConfig, mapping, batch_size: int,
           layer_names: List[str], refine: bool) -> Dict:
     r"""Edge metrics of :obj:`dataset` (test frames) under
     :obj:`mapping`, with the encoder alone or refined, and the seconds the
-    pass took."""
-    loader = make_loader(dataset, batch_size, shuffle=False)
-    frames = config.frame_split.test_slices(dataset[0].x.size(1))
-    start = time.perf_counter()
-    out = evaluate(model, loader, config, *frames, layer_names=layer_names,
-                   mapping=mapping, refine=refine)
-    seconds = time.perf_counter() - start
-    return {'acc_combined': out['acc_combined'],
-            'acc_layers': [out[f'acc_{name}'] for name in layer_names],
-            'auroc_layers': [out[f'auroc_{name}'] for name in layer_names],
-            'seconds': round(seconds, 1)}
+    pass took (:func:`score_split`)."""
+    out = score_split(model, dataset, config, mapping, batch_size,
+                      layer_names, refine=refine)
+    out.pop('edge_mapping')
+    return out
 
 
 def main(argv=None) -> int:
@@ -114,15 +104,12 @@ def main(argv=None) -> int:
     except (OSError, ValueError, RuntimeError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
-    header, config, model = saved.header, saved.config, saved.model
+    config, model = saved.config, saved.model
     train, valid, test = saved.splits
     names = list(train.interaction_names)
     amortised = replace(config, refine_steps=0)
-    fitted = evaluate(model, make_loader(valid, args.batch_size, False),
-                      amortised,
-                      *amortised.frame_split.test_slices(valid[0].x.size(1)),
-                      layer_names=names)
-    mapping = fitted['edge_mapping']
+    mapping = score_split(model, valid, amortised, None, args.batch_size,
+                          names)['edge_mapping']
     subset = [valid[i] for i in range(args.valid_size)]
     table = [{'steps': 0, 'lr': None, **score(
         model, subset, amortised, mapping, args.batch_size, names, False)}]
@@ -151,13 +138,7 @@ def main(argv=None) -> int:
         'test_refined': score(model, test, chosen, mapping,
                               args.batch_size, names, True),
     }
-    out = args.out or osp.join(
-        'results', 'refinement',
-        data_folder(header['system'], saved.num_particles, saved.graph),
-        osp.splitext(osp.basename(args.log))[0] + '.json')
-    print(json.dumps(result), flush=True)
-    os.makedirs(osp.dirname(out) or '.', exist_ok=True)
-    write_json_atomic(out, result, indent=1, sort_keys=False)
+    write_result(saved, args, 'refinement', result)
     return 0
 
 

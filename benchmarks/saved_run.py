@@ -5,24 +5,30 @@ model arguments), the state it saved with ``--save-state`` (its weights)
 and its data, with the command-line options that name them."""
 import argparse
 import json
+import os
+import os.path as osp
 import platform
-from typing import Callable, Dict, NamedTuple, Optional, Sequence
+import time
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence
 
 import torch
 
 from torch_geometric_fnri.training import (
     LOADABLE_SYSTEMS,
     TrainConfig,
+    evaluate,
     graph_family,
     load_checkpoint,
     load_splits,
     make_model,
 )
+from torch_geometric_fnri.training.loaders import make_loader
+from torch_geometric_fnri.utils.atomic_files import write_json_atomic
 
 try:  # as a script: its folder is on sys.path
-    from time_to_accuracy import DEFAULT_NUM_PARTICLES
+    from time_to_accuracy import DEFAULT_NUM_PARTICLES, data_folder
 except ImportError:  # as benchmarks.saved_run
-    from benchmarks.time_to_accuracy import DEFAULT_NUM_PARTICLES
+    from benchmarks.time_to_accuracy import DEFAULT_NUM_PARTICLES, data_folder
 
 #: What the run's log header must hold.
 HEADER_KEYS = ('system', 'model', 'mode', 'recipe', 'seed', 'config',
@@ -156,3 +162,40 @@ def run_record(saved: SavedRun, args: argparse.Namespace) -> Dict:
                         torch.backends.cpu.get_cpu_capability(),
                     'other_jobs': args.note},
     }
+
+
+def score_split(model: torch.nn.Module, dataset, config: TrainConfig,
+                mapping: Optional[Dict], batch_size: int,
+                layer_names: List[str], **options: Any) -> Dict:
+    r"""Edge metrics of :obj:`dataset` (test frames) under :obj:`mapping`
+    (:obj:`None`: fitted on :obj:`dataset`) with :func:`evaluate`'s
+    :obj:`options` (:obj:`refine`, :obj:`symmetries`): combined and
+    per-layer accuracy, AUROC per layer, the seconds the pass took and
+    the mapping used (:obj:`'edge_mapping'`)."""
+    loader = make_loader(dataset, batch_size, shuffle=False)
+    frames = config.frame_split.test_slices(dataset[0].x.size(1))
+    start = time.perf_counter()
+    out = evaluate(model, loader, config, *frames, layer_names=layer_names,
+                   mapping=mapping, **options)
+    seconds = time.perf_counter() - start
+    return {'acc_combined': out['acc_combined'],
+            'acc_layers': [out[f'acc_{name}'] for name in layer_names],
+            'auroc_layers': [out[f'auroc_{name}'] for name in layer_names],
+            'seconds': round(seconds, 1),
+            'edge_mapping': out['edge_mapping']}
+
+
+def write_result(saved: SavedRun, args: argparse.Namespace, folder: str,
+                 result: Dict) -> None:
+    r"""Prints :obj:`result` as one JSON line and writes it to
+    :obj:`args.out`, by default
+    ``results/<folder>/<data>/<log name>.json`` (``<data>`` the log's
+    folder under ``results/time_to_accuracy/``)."""
+    out = args.out or osp.join(
+        'results', folder,
+        data_folder(saved.header['system'], saved.num_particles,
+                    saved.graph),
+        osp.splitext(osp.basename(args.log))[0] + '.json')
+    print(json.dumps(result), flush=True)
+    os.makedirs(osp.dirname(out) or '.', exist_ok=True)
+    write_json_atomic(out, result, indent=1, sort_keys=False)

@@ -22,18 +22,10 @@ defaults are those of ``time_to_accuracy.py``); the system must have
 (x, y, vx, vy) features in a square box.
 """
 import argparse
-import json
-import os
-import os.path as osp
 import sys
-import time
-from typing import Dict, List, Optional
 
-from torch_geometric_fnri.training import TrainConfig, evaluate
 from torch_geometric_fnri.training.augmentation import feature_box_symmetries
-from torch_geometric_fnri.training.loaders import make_loader
 from torch_geometric_fnri.transforms import RandomBoxSymmetry
-from torch_geometric_fnri.utils.atomic_files import write_json_atomic
 
 try:  # as a script: its folder is on sys.path
     from saved_run import (
@@ -41,16 +33,18 @@ try:  # as a script: its folder is on sys.path
         check_positive,
         load_saved_run,
         run_record,
+        score_split,
+        write_result,
     )
-    from time_to_accuracy import data_folder
 except ImportError:  # as benchmarks.symmetry_ensemble
     from benchmarks.saved_run import (
         add_saved_run_arguments,
         check_positive,
         load_saved_run,
         run_record,
+        score_split,
+        write_result,
     )
-    from benchmarks.time_to_accuracy import data_folder
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -66,32 +60,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def score(model, dataset, config: TrainConfig, mapping: Optional[Dict],
-          batch_size: int, layer_names: List[str],
-          symmetries: Optional[RandomBoxSymmetry]) -> Dict:
-    r"""Edge metrics of :obj:`dataset` (test frames) under :obj:`mapping`
-    (:obj:`None`: fitted here), with the encoder alone or the ensemble
-    over :obj:`symmetries`, the fitted mapping and the seconds the pass
-    took."""
-    loader = make_loader(dataset, batch_size, shuffle=False)
-    frames = config.frame_split.test_slices(dataset[0].x.size(1))
-    start = time.perf_counter()
-    out = evaluate(model, loader, config, *frames, layer_names=layer_names,
-                   mapping=mapping, symmetries=symmetries)
-    seconds = time.perf_counter() - start
-    return {'acc_combined': out['acc_combined'],
-            'acc_layers': [out[f'acc_{name}'] for name in layer_names],
-            'auroc_layers': [out[f'auroc_{name}'] for name in layer_names],
-            'seconds': round(seconds, 1),
-            'edge_mapping': out['edge_mapping']}
+def box_symmetries(splits: tuple) -> RandomBoxSymmetry:
+    r"""The box symmetries of the features of :obj:`splits` (train,
+    valid, test); raises for data without (x, y, vx, vy) features."""
+    return feature_box_symmetries(
+        splits[0].stats, splits[0][0].x.size(-1), 'symmetry_ensemble',
+        getattr(splits[0], 'feature_names', None))
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    def box_symmetries(splits) -> RandomBoxSymmetry:
-        return feature_box_symmetries(
-            splits[0].stats, splits[0][0].x.size(-1), 'symmetry_ensemble',
-            getattr(splits[0], 'feature_names', None))
     try:
         saved = load_saved_run(args, ('learned', 'supervised'),
                                'only runs with an encoder infer edges',
@@ -105,24 +83,17 @@ def main(argv=None) -> int:
     result = {'benchmark': 'symmetry_ensemble', **run_record(saved, args),
               'layer_names': names, 'batch_size': args.batch_size}
     for variant, group in (('encoder', None), ('symmetrised', symmetries)):
-        fitted = score(saved.model, valid, saved.config, None,
-                       args.batch_size, names, group)
-        tested = score(saved.model, test, saved.config,
-                       fitted.pop('edge_mapping'), args.batch_size, names,
-                       group)
+        fitted = score_split(saved.model, valid, saved.config, None,
+                             args.batch_size, names, symmetries=group)
+        tested = score_split(saved.model, test, saved.config,
+                             fitted.pop('edge_mapping'), args.batch_size,
+                             names, symmetries=group)
         tested.pop('edge_mapping')
         result[f'valid_{variant}'] = fitted
         result[f'test_{variant}'] = tested
         print(f"{variant}: valid {fitted['acc_combined']:.4f}, test "
               f"{tested['acc_combined']:.4f}", flush=True)
-    out = args.out or osp.join(
-        'results', 'symmetry_ensemble',
-        data_folder(saved.header['system'], saved.num_particles,
-                    saved.graph),
-        osp.splitext(osp.basename(args.log))[0] + '.json')
-    print(json.dumps(result), flush=True)
-    os.makedirs(osp.dirname(out) or '.', exist_ok=True)
-    write_json_atomic(out, result, indent=1, sort_keys=False)
+    write_result(saved, args, 'symmetry_ensemble', result)
     return 0
 
 

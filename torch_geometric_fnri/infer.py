@@ -313,16 +313,16 @@ def main(argv=None) -> int:
             run = load_trained(args.run_dir, args.checkpoint, args.device)
             dataset = run.on_candidate_graph(
                 load_data(args.data, run, args.split))
-            result = run.infer_graphs(dataset, args.batch_size,
-                                     args.refine_steps, args.refine_lr,
-                                     args.symmetry_ensemble)
+            result = run.infer_graphs(
+                dataset, args.batch_size, args.refine_steps, args.refine_lr,
+                args.symmetry_ensemble)
         for warning in caught:
             print(f'warning: {warning.message}', file=sys.stderr)
         if run.edge_mapping is None:
-            print(f"note: the run has no label mapping (its metrics.json, "
-                  f"written when training ends, is missing): no edge_type, "
-                  f"GraphML, plots or accuracy, only the model's classes "
-                  f"('predicted'); finish the run (--resume) to get them",
+            print("note: the run has no label mapping (its metrics.json, "
+                  "written when training ends, is missing): no edge_type, "
+                  "GraphML, plots or accuracy, only the model's classes "
+                  "('predicted'); finish the run (--resume) to get them",
                   file=sys.stderr)
         accuracy = edge_accuracy(run, result, dataset)
         paths = write_outputs(args.out, run, result, dataset,

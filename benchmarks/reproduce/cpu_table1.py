@@ -296,7 +296,8 @@ def cpu_table1_markdown(root: str = TIME_TO_ACCURACY_ROOT,
     the constant-prediction level and one line per row of :obj:`rows`
     (see :func:`row_cells`) from the summaries in :obj:`root`
     (:func:`summary_file`) and the refined and symmetrised tests in
-    :obj:`refinement_root` and :obj:`symmetry_root`, then the command of every row not run yet."""
+    :obj:`refinement_root` and :obj:`symmetry_root`, then the command of
+    every row not run yet."""
     lines = ['## Table 1 on a CPU', '', wrap(intro()), '',
              '```bash', COMMAND, '```', '']
     for system in dict.fromkeys(row.system for row in rows):

@@ -280,10 +280,10 @@ def test_inference_averages_the_encoder_over_the_box_symmetries(
     data = [tiny_splits[2][i] for i in range(len(tiny_splits[2]))]
     symmetries = feature_box_symmetries(run.normalizer, 4, 'test')
     with torch.no_grad():
-        expected = torch.stack([run.model.factor_probabilities(
-            symmetry_ensemble_logits(run.model, d.x[:, run.encoder_frames],
-                                     d.edge_index, None, symmetries))[0]
-            for d in data])
+        expected = torch.stack([
+            run.model.factor_probabilities(symmetry_ensemble_logits(
+                run.model, d.x[:, run.encoder_frames], d.edge_index, None,
+                symmetries))[0] for d in data])
     assert torch.allclose(graphs['probabilities'][0], expected, atol=1e-5)
     assert not torch.allclose(plain['probabilities'][0], expected,
                               atol=1e-3)

@@ -39,6 +39,7 @@ SUPERVISED_DROPOUT = 0.5
 MLP_DECODER_OPTIONS = ('relative_messages', 'central_forces',
                        'min_distance', 'checkpoint_decoder')
 
+
 class NetworkSystem(NamedTuple):
     r"""A system that simulates one recorded network with a dataset of its
     own: its graph argument is required and names the network."""

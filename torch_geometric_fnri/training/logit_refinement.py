@@ -44,9 +44,10 @@ def refine_edge_logits(model: torch.nn.Module, x: Tensor, edge_index: Tensor,
     length of the training schedule
     (:meth:`TrainConfig.prediction_steps_at`; at most the :math:`T` frames
     of :obj:`x`), plus the KL weight the schedule ends with
-    (:meth:`TrainConfig.beta_at`) times the KL term (NRI, fNRI). The decoder reads the posterior's
-    probabilities (:meth:`MultiplexEdgeSampler.probabilities`) rather than
-    Gumbel samples, so the refinement is deterministic. A symmetric model
+    (:meth:`TrainConfig.beta_at`) times the KL term (NRI, fNRI). The
+    decoder reads the posterior's probabilities
+    (:meth:`MultiplexEdgeSampler.probabilities`) rather than Gumbel
+    samples, so the refinement is deterministic. A symmetric model
     keeps the logits of each edge and its reverse equal. Each simulation's
     logits get the gradient of that simulation alone, and Adam scales each
     logit by its own moments, so batching simulations together gives the
