@@ -157,7 +157,8 @@ MODEL_SETTINGS = tuple(
 #: Recipe settings that need (x, y, vx, vy) features, refused on the
 #: systems without positions (Kuramoto, swing, NetSim).
 POSITION_VELOCITY_SETTINGS = ('box_symmetry_augmentation',
-                              'relative_messages', 'central_forces')
+                              'symmetry_ensemble', 'relative_messages',
+                              'central_forces')
 
 #: The features of the systems without positions, for the message that
 #: refuses those settings.

@@ -141,8 +141,8 @@ def test_kuramoto_command_line(capsys):
     assert args.mode == ['learned', 'supervised']
     assert args.out == osp.join('results', 'time_to_accuracy', 'kuramoto')
     assert tta.parse_args([]).mode == ['learned']
-    for setting in ('box_symmetry_augmentation', 'relative_messages',
-                    'central_forces'):
+    for setting in ('box_symmetry_augmentation', 'symmetry_ensemble',
+                    'relative_messages', 'central_forces'):
         with pytest.raises(SystemExit):
             tta.parse_args(['--system', 'kuramoto', '--set',
                             f'{setting}=True', '--tag', 'x'])

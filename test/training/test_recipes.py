@@ -98,3 +98,19 @@ def test_fast_recipe_refines_only_where_edges_are_inferred():
     with pytest.raises(ValueError, match='no inferred edges to refine'):
         fast.config(mode='supervised', refine_steps=30)
     assert fast.config(refine_steps=0).refine_steps == 0
+
+
+def test_fast_recipe_tests_the_symmetry_ensemble_where_the_box_is():
+    fast = get_recipe('fast')
+    for mode in ('learned', 'supervised'):
+        assert fast.config(mode=mode).symmetry_ensemble is True
+    for mode in ('true_graph', 'static'):
+        assert fast.config(mode=mode).symmetry_ensemble is False
+    with pytest.raises(ValueError, match="the 'static' mode has none"):
+        fast.config(mode='static', symmetry_ensemble=True)
+    # Oscillators, BOLD signals and power grids are not in a box.
+    for system in ('kuramoto', 'netsim', 'swing'):
+        assert get_recipe('fast', system).config().symmetry_ensemble is \
+            False
+    assert get_recipe('fast', 'I+C+F').config().symmetry_ensemble is True
+    assert get_recipe('paper').config().symmetry_ensemble is False

@@ -79,3 +79,25 @@ def test_refined_accuracy_is_a_column_of_its_own():
     # Without a refinement, no such column.
     assert 'refined' not in results_table(_results(0.9, 0.8), NAMES, TEST,
                                           'FNRI on I+C (learned)', 1.0)
+
+
+def test_symmetrised_accuracy_is_a_column_after_the_refined_one():
+    results = _results(0.9, 0.8)
+    results['test_refined'] = {'acc_combined': 0.7, 'acc_springs': 0.95,
+                               'acc_charges': 0.85, 'refine_steps': 30,
+                               'refine_lr': 0.3, 'refine_seconds': 41.6}
+    results['test_symmetrised'] = {'acc_combined': 0.6, 'acc_springs': 0.92,
+                                   'acc_charges': 0.81, 'seconds': 7.4}
+    lines = results_table(results, NAMES, TEST, 'FNRI on I+C (learned)',
+                          1.0).splitlines()
+    assert lines[3].endswith('constant level   refined  symmetrised')
+    assert '  springs                        0.900               0.900' \
+        '            0.750     0.950        0.920' in lines
+    assert any('averaged over the eight symmetries' in line and
+               line.endswith('7 s)') for line in lines)
+    del results['test_refined']
+    lines = results_table(results, NAMES, TEST, 'FNRI on I+C (learned)',
+                          1.0).splitlines()
+    assert lines[3].endswith('constant level  symmetrised')
+    assert '  combined                       0.500               0.600' \
+        '            0.500        0.600' in lines

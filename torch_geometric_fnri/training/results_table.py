@@ -52,16 +52,29 @@ def _edge_tables(results: Dict[str, Any], names: List[str],
                                                 test_dataset.num_edge_types)
     constant = [level['combined']] + level['per_layer']
     refined = results.get('test_refined')
+    symmetrised = results.get('test_symmetrised')
+    # The inference variants the run tested, each a column as wide as
+    # its label and two spaces (at least 10).
+    variants = [(label, out, max(10, len(label) + 2))
+                for label, out in (('refined', refined),
+                                   ('symmetrised', symmetrised))
+                if out is not None]
     lines = [f"\n{'edge accuracy':<24}{'valid-fitted':>14}"
              f"{'per-batch optimum':>20}{'constant level':>17}" +
-             (f"{'refined':>10}" if refined else '')]
+             ''.join(f'{label:>{width}}' for label, _, width in variants)]
     for name, floor in zip(['combined'] + names, constant):
         lines.append(f'  {name:<22}{test[f"acc_{name}"]:>14.3f}'
                      f'{test[f"acc_batch_optimal_{name}"]:>20.3f}'
                      f'{floor:>17.3f}' +
-                     (f'{refined[f"acc_{name}"]:>10.3f}' if refined else ''))
+                     ''.join(f'{out[f"acc_{name}"]:>{width}.3f}'
+                             for _, out, width in variants))
     lines.append('  (constant level: the accuracy of predicting one class '
                  'for every edge)')
+    if symmetrised:
+        lines.append(
+            f"  (symmetrised: the encoder's logits averaged over the eight "
+            f"symmetries of the square box, mapping fitted on its own "
+            f"validation; {symmetrised['seconds']:.0f} s)")
     if refined:
         lines.append(
             f"  (refined: the encoder's logits of every test simulation "
