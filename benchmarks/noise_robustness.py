@@ -86,8 +86,10 @@ def main(argv=None) -> int:
     for level in args.levels:
         data = noisy_copy(test, test.stats, level, generator)
         # The encoder alone, as the stored figures (a fast-recipe run
-        # would otherwise refine by its own refine_steps).
-        result = run.infer_graphs(data, refine_steps=0)
+        # would otherwise refine by its own refine_steps and average over
+        # the box symmetries).
+        result = run.infer_graphs(data, refine_steps=0,
+                                  symmetry_ensemble=False)
         metrics = edge_accuracy(run, result, data)
         rows.append({'observation_noise': level, **metrics})
         print(f"σ = {level:<6} combined {metrics['combined']:.3f}  " +

@@ -44,10 +44,14 @@ def test_springs_charges_example(tmp_path, monkeypatch, capsys):
                                   '--no-plots']) == 0
     with open(tmp_path / 'cli' / 'metrics.json') as f:
         cli = json.load(f)
-    # The recipe's test-time refinement ran in both; its wall time differs.
+    # The recipe's test-time refinement and symmetry ensemble ran in both;
+    # their wall times differ.
     for result in (cli, metrics):
         assert result['test_refined']['refine_seconds'] > 0
         del result['test_refined']['refine_seconds']
+        for split in ('valid', 'test'):
+            assert result[f'{split}_symmetrised']['seconds'] > 0
+            del result[f'{split}_symmetrised']['seconds']
     assert cli == metrics
 
 

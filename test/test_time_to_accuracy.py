@@ -292,9 +292,10 @@ def test_position_velocity_settings_of_recipe_and_overrides():
     assert tta.position_velocity_settings(box, {
         'train': {'box_symmetry_augmentation': False},
         'model': {'relative_messages': True}}) == ['relative_messages']
-    # The fast recipe uses central forces, except on Kuramoto.
+    # The fast recipe uses central forces and tests the symmetry ensemble,
+    # except on Kuramoto.
     assert tta.position_velocity_settings(get_recipe('fast'), none) == [
-        'central_forces']
+        'symmetry_ensemble', 'central_forces']
     assert tta.position_velocity_settings(get_recipe('fast', 'kuramoto'),
                                           none) == []
 
@@ -467,6 +468,8 @@ def test_fast_recipe_on_kuramoto_is_the_setting_its_stored_runs_measured():
         assert later == {'compile': False, 'layer_graph_schedule': None,
                          'decoder_window_per_graph': False,
                          'weight_average_decay': None,
+                         'weight_average_start': 0, 'beta_schedule': None,
+                         'symmetry_ensemble': False,
                          'refine_steps': 30, 'refine_lr': 0.3}
         assert TrainConfig.from_dict({**header['config'], 'refine_steps': 30,
                                       'refine_lr': 0.3}) == config
