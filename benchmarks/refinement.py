@@ -43,30 +43,16 @@ from typing import Dict, List
 from torch_geometric_fnri.training import TrainConfig
 
 try:  # as a script: its folder is on sys.path
-    from saved_run import (
-        add_saved_run_arguments,
-        check_positive,
-        load_saved_run,
-        run_record,
-        score_split,
-        write_result,
-    )
+    import saved_run
 except ImportError:  # as benchmarks.refinement
-    from benchmarks.saved_run import (
-        add_saved_run_arguments,
-        check_positive,
-        load_saved_run,
-        run_record,
-        score_split,
-        write_result,
-    )
+    from benchmarks import saved_run
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    add_saved_run_arguments(parser)
+    saved_run.add_saved_run_arguments(parser)
     parser.add_argument('--steps', type=int, nargs='+', default=[25, 50, 100])
     parser.add_argument('--lr', type=float, nargs='+', default=[0.1, 0.3])
     parser.add_argument('--valid-size', type=int, default=500,
@@ -78,8 +64,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     for name in ('steps', 'lr'):
         if any(not value > 0 for value in getattr(args, name)):
             parser.error(f'--{name} must be positive')
-    check_positive(parser, args, ('valid_size', 'batch_size', 'num_train',
-                                  'num_valid', 'num_test', 'threads'))
+    saved_run.check_positive(parser, args, (
+        'valid_size', 'batch_size', 'num_train', 'num_valid', 'num_test',
+        'threads'))
     if args.valid_size > args.num_valid:
         parser.error('--valid-size must be at most --num-valid')
     return args
@@ -90,8 +77,8 @@ def score(model, dataset, config: TrainConfig, mapping, batch_size: int,
     r"""Edge metrics of :obj:`dataset` (test frames) under
     :obj:`mapping`, with the encoder alone or refined, and the seconds the
     pass took (:func:`score_split`)."""
-    out = score_split(model, dataset, config, mapping, batch_size,
-                      layer_names, refine=refine)
+    out = saved_run.score_split(model, dataset, config, mapping,
+                                batch_size, layer_names, refine=refine)
     out.pop('edge_mapping')
     return out
 
@@ -99,8 +86,8 @@ def score(model, dataset, config: TrainConfig, mapping, batch_size: int,
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        saved = load_saved_run(args, ('learned', ),
-                               'only learned runs infer edges to refine')
+        saved = saved_run.load_saved_run(
+            args, ('learned', ), 'only learned runs infer edges to refine')
     except (OSError, ValueError, RuntimeError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
@@ -108,8 +95,8 @@ def main(argv=None) -> int:
     train, valid, test = saved.splits
     names = list(train.interaction_names)
     amortised = replace(config, refine_steps=0)
-    mapping = score_split(model, valid, amortised, None, args.batch_size,
-                          names)['edge_mapping']
+    mapping = saved_run.score_split(model, valid, amortised, None,
+                                    args.batch_size, names)['edge_mapping']
     subset = [valid[i] for i in range(args.valid_size)]
     table = [{'steps': 0, 'lr': None, **score(
         model, subset, amortised, mapping, args.batch_size, names, False)}]
@@ -127,7 +114,7 @@ def main(argv=None) -> int:
     chosen = replace(config, refine_steps=best['steps'], refine_lr=best['lr'])
     result = {
         'benchmark': 'refinement',
-        **run_record(saved, args),
+        **saved_run.run_record(saved, args),
         'layer_names': names,
         'batch_size': args.batch_size,
         'valid_size': args.valid_size,
@@ -138,7 +125,7 @@ def main(argv=None) -> int:
         'test_refined': score(model, test, chosen, mapping,
                               args.batch_size, names, True),
     }
-    write_result(saved, args, 'refinement', result)
+    saved_run.write_result(saved, args, 'refinement', result)
     return 0
 
 

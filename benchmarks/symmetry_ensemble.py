@@ -28,35 +28,21 @@ from torch_geometric_fnri.training.augmentation import feature_box_symmetries
 from torch_geometric_fnri.transforms import RandomBoxSymmetry
 
 try:  # as a script: its folder is on sys.path
-    from saved_run import (
-        add_saved_run_arguments,
-        check_positive,
-        load_saved_run,
-        run_record,
-        score_split,
-        write_result,
-    )
+    import saved_run
 except ImportError:  # as benchmarks.symmetry_ensemble
-    from benchmarks.saved_run import (
-        add_saved_run_arguments,
-        check_positive,
-        load_saved_run,
-        run_record,
-        score_split,
-        write_result,
-    )
+    from benchmarks import saved_run
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    add_saved_run_arguments(parser)
+    saved_run.add_saved_run_arguments(parser)
     parser.add_argument('--batch-size', type=int, default=250,
                         help='simulations evaluated together')
     args = parser.parse_args(argv)
-    check_positive(parser, args, ('batch_size', 'num_train', 'num_valid',
-                                  'num_test', 'threads'))
+    saved_run.check_positive(parser, args, (
+        'batch_size', 'num_train', 'num_valid', 'num_test', 'threads'))
     return args
 
 
@@ -71,29 +57,33 @@ def box_symmetries(splits: tuple) -> RandomBoxSymmetry:
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        saved = load_saved_run(args, ('learned', 'supervised'),
-                               'only runs with an encoder infer edges',
-                               check_splits=box_symmetries)
+        saved = saved_run.load_saved_run(
+            args, ('learned', 'supervised'),
+            'only runs with an encoder infer edges',
+            check_splits=box_symmetries)
     except (OSError, ValueError, TypeError, RuntimeError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
     train, valid, test = saved.splits
     symmetries = box_symmetries(saved.splits)
     names = list(train.interaction_names)
-    result = {'benchmark': 'symmetry_ensemble', **run_record(saved, args),
+    result = {'benchmark': 'symmetry_ensemble',
+              **saved_run.run_record(saved, args),
               'layer_names': names, 'batch_size': args.batch_size}
     for variant, group in (('encoder', None), ('symmetrised', symmetries)):
-        fitted = score_split(saved.model, valid, saved.config, None,
-                             args.batch_size, names, symmetries=group)
-        tested = score_split(saved.model, test, saved.config,
-                             fitted.pop('edge_mapping'), args.batch_size,
-                             names, symmetries=group)
+        fitted = saved_run.score_split(saved.model, valid, saved.config,
+                                       None, args.batch_size, names,
+                                       symmetries=group)
+        tested = saved_run.score_split(saved.model, test, saved.config,
+                                       fitted.pop('edge_mapping'),
+                                       args.batch_size, names,
+                                       symmetries=group)
         tested.pop('edge_mapping')
         result[f'valid_{variant}'] = fitted
         result[f'test_{variant}'] = tested
         print(f"{variant}: valid {fitted['acc_combined']:.4f}, test "
               f"{tested['acc_combined']:.4f}", flush=True)
-    write_result(saved, args, 'symmetry_ensemble', result)
+    saved_run.write_result(saved, args, 'symmetry_ensemble', result)
     return 0
 
 
