@@ -26,7 +26,6 @@ from .evaluation import check_finite_trajectories
 from .loaders import TensorBatchLoader, batch_to
 from .augmentation import feature_box_symmetries
 from .logit_refinement import refine_edge_logits
-from .symmetry_ensemble import symmetry_ensemble_logits
 from .run_directory import RunDirectory
 from .run_record import read_run_record, refuse_other_model
 from .training_mode import get_training_mode
@@ -229,12 +228,8 @@ class TrainedRun:
         for batch, logits, classes in predict_edges(
                 model, _checked_batches(loader, self.encoder_frames,
                                         self.device),
-                self.encoder_frames):
+                self.encoder_frames, symmetries):
             x = batch.x[:, self.encoder_frames]
-            if symmetries is not None:
-                logits = symmetry_ensemble_logits(
-                    model, x, batch.edge_index, batch.batch, symmetries)
-                classes = model.predict_edge_types(logits)
             if refinement.refine_steps > 0:
                 logits = refine_edge_logits(model, x, batch.edge_index,
                                             logits, refinement, prior)
