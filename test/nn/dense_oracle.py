@@ -150,13 +150,22 @@ def mlp_decoder(dec, x, z, pred_steps):
             edge_attr = torch.cat([diff[..., :4], distance,
                                    1 / distance.clamp_min(dec.min_distance)],
                                   dim=-1)
-        agg = multiplex_messages(dec.message_conv, s, z, F.relu, edge_attr)
-        h = F.relu(dec.lin1(torch.cat([s, agg], dim=-1)))
+        if dec.pairwise_messages:
+            agg = multiplex_messages(dec.message_conv, s, z, F.relu,
+                                     edge_attr)
+            h = F.relu(dec.lin1(torch.cat([s, agg], dim=-1)))
+        else:  # The edges act through the central forces alone.
+            h = F.relu(dec.lin1(s))
         h = F.relu(dec.lin2(h))
         out = s + dec.lin3(h)
         if dec.central_forces:
             force = central_forces(dec.force_conv, s[..., :2], z)
-            out = out + F.pad(force, (2, s.size(-1) - 4))
+            if dec.pairwise_messages:
+                out = out + F.pad(force, (2, s.size(-1) - 4))
+            else:  # The forces also step the positions.
+                step = torch.cat([dec.force_position_step * force, force],
+                                 dim=-1)
+                out = out + F.pad(step, (0, s.size(-1) - 4))
         return out
 
     last = inputs[:, 0::pred_steps]

@@ -37,7 +37,8 @@ SUPERVISED_DROPOUT = 0.5
 #: Options of the MLP decoder that the static baseline, which has no
 #: messages or forces to shape, leaves out of a recipe's settings.
 MLP_DECODER_OPTIONS = ('relative_messages', 'central_forces',
-                       'min_distance', 'checkpoint_decoder')
+                       'min_distance', 'checkpoint_decoder',
+                       'pairwise_messages')
 
 
 class NetworkSystem(NamedTuple):

@@ -87,6 +87,29 @@ def test_build_model_decoder_geometry(option):
         build_model('fnri', [2, 2], min_distance=0.0, **{option: True})
 
 
+def test_build_model_decoder_with_central_forces_alone():
+    model = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8,
+                        central_forces=True, pairwise_messages=False)
+    assert model.decoder.message_conv is None
+    assert model.config['decoder']['arguments']['pairwise_messages'] is False
+    both = build_model('fnri', [2, 2], num_timesteps=6, hidden_channels=8,
+                       central_forces=True)
+    assert both.config['decoder']['arguments']['pairwise_messages'] is True
+    # No message MLPs [2 D -> H -> H] (one per edge type, the skipped
+    # types' included as in the paper's counts), a first output layer
+    # without the H message inputs, and the step into the positions.
+    assert _count(both.decoder) - _count(model.decoder) == \
+        4 * ((8 * 8 + 8) + (8 * 8 + 8)) + 8 * 8 - 2
+    with pytest.raises(ValueError, match="'pairwise_messages=False' needs "
+                       "'central_forces=True'"):
+        build_model('fnri', [2, 2], pairwise_messages=False)
+    for decoder in ('rnn', 'static'):
+        with pytest.raises(ValueError, match="'pairwise_messages=False' "
+                           "needs the MLP decoder"):
+            build_model('fnri', [2, 2], decoder=decoder,
+                        pairwise_messages=False)
+
+
 @pytest.mark.parametrize('encoder', ['mlp', 'cnn'])
 def test_encoder_width_apart_from_the_decoder(encoder):
     model = build_model('fnri', [2, 2], num_timesteps=16, hidden_channels=8,

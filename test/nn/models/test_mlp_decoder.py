@@ -139,6 +139,55 @@ def test_mlp_decoder_central_forces_match_dense(batch_factory, pred_steps):
     assert not torch.allclose(one_step[..., 2:], without[..., 2:])
 
 
+@pytest.mark.parametrize('pred_steps', [1, 3])
+def test_mlp_decoder_central_forces_alone_match_dense(batch_factory,
+                                                      pred_steps):
+    torch.manual_seed(0)
+    batch = batch_factory([5, 5], num_frames=13)
+    dec = MLPDecoder(4, 16, [2, 2], skip_first=True, central_forces=True,
+                     pairwise_messages=False)
+    assert dec.message_conv is None and dec.skip_first
+    assert dec.num_edge_types == [2, 2]
+    # The output MLP [4 -> 16 -> 16 -> 4], four radial MLPs and the step
+    # of the forces into the positions (x, y).
+    assert sum(p.numel() for p in dec.parameters()) == \
+        (4 * 16 + 16) + (16 * 16 + 16) + (16 * 4 + 4) + \
+        4 * (2 * 16 + 16 + 17) + 2
+    assert torch.equal(dec.force_position_step, torch.zeros(2))
+    assert str(dec).endswith(
+        'central_forces=True, pairwise_messages=False)')
+    with torch.no_grad():
+        for param in dec.force_conv.parameters():
+            param.normal_()
+    z = torch.rand(40, 4)
+    # The position step starts at zero: the edges move the velocities
+    # only, and only through the forces (without edges, each particle
+    # follows the output MLP alone).
+    none = dec(batch.x[:, :2], batch.edge_index, torch.zeros(40, 4))
+    one_step = dec(batch.x[:, :2], batch.edge_index, z)
+    assert torch.equal(one_step[..., :2], none[..., :2])
+    assert not torch.allclose(one_step[..., 2:], none[..., 2:])
+    with torch.no_grad():
+        dec.force_position_step.copy_(torch.tensor([0.5, -2.0]))
+    out = dec(batch.x, batch.edge_index, z, pred_steps=pred_steps)
+    expected = dense_oracle.mlp_decoder(dec, batch.x.view(2, 5, 13, 4),
+                                        z.view(2, 20, 4), pred_steps)
+    assert torch.allclose(out, expected.reshape(10, 12, 4), atol=1e-5)
+    # Then the forces move the positions by that step, per coordinate.
+    one_step = dec(batch.x[:, :2], batch.edge_index, z)
+    assert torch.allclose(one_step[..., :2] - none[..., :2],
+                          (one_step[..., 2:] - none[..., 2:]) *
+                          torch.tensor([0.5, -2.0]), atol=1e-6)
+    with torch.no_grad():
+        for param in dec.force_conv.parameters():
+            param.zero_()
+    assert torch.equal(dec(batch.x, batch.edge_index, z),
+                       dec(batch.x, batch.edge_index, torch.zeros(40, 4)))
+    # Rebuilt from its arguments: the same layers.
+    again = MLPDecoder(**dec.arguments)
+    assert again.message_conv is None and str(again) == str(dec)
+
+
 def test_mlp_decoder_relative_messages_errors():
     with pytest.raises(ValueError, match=r"needs \(x, y, vx, vy, ...\)"):
         MLPDecoder(3, 16, 2, relative_messages=True)
@@ -146,3 +195,11 @@ def test_mlp_decoder_relative_messages_errors():
         MLPDecoder(3, 16, 2, central_forces=True)
     with pytest.raises(ValueError, match="'min_distance' must be positive"):
         MLPDecoder(4, 16, 2, relative_messages=True, min_distance=0)
+    with pytest.raises(ValueError, match=r"'pairwise_messages=False' needs "
+                       r"'central_forces=True' \(without either, the "
+                       r"decoder ignores the edges\)"):
+        MLPDecoder(4, 16, 2, pairwise_messages=False)
+    with pytest.raises(ValueError, match="'relative_messages' needs the "
+                       "message MLPs"):
+        MLPDecoder(4, 16, 2, central_forces=True, relative_messages=True,
+                   pairwise_messages=False)

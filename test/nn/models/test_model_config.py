@@ -54,6 +54,7 @@ def _assert_same_outputs(model, other, batch):
     ('fnri', dict(encoder='cnn', split_point=2, relative_messages=True,
                   central_forces=True, encoder_dropout=0.1)),
     ('fnri', dict(decoder='static', skip_first=False)),
+    ('sfnri', dict(central_forces=True, pairwise_messages=False)),
 ])
 def test_config_builds_the_model_of_build_model(batch_factory, family,
                                                 kwargs):

@@ -29,6 +29,7 @@ def build_model(family: str, num_edge_types: List[int],
                 relative_messages: bool = False,
                 central_forces: bool = False,
                 min_distance: float = 0.01,
+                pairwise_messages: bool = True,
                 encoder_hidden_channels: Optional[int] = None,
                 ) -> RelationalInference:
     r"""Builds NRI, fNRI or sfNRI with the paper's layer sizes as a
@@ -98,6 +99,11 @@ def build_model(family: str, num_edge_types: List[int],
             :obj:`relative_messages` or :obj:`central_forces`, in the units
             of the positions (see :class:`MLPDecoder`).
             (default: :obj:`0.01`)
+        pairwise_messages (bool, optional): If set to :obj:`False`, the MLP
+            decoder has no message MLPs and the edges act through its
+            central forces alone (see :class:`MLPDecoder`; needs
+            :obj:`central_forces`; not in the papers, and the parameter
+            count is then not the paper's). (default: :obj:`True`)
         encoder_hidden_channels (int, optional): Hidden size of the encoder
             when it differs from the decoder's (a wide encoder with a
             narrow decoder; the parameter count is then not the paper's).
@@ -150,7 +156,8 @@ def build_model(family: str, num_edge_types: List[int],
                          checkpoint=checkpoint_decoder,
                          relative_messages=relative_messages,
                          central_forces=central_forces,
-                         min_distance=min_distance)
+                         min_distance=min_distance,
+                         pairwise_messages=pairwise_messages)
     elif decoder == 'rnn':
         dec = RNNDecoder(in_channels, hidden_channels, model_types,
                          skip_first=skip_first, dropout=decoder_dropout)
@@ -161,7 +168,8 @@ def build_model(family: str, num_edge_types: List[int],
                          f"(got {decoder!r})")
     for name, value in (('checkpoint_decoder', checkpoint_decoder),
                         ('relative_messages', relative_messages),
-                        ('central_forces', central_forces)):
+                        ('central_forces', central_forces),
+                        ('pairwise_messages=False', not pairwise_messages)):
         if value and decoder != 'mlp':
             raise ValueError(f"'{name}' needs the MLP decoder "
                              f"(got decoder={decoder!r})")

@@ -32,7 +32,8 @@ class MLPDecoder(RebuildableModule):
         [\mathbf{x}^t_i \Vert \mathbf{m}_i]\right)
 
     where :math:`\mathbf{m}_i` is the output of
-    :class:`~torch_geometric_fnri.nn.conv.MultiplexMessageConv` and
+    :class:`~torch_geometric_fnri.nn.conv.MultiplexMessageConv` (left out
+    with :obj:`pairwise_messages=False`) and
     :math:`f_{\mathrm{out}}` is
     :obj:`Linear -> ReLU -> Dropout -> Linear -> ReLU -> Dropout -> Linear`.
     The rollout starts from the ground-truth frames
@@ -75,6 +76,20 @@ class MLPDecoder(RebuildableModule):
             as (x, y, vx, vy, ...)). Not in the papers: an inductive bias
             for weak pairwise forces, which the message MLPs learn slowly.
             (default: :obj:`False`)
+        pairwise_messages (bool, optional): If set to :obj:`False`, the
+            decoder has no message MLPs: :math:`f_{\mathrm{out}}` sees
+            :math:`\mathbf{x}^t_i` alone (each particle's own dynamics, the
+            walls included) and the edges act through the central forces
+            only, which must then be on. The forces then also step the
+            positions, :math:`\mathbf{x}^{t+1}_i \mathrel{+}=
+            [\mathbf{c} \odot \mathbf{F}_i \Vert \mathbf{F}_i \Vert
+            \mathbf{0}]` with a learned :math:`\mathbf{c} \in
+            \mathbb{R}^2` (:obj:`force_position_step`, starting at zero:
+            the :math:`\frac{1}{2} \Delta t^2 \mathbf{a}` of an integrator
+            step, which the message MLPs give otherwise). Not in the papers:
+            an interaction that is not a central force cannot be modelled,
+            and the parameter count is not the paper's.
+            (default: :obj:`True`)
         min_distance (float, optional): :math:`d_{\min}` of the inverse
             distance with :obj:`relative_messages` or
             :obj:`central_forces`, in the units of :obj:`x`.
@@ -91,8 +106,16 @@ class MLPDecoder(RebuildableModule):
                  num_edge_types: Union[int, List[int]],
                  skip_first: bool = False, dropout: float = 0.,
                  checkpoint: bool = False, relative_messages: bool = False,
-                 central_forces: bool = False, min_distance: float = 0.01):
+                 central_forces: bool = False, min_distance: float = 0.01,
+                 pairwise_messages: bool = True):
         super().__init__()
+        if not pairwise_messages and not central_forces:
+            raise ValueError("'pairwise_messages=False' needs "
+                             "'central_forces=True' (without either, the "
+                             "decoder ignores the edges)")
+        if not pairwise_messages and relative_messages:
+            raise ValueError("'relative_messages' needs the message MLPs "
+                             "('pairwise_messages=True')")
         for name, used in (('relative_messages', relative_messages),
                            ('central_forces', central_forces)):
             if used and in_channels < 4:
@@ -104,6 +127,7 @@ class MLPDecoder(RebuildableModule):
         self.in_channels = in_channels
         self.relative_messages = relative_messages
         self.central_forces = central_forces
+        self.pairwise_messages = pairwise_messages
         self.min_distance = min_distance
         self.checkpoint = checkpoint
         self.hidden_channels = hidden_channels
@@ -115,41 +139,60 @@ class MLPDecoder(RebuildableModule):
                 in_channels, hidden_channels, hidden_channels,
                 num_edge_types, skip_first=skip_first, dropout=dropout,
                 act='relu', edge_channels=(RELATIVE_EDGE_CHANNELS
-                                           if relative_messages else 0))
-            self.lin1 = torch.nn.Linear(in_channels + hidden_channels,
-                                        hidden_channels)
+                                           if relative_messages else 0)
+            ) if pairwise_messages else None
+            self.lin1 = torch.nn.Linear(
+                in_channels + (hidden_channels if pairwise_messages else 0),
+                hidden_channels)
             self.lin2 = torch.nn.Linear(hidden_channels, hidden_channels)
             self.lin3 = torch.nn.Linear(hidden_channels, in_channels)
             # Initialised last, so that the other layers draw as without it.
             self.force_conv = (CentralForceConv(
                 num_edge_types, hidden_channels, skip_first=skip_first,
                 min_distance=min_distance) if central_forces else None)
-        self.num_edge_types = self.message_conv.num_edge_types
+        # Without message MLPs, a learned step carries the forces into the
+        # positions too (per coordinate; starts at zero).
+        self.force_position_step = (None if pairwise_messages else
+                                    torch.nn.Parameter(torch.zeros(2)))
+        self.num_edge_types = self._edge_conv.num_edge_types
         self.reset_parameters()
+
+    @property
+    def _edge_conv(self):
+        # The layer that reads the edges (both share the edge types).
+        return (self.message_conv if self.message_conv is not None else
+                self.force_conv)
 
     @property
     def skip_first(self) -> bool:
         r"""Whether the first type of every layer-graph sends no
         message."""
-        return self.message_conv.skip_first
+        return self._edge_conv.skip_first
 
     def reset_parameters(self):
         r"""Resets all learnable parameters of the module."""
-        for module in (self.message_conv, self.lin1, self.lin2, self.lin3):
-            module.reset_parameters()
-        if self.force_conv is not None:
-            self.force_conv.reset_parameters()
+        for module in (self.message_conv, self.lin1, self.lin2, self.lin3,
+                       self.force_conv):
+            if module is not None:
+                module.reset_parameters()
+        if self.force_position_step is not None:
+            torch.nn.init.zeros_(self.force_position_step)
 
     def step(self, x: Tensor, edge_index: Tensor,
              edge_weight: Tensor) -> Tensor:
         r"""One prediction step for frames :obj:`x` of shape
         :obj:`[N, *, D]` (no input checks)."""
-        edge_attr = (relative_edge_features(x, edge_index, self.min_distance)
-                     if self.relative_messages else None)
-        agg = self.message_conv._forward_unchecked(x, edge_index,
-                                                   edge_weight, edge_attr)
+        if self.message_conv is not None:
+            edge_attr = (relative_edge_features(x, edge_index,
+                                                self.min_distance)
+                         if self.relative_messages else None)
+            agg = self.message_conv._forward_unchecked(
+                x, edge_index, edge_weight, edge_attr)
+            h = self.lin1(torch.cat([x, agg], dim=-1))
+        else:
+            h = self.lin1(x)
         # In place: the linear outputs are not saved for backward.
-        h = F.relu(self.lin1(torch.cat([x, agg], dim=-1)), inplace=True)
+        h = F.relu(h, inplace=True)
         h = F.dropout(h, p=self.dropout, training=self.training)
         h = F.relu(self.lin2(h), inplace=True)
         h = F.dropout(h, p=self.dropout, training=self.training)
@@ -157,7 +200,12 @@ class MLPDecoder(RebuildableModule):
         if self.force_conv is not None:
             force = self.force_conv._forward_unchecked(
                 x[..., :2], edge_index, edge_weight)
-            out = out + F.pad(force, (2, self.in_channels - 4))
+            if self.force_position_step is None:
+                out = out + F.pad(force, (2, self.in_channels - 4))
+            else:
+                step = torch.cat([self.force_position_step * force, force],
+                                 dim=-1)
+                out = out + F.pad(step, (0, self.in_channels - 4))
         return out
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor,
@@ -196,6 +244,8 @@ class MLPDecoder(RebuildableModule):
     def __repr__(self) -> str:
         options = ''.join(f', {name}=True' for name in (
             'relative_messages', 'central_forces') if getattr(self, name))
+        if not self.pairwise_messages:
+            options += ', pairwise_messages=False'
         return (f'{self.__class__.__name__}({self.in_channels}, '
                 f'hidden_channels={self.hidden_channels}, '
                 f'num_edge_types={self.num_edge_types}, '
