@@ -490,11 +490,14 @@ def test_cpu_table1_rows_name_the_runs_of_time_to_accuracy():
         osp.join(root, 'I+C+F', 'nri-fast-supervised-table1-seed2.jsonl')
     # The learned rows train the 60-minute settings of the stored runs,
     # the same for every model of a system, sfNRI without the central
-    # forces, fNRI on I+C also without the Gumbel noise.
+    # forces, fNRI on I+C also without the Gumbel noise and with a late
+    # weight average.
     assert rows[('I+C', 'nri', 'learned')].options == (
         '--set', 'min_distance=0.01', 'refine_steps=100')
     assert rows[('I+C', 'fnri', 'learned')].options == (
-        '--set', 'central_forces=False', 'noise_scale=0', 'refine_steps=100')
+        '--set', 'central_forces=False', 'noise_scale=0',
+        'weight_average_decay=0.9998', 'weight_average_start=30000',
+        'refine_steps=100')
     for model in ('nri', 'fnri'):
         assert rows[('I+C+F', model, 'learned')].options == (
             '--set', 'decoder_window=22',
@@ -511,7 +514,8 @@ def test_cpu_table1_rows_name_the_runs_of_time_to_accuracy():
     assert reproduce.log_file(rows[('I+C+F', 'nri', 'learned')], 2) == \
         osp.join(root, 'I+C+F', 'nri-fast-m20-60min-seed2.jsonl')
     assert reproduce.summary_file(rows[('I+C', 'fnri', 'learned')]) == \
-        osp.join(root, 'I+C', 'fnri-fast-nocentral-noise0-60min-summary.json')
+        osp.join(root, 'I+C',
+                 'fnri-fast-nocentral-noise0-ema30k-60min-summary.json')
     assert reproduce.row_command(row) == (
         'python -m benchmarks.table1 --systems I+C --models fnri --modes '
         'supervised')
