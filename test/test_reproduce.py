@@ -493,16 +493,17 @@ def test_cpu_table1_rows_name_the_runs_of_time_to_accuracy():
     # forces, fNRI on I+C also without the Gumbel noise and with a late
     # weight average.
     assert rows[('I+C', 'nri', 'learned')].options == (
-        '--set', 'min_distance=0.01', 'refine_steps=100')
+        '--set', 'min_distance=0.01', 'beta=1.0', 'beta_schedule=None',
+        'refine_steps=100')
     assert rows[('I+C', 'fnri', 'learned')].options == (
         '--set', 'central_forces=False', 'noise_scale=0',
         'weight_average_decay=0.9998', 'weight_average_start=30000',
-        'refine_steps=100')
+        'beta=1.0', 'beta_schedule=None', 'refine_steps=100')
     for model in ('nri', 'fnri'):
         assert rows[('I+C+F', model, 'learned')].options == (
             '--set', 'decoder_window=22',
             'prediction_steps_schedule=[[500,10],[6000,20]]',
-            'refine_steps=100')
+            'beta=1.0', 'beta_schedule=None', 'refine_steps=100')
     assert rows[('I+C', 'sfnri', 'learned')].options == (
         '--set', 'central_forces=False', 'refine_steps=100')
     assert rows[('I+C+F', 'sfnri', 'learned')].options == (

@@ -173,7 +173,8 @@ def test_commands_and_the_command_line(tmp_path, capsys):
         '--recipe fast --mode learned --minutes 60 --tag m20-60min --out ')
     assert lines[1].endswith(
         "--set decoder_window=22 'prediction_steps_schedule=[[500,10],"
-        "[6000,20]]' refine_steps=100 --note 'one other run' --seeds 2 3 "
+        "[6000,20]]' beta=1.0 beta_schedule=None refine_steps=100 --note "
+        "'one other run' --seeds 2 3 "
         "--no-plot")
     assert lines[2].endswith('--seeds 1 2 3 --report-only')
     assert len(lines) == 3

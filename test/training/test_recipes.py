@@ -30,6 +30,9 @@ def test_fast_recipe_settings_and_overrides():
             config.cauchy_scale, config.epochs, config.lr) == (
                 32, 2, 12, 0.01, 7, 3e-3)
     assert config.prediction_steps_schedule == ((500, 10),)
+    # The KL weight 0.1 for 2,000 updates, then the paper's 1.
+    assert (config.beta, config.beta_schedule) == (0.1, ((2000, 1.0), ))
+    assert (config.beta_at(1999), config.beta_at(2000)) == (0.1, 1.0)
     model = fast.build_model('nri', 'learned', [2, 2], 99)
     assert model.symmetric and model.decoder.hidden_channels == 64
     assert model.decoder.central_forces
@@ -69,6 +72,11 @@ def test_fast_recipe_on_kuramoto_is_the_setting_that_learns_it():
     assert model.symmetric and model.decoder.hidden_channels == 64
     # Phases and frequencies are not positions: no central forces.
     assert not model.decoder.central_forces
+    # The KL weight's warm-up is measured on I+C only.
+    assert (config.beta, config.beta_schedule) == (1.0, None)
+    for system in ('swing', 'netsim'):
+        other = get_recipe('fast', system).config()
+        assert (other.beta, other.beta_schedule) == (1.0, None)
     assert len(kuramoto.differences) == len(fast.differences) + 2
     assert kuramoto.systems == {}
     # The recipe itself is unchanged, and so are the other systems.
