@@ -12,8 +12,9 @@ trajectories it predicts from them.
 
 The ``fast`` recipe (hidden 64, batch 32, Adam 1e-3, the decoder trained
 with short rollouts on 12-frame windows under a robust loss, with learned
-central forces; see the README's Recipes) learns both I+C layer-graphs, the
-springs and the charges, in about three minutes on two CPU cores.
+central forces and a KL weight of 0.1 for the first 2,000 updates; see the
+README's Recipes) learns both I+C layer-graphs, the springs and the
+charges, in 3 to 7 minutes on two CPU cores.
 ``--recipe paper`` is the fNRI paper's routine at these sizes. Every option
 (training modes, model and loss settings, the paper's configuration,
 ``--resume``, torchrun) is in ``python -m torch_geometric_fnri.train``,
