@@ -104,6 +104,24 @@ def _springs_constant_level(splits):
     return constant_prediction_accuracy(labels, [2])['per_layer'][0]
 
 
+def _decoder_error(model, config, splits, num_frames):
+    # The test split as one batch, and the trained decoder's rollout error
+    # on its decoder frames given edge labels [E, L].
+    model.eval()
+    _, decoder_frames = config.frame_split.slices(num_frames)
+    batch = Batch.from_data_list(list(splits[2]))
+    x = batch.x[:, decoder_frames]
+
+    def mse(edge_type):
+        with torch.no_grad():
+            pred = model.decode(x, batch.edge_index,
+                                model.edge_weight_from_labels(edge_type),
+                                pred_steps=config.prediction_steps)
+        return float(torch.nn.functional.mse_loss(pred, x[:, 1:]))
+
+    return batch, mse
+
+
 @pytest.fixture(scope='module')
 def true_graph_run(springs_splits):
     return _fit(springs_splits, 'true_graph', epochs=4)
@@ -121,18 +139,8 @@ def test_true_graph_decoder_beats_the_static_baseline(true_graph_run):
 
 def test_true_graph_decoder_needs_the_edges(springs_splits, true_graph_run):
     trainer, result = true_graph_run
-    model, config = trainer.model.eval(), trainer.config
-    _, decoder_frames = config.frame_split.slices(SPRINGS['num_frames'])
-    batch = Batch.from_data_list(list(springs_splits[2]))
-    x = batch.x[:, decoder_frames]
-
-    def mse(edge_type):
-        with torch.no_grad():
-            pred = model.decode(x, batch.edge_index,
-                                model.edge_weight_from_labels(edge_type),
-                                pred_steps=config.prediction_steps)
-        return float(torch.nn.functional.mse_loss(pred, x[:, 1:]))
-
+    batch, mse = _decoder_error(trainer.model, trainer.config,
+                                springs_splits, SPRINGS['num_frames'])
     true = mse(batch.edge_type)
     assert true == pytest.approx(result['test']['mse_m'], rel=1e-4)
     # Measured: 4.4e-6 with the true graph, 54 times more without edges.
@@ -170,19 +178,8 @@ def test_true_graph_decoder_models_the_charges(springs_charges_splits,
     config = recipe.config(mode='true_graph', epochs=16, seed=0,
                            device='cpu', progress=False, tensorboard=False)
     Trainer(model, config, *splits).fit()
-    model.eval()
-    _, decoder_frames = config.frame_split.slices(
-        SPRINGS_CHARGES['num_frames'])
-    batch = Batch.from_data_list(list(splits[2]))
-    x = batch.x[:, decoder_frames]
-
-    def mse(edge_type):
-        with torch.no_grad():
-            pred = model.decode(x, batch.edge_index,
-                                model.edge_weight_from_labels(edge_type),
-                                pred_steps=config.prediction_steps)
-        return float(torch.nn.functional.mse_loss(pred, x[:, 1:]))
-
+    batch, mse = _decoder_error(model, config, splits,
+                                SPRINGS_CHARGES['num_frames'])
     true = mse(batch.edge_type)
     without_charges = batch.edge_type.clone()
     without_charges[:, 1] = 0
